@@ -1,0 +1,30 @@
+package io.netbypass.cli;
+
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+
+/** Turns an exception into the one line an operator reads. */
+final class Errors {
+    private Errors() {
+    }
+
+    static String oneLine(Throwable e) {
+        if (e instanceof NoSuchFileException n) {
+            return n.getFile() + ": no such file";
+        }
+        if (e instanceof AccessDeniedException a) {
+            return a.getFile() + ": permission denied";
+        }
+        String message = e.getMessage();
+        if (message == null || message.isBlank()) {
+            message = e.getClass().getSimpleName();
+        }
+        if (e instanceof OutOfMemoryError || e instanceof StackOverflowError || e instanceof RuntimeException
+                && !(e instanceof IllegalArgumentException) && !(e instanceof IllegalStateException)
+                && !(e instanceof UnsupportedOperationException)) {
+            message = "internal error: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
+                    + " (set NETBYPASS_DEBUG=1 for the stack trace)";
+        }
+        return message.replace('\n', ' ');
+    }
+}

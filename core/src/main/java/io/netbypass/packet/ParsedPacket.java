@@ -1,0 +1,98 @@
+package io.netbypass.packet;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * What {@link PacketParser} found in one frame: offsets relative to the frame's first byte,
+ * the decoded identifiers and why the walk stopped. One instance is reused for every packet.
+ */
+public final class ParsedPacket {
+    public static final int NONE = -1;
+
+    MemorySegment segment;
+    long base;
+    int capturedLength;
+    int linkType;
+    ParseStatus status;
+    Layer layer;
+
+    int vlanCount;
+    final int[] vlanTpid = new int[VlanDescriptor.MAX_TAGS];
+    final int[] vlanTci = new int[VlanDescriptor.MAX_TAGS];
+    int etherType;
+
+    int l3Offset;
+    int ipVersion;
+    /** End of the IP datagram: what its length field announces, capped at the captured frame. */
+    int l3End;
+    int ipProtocol;
+    int extensionHeaders;
+    boolean fragment;
+    boolean moreFragments;
+    int fragmentOffset;
+
+    int l4Offset;
+    int sourcePort;
+    int destinationPort;
+    int tcpFlags;
+    int payloadOffset;
+
+    void reset(MemorySegment segment, long base, int capturedLength, int linkType) {
+        this.segment = segment;
+        this.base = base;
+        this.capturedLength = capturedLength;
+        this.linkType = linkType;
+        status = ParseStatus.OK;
+        layer = Layer.NONE;
+        vlanCount = 0;
+        etherType = NONE;
+        l3Offset = NONE;
+        ipVersion = 0;
+        l3End = capturedLength;
+        ipProtocol = NONE;
+        extensionHeaders = 0;
+        fragment = false;
+        moreFragments = false;
+        fragmentOffset = 0;
+        l4Offset = NONE;
+        sourcePort = NONE;
+        destinationPort = NONE;
+        tcpFlags = 0;
+        payloadOffset = NONE;
+    }
+
+    ParseStatus stop(ParseStatus why) {
+        status = why;
+        return why;
+    }
+
+    public MemorySegment segment() { return segment; }
+    /** Offset of the frame's first byte within {@link #segment()}. */
+    public long base() { return base; }
+    public int capturedLength() { return capturedLength; }
+    public int linkType() { return linkType; }
+    public ParseStatus status() { return status; }
+    public Layer layer() { return layer; }
+    public int vlanCount() { return vlanCount; }
+    public int vlanTpid(int i) { return vlanTpid[i]; }
+    public int vlanId(int i) { return vlanTci[i] & VlanDescriptor.VID_MASK; }
+    /** EtherType of the network layer (after any VLAN tags), or NONE. */
+    public int etherType() { return etherType; }
+    public int l3Offset() { return l3Offset; }
+    /** 4, 6, or 0 when the frame carries no IP. */
+    public int ipVersion() { return ipVersion; }
+    public int l3End() { return l3End; }
+    /** Upper-layer protocol after any IPv6 extension headers, or NONE. */
+    public int ipProtocol() { return ipProtocol; }
+    public int extensionHeaders() { return extensionHeaders; }
+    public boolean isFragment() { return fragment; }
+    public boolean moreFragments() { return moreFragments; }
+    /** Fragment offset in bytes (0 for the first fragment and for whole datagrams). */
+    public int fragmentOffset() { return fragmentOffset; }
+    public int l4Offset() { return l4Offset; }
+    public int sourcePort() { return sourcePort; }
+    public int destinationPort() { return destinationPort; }
+    public int tcpFlags() { return tcpFlags; }
+    public int payloadOffset() { return payloadOffset; }
+    public int payloadLength() { return payloadOffset == NONE ? 0 : l3End - payloadOffset; }
+}
