@@ -196,12 +196,25 @@ public final class Dissector {
     private void ethernet(FieldRow row, Tvb t, Context ctx) {
         t.need(t.start, 14);
         int type = t.u16(t.start + 12);
-        if (type <= EtherTypes.MAX_8023_LENGTH) {
-            llc(row, t.from(t.start + 14, type), ctx);
+        if (type <= EtherTypes.MAX_8023_LENGTH && isCiscoIsl(t)) {
+            return;
+        }
+        if (type <= EtherTypes.MAX_8023_LENGTH && type != 0) {
+            // 802.3 length field (a zero there is taken as EtherType 0); 0xffff next is raw IPX, not 802.2
+            if (t.capturedEnd() - t.start < 16 || t.u16(t.start + 14) != 0xffff) {
+                llc(row, t.from(t.start + 14, type), ctx);
+            }
             return;
         }
         row.add(Field.ETH_TYPE, hex4(type));
         etherType(row, t.from(t.start + 14), type, ctx);
+    }
+
+    /** Cisco ISL frames are recognised by their destination 01-00-0C-00-00 (or 0C-00-0C-00-00). */
+    private static boolean isCiscoIsl(Tvb t) {
+        int first = t.u8(t.start);
+        return (first == 0x01 || first == 0x0c) && t.u8(t.start + 1) == 0 && t.u8(t.start + 2) == 0x0c
+                && t.u8(t.start + 3) == 0 && t.u8(t.start + 4) == 0;
     }
 
     /** IEEE 802.2 LLC; only SNAP with an EtherType inside leads to fields. */
@@ -337,9 +350,8 @@ public final class Dissector {
         }
         t.need(ip + 12, 4);
         row.add(Field.IP_SRC, AddressText.ipv4(t.s, ip + 12));
-        t.need(ip + 16, 4);
-        row.add(Field.IP_DST, AddressText.ipv4(t.s, ip + 16));
-        t.need(ip, headerLength); // options
+        t.need(ip, headerLength); // tshark reads the options (for a source route) before the destination
+        row.add(Field.IP_DST, AddressText.ipv4(t.s, finalDestination(t.s, ip, headerLength)));
 
         Tvb datagram = t.from(ip, totalLength);
         long payload = ip + headerLength;
@@ -364,6 +376,34 @@ public final class Dissector {
             c = new Context(c.inError, true, false, c.depth, c.vlanId);
         }
         ipPayload(row, datagram.from(payload), protocol, new IpHeader(t.s, ip, 4), new Context(c.inError, c.fragmented, ctx.underIcmpV4, c.depth, c.vlanId));
+    }
+
+    /** Offset of the destination address: the last hop of a loose or strict source route option, if any. */
+    private static long finalDestination(MemorySegment s, long ip, int headerLength) {
+        long at = ip + 20;
+        long end = ip + headerLength;
+        while (at < end) {
+            int type = Bytes.u8(s, at);
+            if (type == 0) {
+                break;
+            }
+            if (type == 1) {
+                at++;
+                continue;
+            }
+            if (at + 1 >= end) {
+                break;
+            }
+            int length = Bytes.u8(s, at + 1);
+            if (length < 2 || at + length > end) {
+                break;
+            }
+            if ((type == 0x83 || type == 0x89) && length >= 7) {
+                return at + length - 4;
+            }
+            at += length;
+        }
+        return ip + 16;
     }
 
     private static byte[] copy(MemorySegment s, long offset, int length) {
@@ -429,12 +469,7 @@ public final class Dissector {
                         }
                         return;
                     }
-                    if (offset != 0) {
-                        return;
-                    }
-                    next = fragmentNext;
-                    at = fragment;
-                    c = new Context(c.inError, true, false, c.depth, c.vlanId);
+                    return; // tshark shows an IPv6 fragment it does not reassemble as data
                 }
                 default -> {
                     ipPayload(row, datagram.from(at), next, new IpHeader(t.s, ip, 6), c);
@@ -510,13 +545,13 @@ public final class Dissector {
 
     private void udp(FieldRow row, Tvb t, Context ctx, int protocol, IpHeader ip) {
         long h = t.start;
-        t.need(h, 8);
-        int sourcePort = Bytes.u16(t.s, h);
-        int destinationPort = Bytes.u16(t.s, h + 2);
-        int lengthField = Bytes.u16(t.s, h + 4);
-        int checksum = Bytes.u16(t.s, h + 6);
+        t.need(h, 4); // both ports are read before either is shown
+        int sourcePort = t.u16(h);
+        int destinationPort = t.u16(h + 2);
         row.add(Field.UDP_SRCPORT, sourcePort);
         row.add(Field.UDP_DSTPORT, destinationPort);
+        int lengthField = t.u16(h + 4);
+        int checksum = t.u16(h + 6);
         long reportedLength = t.reportedLength();
         long capturedLength = t.capturedLength();
         long udpLength;
@@ -574,6 +609,9 @@ public final class Dissector {
                 return true;
             }
             case PORT_GENEVE -> {
+                if (t.u8(t.start) >>> 6 != 0) {
+                    return true; // only Geneve version 0 is decoded
+                }
                 int optionsLength = (t.u8(t.start) & 0x3f) << 2;
                 int protocol = t.u16(t.start + 2);
                 t.need(t.start, 8 + optionsLength);

@@ -1,0 +1,44 @@
+package io.netbypass.testing;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Assumptions;
+import org.opentest4j.AssertionFailedError;
+
+import io.netbypass.dissect.Field;
+
+/** Runs tshark with exactly the options the shared oracle TSVs were made with. */
+public final class Tshark {
+    private Tshark() {
+    }
+
+    /** Skips the test with a reason when tshark is absent; under CI (which installs it) fails instead. */
+    public static void assumeAvailable() {
+        if (Commands.which("tshark") != null) {
+            return;
+        }
+        String why = "tshark is not installed (apt-get install tshark)";
+        if (PrivilegedGuard.isCi()) {
+            throw new AssertionFailedError(why + "; .ci/run installs it");
+        }
+        Assumptions.abort(why);
+    }
+
+    public static List<String> fields(Path capture) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("tshark", "-r", capture.toString(), "-n",
+                "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
+                "-o", "tcp.relative_sequence_numbers:FALSE", "-T", "fields", "-E", "header=y", "-E", "separator=/t",
+                "-E", "occurrence=a", "-E", "aggregator=,"));
+        for (Field f : Field.values()) {
+            cmd.add("-e");
+            cmd.add(f.tsharkName());
+        }
+        Commands.Result r = Commands.run(120, cmd.toArray(String[]::new));
+        if (r.exitCode() != 0 && r.stdout().isEmpty()) {
+            throw new IllegalStateException("tshark failed on " + capture + ": " + r.stderr().strip());
+        }
+        return r.stdout().lines().toList();
+    }
+}
