@@ -1,0 +1,99 @@
+package io.netbypass.testing;
+
+import java.io.IOException;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Two network namespaces joined by a multi-queue veth pair: the test hosts of privileged
+ * tests. Names are unique to the run; addresses come from 198.18.0.0/15 and exist only inside
+ * these namespaces. {@link #close()} deletes both namespaces by name (which removes the veth),
+ * also after a failed test.
+ */
+public final class TestNetwork implements AutoCloseable {
+    public final String nsA;
+    public final String nsB;
+    public final String ifA;
+    public final String ifB;
+    public final String addressA;
+    public final String addressB;
+    public final int queues;
+
+    private TestNetwork(String tag, int queues) {
+        this.nsA = "nb" + tag + "a";
+        this.nsB = "nb" + tag + "b";
+        this.ifA = "nbv" + tag + "a";
+        this.ifB = "nbv" + tag + "b";
+        int subnet = ThreadLocalRandom.current().nextInt(1, 255);
+        this.addressA = "198.18." + subnet + ".1";
+        this.addressB = "198.18." + subnet + ".2";
+        this.queues = queues;
+    }
+
+    public static TestNetwork create(int queues) throws IOException, InterruptedException {
+        String tag = Long.toString(ProcessHandle.current().pid(), 36) + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36), 36);
+        TestNetwork n = new TestNetwork(tag, queues);
+        try {
+            n.setUp();
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            n.close();
+            throw e;
+        }
+        return n;
+    }
+
+    private void setUp() throws IOException, InterruptedException {
+        ip("netns", "add", nsA);
+        ip("netns", "add", nsB);
+        ip("link", "add", ifA, "numtxqueues", Integer.toString(queues), "numrxqueues", Integer.toString(queues),
+                "netns", nsA, "type", "veth", "peer", "name", ifB, "numtxqueues", Integer.toString(queues),
+                "numrxqueues", Integer.toString(queues), "netns", nsB);
+        ip("-n", nsA, "addr", "add", addressA + "/30", "dev", ifA);
+        ip("-n", nsB, "addr", "add", addressB + "/30", "dev", ifB);
+        ip("-n", nsA, "link", "set", ifA, "up");
+        ip("-n", nsB, "link", "set", ifB, "up");
+        ip("-n", nsA, "link", "set", "lo", "up");
+        ip("-n", nsB, "link", "set", "lo", "up");
+    }
+
+    /** Runs a command inside namespace {@code ns}. */
+    public Commands.Result exec(String ns, long timeoutSeconds, String... command) throws IOException, InterruptedException {
+        String[] full = new String[command.length + 4];
+        full[0] = "ip";
+        full[1] = "netns";
+        full[2] = "exec";
+        full[3] = ns;
+        System.arraycopy(command, 0, full, 4, command.length);
+        return Commands.run(timeoutSeconds, full);
+    }
+
+    /** A process started inside namespace {@code ns}; the caller destroys it by its handle. */
+    public Process start(String ns, String... command) throws IOException {
+        String[] full = new String[command.length + 4];
+        full[0] = Commands.which("ip");
+        full[1] = "netns";
+        full[2] = "exec";
+        full[3] = ns;
+        System.arraycopy(command, 0, full, 4, command.length);
+        return new ProcessBuilder(full).redirectErrorStream(true).start();
+    }
+
+    private static void ip(String... args) throws IOException, InterruptedException {
+        String[] full = new String[args.length + 1];
+        full[0] = "ip";
+        System.arraycopy(args, 0, full, 1, args.length);
+        Commands.run(20, full).orFail(String.join(" ", full));
+    }
+
+    public static boolean namespaceExists(String name) throws IOException, InterruptedException {
+        return Commands.run(10, "ip", "netns", "list").stdout().lines().anyMatch(l -> l.split("\\s+")[0].equals(name));
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        for (String ns : new String[] {nsA, nsB}) {
+            if (namespaceExists(ns)) {
+                Commands.run(20, "ip", "netns", "delete", ns);
+            }
+        }
+    }
+}
