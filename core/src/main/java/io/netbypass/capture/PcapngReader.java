@@ -76,7 +76,7 @@ public final class PcapngReader implements CaptureReader {
             switch (type) {
                 case IDB_TYPE -> readInterface(block, length);
                 case EPB_TYPE -> {
-                    readEnhanced(block, length, r);
+                    readPacketBlock(block, length, r, false);
                     return true;
                 }
                 case SPB_TYPE -> {
@@ -84,7 +84,7 @@ public final class PcapngReader implements CaptureReader {
                     return true;
                 }
                 case OPB_TYPE -> {
-                    readObsolete(block, length, r);
+                    readPacketBlock(block, length, r, true);
                     return true;
                 }
                 default -> {
@@ -218,15 +218,20 @@ public final class PcapngReader implements CaptureReader {
         return id;
     }
 
-    private void readEnhanced(long block, long length, CaptureRecord r) throws CaptureFormatException {
+    /**
+     * Enhanced Packet Block, and the obsolete Packet Block it replaced: the same layout but for a
+     * 16-bit interface id followed by a 16-bit drop count.
+     */
+    private void readPacketBlock(long block, long length, CaptureRecord r, boolean obsolete) throws CaptureFormatException {
+        String name = obsolete ? "packet block" : "enhanced packet block";
         if (length < 32) {
-            throw new CaptureFormatException(block, "enhanced packet block too short (" + length + " bytes)");
+            throw new CaptureFormatException(block, name + " too short (" + length + " bytes)");
         }
-        int id = checkInterface(block + 8, data.get(u32, block + 8));
+        int id = checkInterface(block + 8, obsolete ? data.get(u16, block + 8) & 0xffff : data.get(u32, block + 8));
         long ticks = ((data.get(u32, block + 12) & 0xffff_ffffL) << 32) | (data.get(u32, block + 16) & 0xffff_ffffL);
         int captured = data.get(u32, block + 20);
         if (captured < 0 || 28 + (long) captured + 4 > length) {
-            throw new CaptureFormatException(block + 20, "enhanced packet block's captured length "
+            throw new CaptureFormatException(block + 20, name + "'s captured length "
                     + Integer.toUnsignedString(captured) + " exceeds its block (" + length + " bytes)");
         }
         fill(r, block, block + 28, captured, data.get(u32, block + 24), nanos(id, ticks), id);
@@ -247,29 +252,9 @@ public final class PcapngReader implements CaptureReader {
         fill(r, block, block + 12, (int) captured, original, 0, id);
     }
 
-    private void readObsolete(long block, long length, CaptureRecord r) throws CaptureFormatException {
-        if (length < 32) {
-            throw new CaptureFormatException(block, "packet block too short (" + length + " bytes)");
-        }
-        int id = checkInterface(block + 8, data.get(u16, block + 8) & 0xffff);
-        long ticks = ((data.get(u32, block + 12) & 0xffff_ffffL) << 32) | (data.get(u32, block + 16) & 0xffff_ffffL);
-        int captured = data.get(u32, block + 20);
-        if (captured < 0 || 28 + (long) captured + 4 > length) {
-            throw new CaptureFormatException(block + 20, "packet block's captured length "
-                    + Integer.toUnsignedString(captured) + " exceeds its block (" + length + " bytes)");
-        }
-        fill(r, block, block + 28, captured, data.get(u32, block + 24), nanos(id, ticks), id);
-    }
-
     private void fill(CaptureRecord r, long block, long dataOffset, int captured, int original, long nanos, int id) {
-        r.segment = data;
+        r.set(data, dataOffset, captured, original, nanos, id, linkTypes[id]);
         r.fileOffset = block;
-        r.dataOffset = dataOffset;
-        r.capturedLength = captured;
-        r.originalLength = original;
-        r.timestampNanos = nanos;
-        r.interfaceId = id;
-        r.linkType = linkTypes[id];
     }
 
     @Override
