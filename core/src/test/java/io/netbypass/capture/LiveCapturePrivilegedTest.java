@@ -15,7 +15,6 @@ import io.netbypass.dissect.Field;
 import io.netbypass.packet.PacketParser;
 import io.netbypass.packet.ParseStatus;
 import io.netbypass.packet.ParsedPacket;
-import io.netbypass.testing.Commands;
 import io.netbypass.testing.Privileged;
 import io.netbypass.testing.TestNetwork;
 import io.netbypass.testing.Tshark;
@@ -23,7 +22,6 @@ import io.netbypass.testing.TsvDiff;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -37,7 +35,7 @@ class LiveCapturePrivilegedTest {
 
     @Test
     void capturesOfRealTrafficReadAndDumpLikeTshark() throws Exception {
-        assertNotNull(Commands.which("tcpdump"), "tcpdump is not installed (apt-get install tcpdump)");
+        Tshark.assumeInstalled("tcpdump", "tcpdump");
         Tshark.assumeAvailable();
         try (TestNetwork net = TestNetwork.create(4)) {
             assertEquals("4", net.exec(net.nsB, 10, "sh", "-c", "ls /sys/class/net/" + net.ifB + "/queues | grep -c rx")

@@ -16,10 +16,15 @@ public final class Tshark {
 
     /** Skips the test with a reason when tshark is absent; under CI (which installs it) fails instead. */
     public static void assumeAvailable() {
-        if (Commands.which("tshark") != null) {
+        assumeInstalled("tshark", "tshark");
+    }
+
+    /** Skips the test when {@code program} is absent (naming the Debian package); under CI fails instead. */
+    public static void assumeInstalled(String program, String debianPackage) {
+        if (Commands.which(program) != null) {
             return;
         }
-        String why = "tshark is not installed (apt-get install tshark)";
+        String why = program + " is not installed (apt-get install " + debianPackage + ")";
         if (PrivilegedGuard.isCi()) {
             throw new AssertionFailedError(why + "; .ci/run installs it");
         }
