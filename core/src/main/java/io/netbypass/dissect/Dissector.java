@@ -148,7 +148,7 @@ public final class Dissector {
             return;
         }
         if (hatype == CookedDescriptor.HATYPE_IPGRE) {
-            greProtocol(row, t.from(payload), protocol, ctx);
+            etherType(row, t.from(payload), protocol, ctx);
             return;
         }
         if (protocol == CookedDescriptor.PROTO_802_2) {
@@ -196,15 +196,18 @@ public final class Dissector {
     private void ethernet(FieldRow row, Tvb t, Context ctx) {
         t.need(t.start, 14);
         int type = t.u16(t.start + 12);
-        if (type <= EtherTypes.MAX_8023_LENGTH && isCiscoIsl(t)) {
-            return;
-        }
-        if (type <= EtherTypes.MAX_8023_LENGTH && type != 0) {
-            // 802.3 length field (a zero there is taken as EtherType 0); 0xffff next is raw IPX, not 802.2
-            if (t.capturedEnd() - t.start < 16 || t.u16(t.start + 14) != 0xffff) {
-                llc(row, t.from(t.start + 14, type), ctx);
+        if (type <= EtherTypes.MAX_8023_LENGTH) {
+            if (isCiscoIsl(t)) {
+                return;
             }
-            return;
+            // An 802.3 length field, except that tshark takes a zero there as EtherType 0.
+            // 0xffff after the header is raw IPX, not 802.2.
+            if (type != 0) {
+                if (t.capturedEnd() - t.start < 16 || t.u16(t.start + 14) != 0xffff) {
+                    llc(row, t.from(t.start + 14, type), ctx);
+                }
+                return;
+            }
         }
         row.add(Field.ETH_TYPE, hex4(type));
         etherType(row, t.from(t.start + 14), type, ctx);
@@ -492,8 +495,8 @@ public final class Dissector {
         switch (protocol) {
             case IpProtocols.TCP -> tcp(row, t, ctx, ip);
             case IpProtocols.UDP, IpProtocols.UDPLITE -> udp(row, t, ctx, protocol, ip);
-            case IpProtocols.ICMP -> icmp(row, t, ctx, IcmpDescriptor.V4_DEST_UNREACHABLE);
-            case IpProtocols.ICMPV6 -> icmp(row, t, ctx, -1);
+            case IpProtocols.ICMP -> icmp(row, t, ctx, true);
+            case IpProtocols.ICMPV6 -> icmp(row, t, ctx, false);
             case IpProtocols.IPIP -> ipv4(row, t, ctx.deeper());
             case IpProtocols.IPV6 -> ipv6(row, t, ctx.deeper());
             case IpProtocols.GRE -> gre(row, t, ctx.deeper());
@@ -615,7 +618,7 @@ public final class Dissector {
                 int optionsLength = (t.u8(t.start) & 0x3f) << 2;
                 int protocol = t.u16(t.start + 2);
                 t.need(t.start, 8 + optionsLength);
-                greProtocol(row, t.from(t.start + 8 + optionsLength), protocol, ctx.deeper());
+                etherType(row, t.from(t.start + 8 + optionsLength), protocol, ctx.deeper());
                 return true;
             }
             case PORT_GTPU -> {
@@ -664,8 +667,7 @@ public final class Dissector {
         }
     }
 
-    private void icmp(FieldRow row, Tvb t, Context ctx, int v4Marker) {
-        boolean v4 = v4Marker >= 0;
+    private void icmp(FieldRow row, Tvb t, Context ctx, boolean v4) {
         int type = t.u8(t.start);
         t.need(t.start, 4);
         boolean error = v4 ? IcmpDescriptor.isV4Error(type) : IcmpDescriptor.isV6Error(type);
@@ -715,12 +717,7 @@ public final class Dissector {
             }
         }
         t.need(t.start, at - t.start);
-        greProtocol(row, t.from(at), protocol, ctx);
-    }
-
-    /** Protocols named by an EtherType in GRE, Geneve or a cooked header of an IP/GRE tunnel. */
-    private void greProtocol(FieldRow row, Tvb t, int protocol, Context ctx) {
-        etherType(row, t, protocol, ctx);
+        etherType(row, t.from(at), protocol, ctx);
     }
 
     private static String hex4(int v) {

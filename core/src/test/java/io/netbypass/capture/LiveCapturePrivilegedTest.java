@@ -15,6 +15,7 @@ import io.netbypass.dissect.Field;
 import io.netbypass.packet.PacketParser;
 import io.netbypass.packet.ParseStatus;
 import io.netbypass.packet.ParsedPacket;
+import io.netbypass.testing.Commands;
 import io.netbypass.testing.Privileged;
 import io.netbypass.testing.TestNetwork;
 import io.netbypass.testing.Tshark;
@@ -35,7 +36,7 @@ class LiveCapturePrivilegedTest {
 
     @Test
     void capturesOfRealTrafficReadAndDumpLikeTshark() throws Exception {
-        Tshark.assumeInstalled("tcpdump", "tcpdump");
+        Commands.assumeInstalled("tcpdump", "tcpdump");
         Tshark.assumeAvailable();
         try (TestNetwork net = TestNetwork.create(4)) {
             assertEquals("4", net.exec(net.nsB, 10, "sh", "-c", "ls /sys/class/net/" + net.ifB + "/queues | grep -c rx")

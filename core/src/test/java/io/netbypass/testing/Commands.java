@@ -8,6 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.Assumptions;
+import org.opentest4j.AssertionFailedError;
+
 /** Runs external commands (ip, tshark, tcpdump) from tests with a time limit. */
 public final class Commands {
     private Commands() {
@@ -36,6 +39,18 @@ public final class Commands {
             }
         }
         return null;
+    }
+
+    /** Skips the test when {@code program} is absent (naming the Debian package); under CI, which installs it, fails. */
+    public static void assumeInstalled(String program, String debianPackage) {
+        if (which(program) != null) {
+            return;
+        }
+        String why = program + " is not installed (apt-get install " + debianPackage + ")";
+        if (PrivilegedGuard.isCi()) {
+            throw new AssertionFailedError(why + "; .ci/run installs it");
+        }
+        Assumptions.abort(why);
     }
 
     public static Result run(long timeoutSeconds, String... command) throws IOException, InterruptedException {

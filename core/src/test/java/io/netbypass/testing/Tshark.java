@@ -4,9 +4,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.Assumptions;
-import org.opentest4j.AssertionFailedError;
-
 import io.netbypass.dissect.Field;
 
 /** Runs tshark with exactly the options the shared oracle TSVs were made with. */
@@ -16,19 +13,7 @@ public final class Tshark {
 
     /** Skips the test with a reason when tshark is absent; under CI (which installs it) fails instead. */
     public static void assumeAvailable() {
-        assumeInstalled("tshark", "tshark");
-    }
-
-    /** Skips the test when {@code program} is absent (naming the Debian package); under CI fails instead. */
-    public static void assumeInstalled(String program, String debianPackage) {
-        if (Commands.which(program) != null) {
-            return;
-        }
-        String why = program + " is not installed (apt-get install " + debianPackage + ")";
-        if (PrivilegedGuard.isCi()) {
-            throw new AssertionFailedError(why + "; .ci/run installs it");
-        }
-        Assumptions.abort(why);
+        Commands.assumeInstalled("tshark", "tshark");
     }
 
     public static List<String> fields(Path capture) throws Exception {
