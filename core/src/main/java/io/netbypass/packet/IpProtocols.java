@@ -13,6 +13,7 @@ public final class IpProtocols {
     public static final int GRE = 47;
     public static final int ESP = 50;
     public static final int AH = 51;
+    public static final int SCTP = 132;
     public static final int ICMPV6 = 58;
     public static final int NONE = 59;
     public static final int DSTOPTS = 60;

@@ -203,6 +203,9 @@ public final class PacketParser {
                     return p.stop(cut ? ParseStatus.TRUNCATED : ParseStatus.BAD_LENGTH);
                 }
                 extLength = (Bytes.u8(p.segment, p.base + at + Ipv6Descriptor.AH_LENGTH_OFFSET) + 2) << 2;
+                if (p.authHeaderOffset == ParsedPacket.NONE) {
+                    p.authHeaderOffset = at;
+                }
             } else {
                 break;
             }
@@ -233,6 +236,9 @@ public final class PacketParser {
         }
         int available = p.l3End - offset;
         long l4 = p.base + offset;
+        if (p.ipProtocol == IpProtocols.AH) {
+            p.authHeaderOffset = offset; // IPv4: AH sits where the transport header would
+        }
         switch (p.ipProtocol) {
             case IpProtocols.TCP -> {
                 if (available < TcpDescriptor.MIN_HEADER_LENGTH) {
@@ -263,6 +269,14 @@ public final class PacketParser {
                 p.sourcePort = Bytes.u16(p.segment, l4);
                 p.destinationPort = Bytes.u16(p.segment, l4 + 2);
                 p.payloadOffset = offset + UdpDescriptor.HEADER_LENGTH;
+            }
+            case IpProtocols.SCTP -> {
+                if (available < SctpDescriptor.COMMON_HEADER_LENGTH) {
+                    return p.stop(cut || p.moreFragments ? ParseStatus.TRUNCATED : ParseStatus.BAD_LENGTH);
+                }
+                p.sourcePort = Bytes.u16(p.segment, l4);
+                p.destinationPort = Bytes.u16(p.segment, l4 + 2);
+                p.payloadOffset = offset + SctpDescriptor.COMMON_HEADER_LENGTH;
             }
             case IpProtocols.ICMP, IpProtocols.ICMPV6 -> {
                 if (available < IcmpDescriptor.HEADER_LENGTH) {

@@ -27,6 +27,7 @@ public final class ParsedPacket {
     int l3End;
     int ipProtocol;
     int extensionHeaders;
+    int authHeaderOffset;
     boolean fragment;
     boolean moreFragments;
     int fragmentOffset;
@@ -51,6 +52,7 @@ public final class ParsedPacket {
         l3End = capturedLength;
         ipProtocol = NONE;
         extensionHeaders = 0;
+        authHeaderOffset = NONE;
         fragment = false;
         moreFragments = false;
         fragmentOffset = 0;
@@ -85,6 +87,8 @@ public final class ParsedPacket {
     /** Upper-layer protocol after any IPv6 extension headers, or NONE. */
     public int ipProtocol() { return ipProtocol; }
     public int extensionHeaders() { return extensionHeaders; }
+    /** Offset of the IPsec authentication header (IPv4 protocol 51 or in the IPv6 chain), or NONE. */
+    public int authHeaderOffset() { return authHeaderOffset; }
     public boolean isFragment() { return fragment; }
     public boolean moreFragments() { return moreFragments; }
     /** Fragment offset in bytes (0 for the first fragment and for whole datagrams). */

@@ -197,4 +197,27 @@ class PacketParserTest {
             assertTrue(p.l3End() <= f.data().length);
         }
     }
+
+    @Test
+    void sctpPortsAndAuthenticationHeaderOffsets() {
+        byte[] sctp = concat(u16(5000), u16(36412), u32(0xdeadbeefL), u32(0), new byte[4]);
+        byte[] f = ethernet(EtherTypes.IPV4, ipv4("198.18.0.1", "198.18.0.2", IpProtocols.SCTP, sctp));
+        assertEquals(ParseStatus.OK, parse(f, LinkType.ETHERNET));
+        assertEquals(Layer.TRANSPORT, p.layer());
+        assertEquals(5000, p.sourcePort());
+        assertEquals(36412, p.destinationPort());
+        assertEquals(ParsedPacket.NONE, p.authHeaderOffset());
+        byte[] ah = concat(new byte[] {(byte) IpProtocols.UDP, 4, 0, 0}, u32(0x1234L), u32(1), new byte[12]);
+        byte[] v4 = ethernet(EtherTypes.IPV4, ipv4("198.18.0.1", "198.18.0.2", IpProtocols.AH, ah));
+        parse(v4, LinkType.ETHERNET);
+        assertEquals(34, p.authHeaderOffset());
+        byte[] v6 = ethernet(EtherTypes.IPV6, ipv6("2001:db8::1", "2001:db8::2", IpProtocols.AH,
+                concat(ah, udp(1, 2, new byte[0])), 24, IpProtocols.UDP));
+        assertEquals(ParseStatus.OK, parse(v6, LinkType.ETHERNET));
+        assertEquals(54, p.authHeaderOffset());
+        assertEquals(IpProtocols.UDP, p.ipProtocol());
+        assertEquals(78, p.l4Offset());
+        byte[] shortSctp = ethernet(EtherTypes.IPV4, ipv4("198.18.0.1", "198.18.0.2", IpProtocols.SCTP, new byte[8]));
+        assertEquals(ParseStatus.BAD_LENGTH, parse(shortSctp, LinkType.ETHERNET));
+    }
 }
