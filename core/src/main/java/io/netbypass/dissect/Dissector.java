@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.Locale;
 
 import io.netbypass.capture.CaptureRecord;
+import io.netbypass.packet.AddressText;
 import io.netbypass.packet.Bytes;
 import io.netbypass.packet.Checksums;
 import io.netbypass.packet.CookedDescriptor;

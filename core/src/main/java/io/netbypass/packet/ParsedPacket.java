@@ -78,6 +78,8 @@ public final class ParsedPacket {
     public int vlanCount() { return vlanCount; }
     public int vlanTpid(int i) { return vlanTpid[i]; }
     public int vlanId(int i) { return vlanTci[i] & VlanDescriptor.VID_MASK; }
+    /** The whole tag control information (priority, DEI, VLAN id) of tag {@code i}, outermost first. */
+    public int vlanTci(int i) { return vlanTci[i]; }
     /** EtherType of the network layer (after any VLAN tags), or NONE. */
     public int etherType() { return etherType; }
     public int l3Offset() { return l3Offset; }

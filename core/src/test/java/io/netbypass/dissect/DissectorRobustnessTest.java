@@ -6,6 +6,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 import io.netbypass.capture.CaptureRecord;
+import io.netbypass.packet.AddressText;
 import io.netbypass.packet.LinkType;
 import io.netbypass.testing.SyntheticCorpus;
 

@@ -1,0 +1,103 @@
+package io.netbypass.scaling.ntuple;
+
+import java.lang.foreign.MemorySegment;
+
+import io.netbypass.packet.Bytes;
+import io.netbypass.packet.Ipv4Descriptor;
+import io.netbypass.packet.Ipv6Descriptor;
+import io.netbypass.packet.IpsecDescriptor;
+import io.netbypass.packet.LinkType;
+import io.netbypass.packet.ParsedPacket;
+
+/**
+ * The fields of one packet that ntuple rules can look at, as fixed 64-bit words so a rule is
+ * a (value, mask) pair per word. One instance per thread, refilled for every packet without
+ * allocating.
+ */
+public final class NtupleKey {
+    static final int META = 0;
+    static final int SRC_HI = 1;
+    static final int SRC_LO = 2;
+    static final int DST_HI = 3;
+    static final int DST_LO = 4;
+    /** The first four bytes of the L4 header: ports, an ESP SPI, or ip4/ip6 "l4data". */
+    static final int L4 = 5;
+    static final int AH_SPI = 6;
+    /** IPv4 TOS or IPv6 traffic class. */
+    static final int TOS = 7;
+    static final int MAC_DST = 8;
+    static final int MAC_SRC = 9;
+    /** EtherType of the network layer | outer VLAN TPID << 16 | outer VLAN TCI << 32. */
+    static final int ETHERTYPE = 10;
+    static final int WORDS = 11;
+
+    // META bits
+    static final long IP_VERSION_MASK = 0xfL;
+    static final int PROTOCOL_SHIFT = 8;
+    static final long PROTOCOL_MASK = 0xffL << PROTOCOL_SHIFT;
+    static final long PROTOCOL_KNOWN = 1L << 16;
+    static final long L4_KNOWN = 1L << 17;
+    static final long NOT_FRAGMENT = 1L << 18;
+    static final long HAS_AH = 1L << 19;
+    static final long HAS_ETHERNET = 1L << 20;
+
+    final long[] words = new long[WORDS];
+
+    /** Fills the key from a parsed frame; fields the packet lacks stay zero and unflagged. */
+    public NtupleKey extract(ParsedPacket p) {
+        long[] w = words;
+        java.util.Arrays.fill(w, 0L);
+        MemorySegment s = p.segment();
+        long base = p.base();
+        long meta = 0;
+        if (p.linkType() == LinkType.ETHERNET && p.capturedLength() >= 14) {
+            meta |= HAS_ETHERNET;
+            w[MAC_DST] = (Bytes.i64(s, base) >>> 16) & 0xffff_ffff_ffffL;
+            w[MAC_SRC] = ((long) Bytes.u16(s, base + 6) << 32) | Bytes.u32(s, base + 8);
+        }
+        long ethType = p.etherType() == ParsedPacket.NONE ? 0 : p.etherType();
+        if (p.vlanCount() > 0) {
+            ethType |= (long) p.vlanTpid(0) << 16 | (long) p.vlanTci(0) << 32;
+        }
+        w[ETHERTYPE] = ethType;
+        long ip = base + p.l3Offset();
+        if (p.ipVersion() == 4) {
+            meta |= 4;
+            w[SRC_LO] = Bytes.u32(s, ip + Ipv4Descriptor.SOURCE_OFFSET);
+            w[DST_LO] = Bytes.u32(s, ip + Ipv4Descriptor.DESTINATION_OFFSET);
+            w[TOS] = Bytes.u8(s, ip + 1);
+        } else if (p.ipVersion() == 6) {
+            meta |= 6;
+            w[SRC_HI] = Bytes.i64(s, ip + Ipv6Descriptor.SOURCE_OFFSET);
+            w[SRC_LO] = Bytes.i64(s, ip + Ipv6Descriptor.SOURCE_OFFSET + 8);
+            w[DST_HI] = Bytes.i64(s, ip + Ipv6Descriptor.DESTINATION_OFFSET);
+            w[DST_LO] = Bytes.i64(s, ip + Ipv6Descriptor.DESTINATION_OFFSET + 8);
+            w[TOS] = (Bytes.u16(s, ip) >>> 4) & 0xff;
+        }
+        if (p.ipVersion() != 0) {
+            if (p.ipProtocol() != ParsedPacket.NONE) {
+                meta |= PROTOCOL_KNOWN | (long) p.ipProtocol() << PROTOCOL_SHIFT;
+            }
+            if (!p.isFragment()) {
+                meta |= NOT_FRAGMENT;
+            }
+            int l4 = p.l4Offset();
+            if (l4 != ParsedPacket.NONE && p.fragmentOffset() == 0 && l4 + 4 <= p.l3End()) {
+                meta |= L4_KNOWN;
+                w[L4] = Bytes.u32(s, base + l4);
+            }
+            int ah = p.authHeaderOffset();
+            if (ah != ParsedPacket.NONE && ah + IpsecDescriptor.AH_SPI_OFFSET + 4 <= p.l3End()) {
+                meta |= HAS_AH;
+                w[AH_SPI] = Bytes.u32(s, base + ah + IpsecDescriptor.AH_SPI_OFFSET);
+            }
+        }
+        w[META] = meta;
+        return this;
+    }
+
+    /** For tests and tools: a key word by index. */
+    long word(int i) {
+        return words[i];
+    }
+}
