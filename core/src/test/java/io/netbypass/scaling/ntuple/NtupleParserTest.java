@@ -42,7 +42,15 @@ class NtupleParserTest {
             "flow-type udp4 src-ip 1.2.3.4 src-ip-mask 0.0.0.255 user-def 0xffffffffffffffff m 0xff00 action 0x10000000000",
             "flow-type tcp4 dst-port 443 context 1 action 2 loc 100",
             "flow-type ip4 spi 7 action 3",
-            "flow-type udp4 src-port 0 queue 3");
+            "flow-type udp4 src-port 0 queue 3",
+            "flow-type ether dst 33:33:00:00:00:fb action 0xfffffffffffffffe user-def 0x320000 m 0xffffffffff000fff",
+            "flow-type ip6 dst-ip 2001:db8::1 context 1",
+            "flow-type ip4 dst-ip 1.1.1.1 context 1",
+            "flow-type udp4 vlan 0x0010 action -1 loc 0",
+            "flow-type udp4 action 0 loc 32",
+            "flow-type udp4 dst-ip 233.1.0.1 dst-port 12001 action 0",
+            "flow-type tcp4 dst-port 8880 m 0x00ff action 10",
+            "flow-type tcp4 src-ip 192.168.0.55 m 0.0.0.255 action -1");
 
     @Test
     void everyExampleRoundTripsThroughTheCanonicalCommand() {
