@@ -231,7 +231,6 @@ final class NtupleCommand implements Runnable {
         final NtupleClassifier rules;
         final RssHasher hasher;
         final IndirectionTable indirection;
-        final int rings;
         final NtupleKey key = new NtupleKey();
         int hash;
         /** The queue of the last packet, -1 for drop. */
@@ -242,7 +241,6 @@ final class NtupleCommand implements Runnable {
             this.rules = rules;
             this.hasher = hasher;
             this.indirection = indirection;
-            this.rings = rings;
         }
 
         int classify(ParsedPacket p) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import io.netbypass.packet.AddressText;
+import io.netbypass.scaling.ntuple.EthtoolValues;
 import io.netbypass.scaling.rss.IndirectionException;
 import io.netbypass.scaling.rss.IndirectionTable;
 import io.netbypass.scaling.rss.RssHasher;
@@ -194,17 +195,14 @@ final class RssCommand implements Runnable {
         }
     }
 
-    /** ethtool's numbers: decimal, 0x hex or 0 octal, in range. */
+    /** ethtool's numbers (decimal, 0x hex, 0 octal; see {@link EthtoolValues#unsigned}), in range. */
     static long number(String text, String what, long min, long max) {
         long v;
         try {
-            if (text.startsWith("0x") || text.startsWith("0X")) {
-                v = Long.parseLong(text.substring(2), 16);
-            } else if (text.length() > 1 && text.startsWith("0")) {
-                v = Long.parseLong(text.substring(1), 8);
-            } else {
-                v = Long.parseLong(text);
+            if (text.isEmpty()) {
+                throw new NumberFormatException();
             }
+            v = EthtoolValues.unsigned(text, 64);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("bad " + what + " value '" + text + "'");
         }

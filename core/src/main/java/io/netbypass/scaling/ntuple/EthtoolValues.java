@@ -4,8 +4,8 @@ import java.math.BigInteger;
 
 import io.netbypass.packet.AddressText;
 
-/** Value syntax of ethtool's rule options: C {@code strtoull} numbers, inet_pton addresses, MACs. */
-final class EthtoolValues {
+/** Value syntax of ethtool's options: C {@code strtoull} numbers, inet_pton addresses, MACs. */
+public final class EthtoolValues {
     private static final BigInteger TWO_64 = BigInteger.ONE.shiftLeft(64);
 
     private EthtoolValues() {
@@ -17,7 +17,7 @@ final class EthtoolValues {
      * 2^64 (so {@code -1} fits only a 64-bit field); the empty string reads as 0. Returns the
      * value or throws {@link NumberFormatException}.
      */
-    static long unsigned(String text, int bits) {
+    public static long unsigned(String text, int bits) {
         int i = 0;
         int n = text.length();
         while (i < n && Character.isWhitespace(text.charAt(i))) {

@@ -70,7 +70,7 @@ public final class NtupleFormatter {
         if (r.hasFlag(FlowType.FLOW_EXT)) {
             line(b, "\tVLAN EtherType: 0x%x mask: 0x%x", r.be16(E + EXT_VLAN_ETYPE), ~r.be16(E + EXT_VLAN_ETYPE + M) & 0xffff);
             line(b, "\tVLAN: 0x%x mask: 0x%x", r.be16(E + EXT_VLAN_TCI), ~r.be16(E + EXT_VLAN_TCI + M) & 0xffff);
-            b.append(String.format("\tUser-defined: 0x%x mask: 0x%x%n", r.be64(E + EXT_DATA), ~r.be64(E + EXT_DATA + M)));
+            line(b, "\tUser-defined: 0x%x mask: 0x%x", r.be64(E + EXT_DATA), ~r.be64(E + EXT_DATA + M));
         }
         if (r.hasFlag(FlowType.FLOW_MAC_EXT)) {
             // ethtool prints this one mask as the kernel stores it (not inverted)
@@ -81,7 +81,7 @@ public final class NtupleFormatter {
             b.append("\tRSS Context ID: ").append(Integer.toUnsignedString(r.rssContext())).append('\n');
         }
         b.append("\tAction: ").append(action(r)).append("\n\n");
-        return b.toString().replace("\r\n", "\n");
+        return b.toString();
     }
 
     /** The {@code Action:} text: Drop, Wake-on-LAN, Direct to queue N, Direct to VF V queue N. */

@@ -95,9 +95,4 @@ public final class NtupleKey {
         w[META] = meta;
         return this;
     }
-
-    /** For tests and tools: a key word by index. */
-    long word(int i) {
-        return words[i];
-    }
 }

@@ -155,17 +155,12 @@ public final class NtupleParser {
                 throw new NtupleSyntaxException("Invalid " + word + " value[" + value + "]");
             }
             i += 2;
-            if (option.kind() == Kind.BE16 || option.kind() == Kind.BE32 || option.kind() == Kind.BE64
-                    || option.kind() == Kind.U8 || option.kind() == Kind.IPV4 || option.kind() == Kind.IPV6
-                    || option.kind() == Kind.MAC) {
-                if (option.offset() >= E && option.offset() < E + EXT_LENGTH) {
-                    flowType |= option.name().equals("dst-mac") ? FlowType.FLOW_MAC_EXT : FlowType.FLOW_EXT;
-                }
+            if (option.offset() >= E && option.offset() < E + EXT_LENGTH) {
+                flowType |= option.kind() == Kind.MAC ? FlowType.FLOW_MAC_EXT : FlowType.FLOW_EXT;
             }
             boolean maskNext = i < words.size()
                     && (words.get(i).equals("m") || words.get(i).equals(word + "-mask"));
             if (maskNext) {
-                String maskWord = words.get(i);
                 if (i + 1 >= words.size()) {
                     throw new NtupleSyntaxException("Add rule, invalid syntax");
                 }
@@ -178,7 +173,6 @@ public final class NtupleParser {
                 } catch (NumberFormatException e) {
                     throw new NtupleSyntaxException("Invalid " + word + " mask[" + mask + "]");
                 }
-                assert maskWord != null;
                 i += 2;
             }
         }

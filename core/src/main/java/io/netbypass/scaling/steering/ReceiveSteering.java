@@ -119,17 +119,14 @@ public final class ReceiveSteering {
                 int next = ident & cpuMask;
                 int index = table.index(hash);
                 int current = table.cpu(index);
-                RpsFlowTable usedTable = table;
-                int usedIndex = index;
+                flow.set(table, index);
                 if (current != next
                         && (current >= backlogs.cpus() || !backlogs.isOnline(current)
                             || backlogs.head(current) - table.lastQtail(index) >= 0)) {
                     current = next;
-                    usedIndex = setRpsCpu(rxQueue, hash, table, index, next, flow);
-                    usedTable = flow.table;
+                    setRpsCpu(rxQueue, hash, next, flow);
                 }
                 if (current < backlogs.cpus() && backlogs.isOnline(current)) {
-                    flow.set(usedTable, usedIndex);
                     return current;
                 }
                 flow.clear();
@@ -144,10 +141,10 @@ public final class ReceiveSteering {
         return NO_STEERING;
     }
 
-    /** {@code set_rps_cpu}; leaves the entry it settled on in {@code flow} and returns its index. */
-    private int setRpsCpu(int rxQueue, int hash, RpsFlowTable table, int index, int next, FlowRef flow) {
-        RpsFlowTable t = table;
-        int i = index;
+    /** {@code set_rps_cpu} on the entry {@code flow} points at; leaves {@code flow} on the entry it settled on. */
+    private void setRpsCpu(int rxQueue, int hash, int next, FlowRef flow) {
+        RpsFlowTable t = flow.table;
+        int i = flow.index;
         if (next < backlogs.cpus()) {
             AcceleratedRfs hook = accelerated;
             if (hook != null) {
@@ -172,7 +169,6 @@ public final class ReceiveSteering {
         }
         t.setCpu(i, next);
         flow.set(t, i);
-        return i;
     }
 
     /**

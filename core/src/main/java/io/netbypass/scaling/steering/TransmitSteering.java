@@ -54,7 +54,7 @@ public final class TransmitSteering {
         return readBack(byRxQueue, txQueue);
     }
 
-    /** The queues in the map of CPU (or RX queue) {@code id}, in kernel order. */
+    /** The queues in the XPS map of {@code cpu}, in kernel order. */
     public int[] cpuMap(int cpu) {
         int[][] m = byCpu;
         return m == null || m[cpu] == null ? new int[0] : m[cpu].clone();
