@@ -1,0 +1,42 @@
+package io.netbypass.backend.vnic;
+
+import io.netbypass.port.PortName;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The software NICs of this process by name. Opening {@code vnic:eth3} finds eth3 here or
+ * creates it with {@link Vnic#DEFAULT_QUEUES} queues, as a VALE switch is made on first use.
+ */
+public final class Vnics {
+    private static final Map<String, Vnic> NICS = new ConcurrentHashMap<>();
+
+    private Vnics() {
+    }
+
+    /** The backend is built in: always available. */
+    public static boolean isAvailable() {
+        return true;
+    }
+
+    public static Vnic get(String device) {
+        return NICS.computeIfAbsent(device, d -> new Vnic(d, Vnic.DEFAULT_QUEUES));
+    }
+
+    /** Adds a NIC made by the caller; refused when the name is taken. */
+    public static Vnic add(Vnic nic) {
+        if (NICS.putIfAbsent(nic.name(), nic) != null) {
+            throw new io.netbypass.port.PortException("vnic " + nic.name() + " already exists");
+        }
+        return nic;
+    }
+
+    public static void remove(Vnic nic) {
+        NICS.remove(nic.name(), nic);
+    }
+
+    public static VnicPort open(PortName name) {
+        return get(name.device()).open(name);
+    }
+}

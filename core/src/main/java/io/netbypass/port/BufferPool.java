@@ -1,0 +1,88 @@
+package io.netbypass.port;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Packet buffers in one off-heap region, addressed by a 32-bit index as netmap's {@code buf_idx}:
+ * buffer {@code i} starts at {@code i * bufferSize}. Every ring of every port opened on the pool
+ * points into it, so forwarding between such ports is a swap of indices, never a copy.
+ * Buffers 0 and 1 are reserved (netmap's convention): a slot holding them is invalid.
+ *
+ * <p>Buffers are taken and given back only when rings are set up and torn down, never per packet.
+ */
+public final class BufferPool implements AutoCloseable {
+    public static final int DEFAULT_BUFFER_SIZE = 2048;
+    /** First index handed out; 0 and 1 are never valid packet buffers. */
+    public static final int FIRST_BUFFER = 2;
+
+    private final Arena arena;
+    private final MemorySegment memory;
+    private final int bufferSize;
+    private final int count;
+    private final int[] free;
+    private int freeCount;
+
+    public BufferPool(int count, int bufferSize) {
+        if (bufferSize < 64 || Integer.bitCount(bufferSize) != 1) {
+            throw new IllegalArgumentException("buffer size must be a power of two >= 64, not " + bufferSize);
+        }
+        if (count <= FIRST_BUFFER || (long) count * bufferSize > (1L << 40)) {
+            throw new IllegalArgumentException("buffer count " + count + " out of range");
+        }
+        this.arena = Arena.ofShared();
+        this.memory = arena.allocate((long) count * bufferSize, 4096);
+        this.bufferSize = bufferSize;
+        this.count = count;
+        this.free = new int[count];
+        for (int i = count - 1; i >= FIRST_BUFFER; i--) {
+            free[freeCount++] = i;
+        }
+    }
+
+    /** The whole region; a buffer's bytes start at {@link #offset(int)}. */
+    public MemorySegment memory() {
+        return memory;
+    }
+
+    public int bufferSize() {
+        return bufferSize;
+    }
+
+    public int count() {
+        return count;
+    }
+
+    public long offset(int bufferIndex) {
+        return (long) bufferIndex * bufferSize;
+    }
+
+    /** Whether a slot may hold this index (in range and not reserved). */
+    public boolean valid(int bufferIndex) {
+        return bufferIndex >= FIRST_BUFFER && bufferIndex < count;
+    }
+
+    public synchronized int available() {
+        return freeCount;
+    }
+
+    /** Takes a buffer; throws when the pool is exhausted (a configuration error, found at set-up). */
+    public synchronized int take() {
+        if (freeCount == 0) {
+            throw new IllegalStateException("buffer pool exhausted (" + count + " buffers of " + bufferSize + " bytes)");
+        }
+        return free[--freeCount];
+    }
+
+    public synchronized void give(int bufferIndex) {
+        if (!valid(bufferIndex) || freeCount == free.length) {
+            throw new IllegalArgumentException("buffer " + bufferIndex + " cannot be given back");
+        }
+        free[freeCount++] = bufferIndex;
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

@@ -1,0 +1,79 @@
+package io.netbypass.port;
+
+import org.agrona.concurrent.IdleStrategy;
+
+/**
+ * An open port: the rings it took from a device, on one {@link BufferPool}. What the
+ * application does with them follows netmap: touch only {@code [head, tail)}, move
+ * {@code head/cur}, then sync. One thread uses a port; syncs never allocate or block.
+ */
+public interface Port extends AutoCloseable {
+    PortName name();
+
+    BufferPool pool();
+
+    int rxRings();
+
+    int txRings();
+
+    /** RX ring {@code i} of this port, {@code 0 <= i < rxRings()}; {@link Ring#id()} says which queue. */
+    Ring rxRing(int i);
+
+    Ring txRing(int i);
+
+    /**
+     * NIOCRXSYNC: gives back the RX slots before each ring's head (forwarding those marked
+     * {@link Ring#SLOT_FORWARD} when the ring has {@link Ring#FORWARD}), then exposes what arrived.
+     * Returns the number of rings whose head/cur were invalid (they are reset), 0 normally.
+     */
+    int rxSync();
+
+    /** NIOCTXSYNC: sends the TX slots before each ring's head and reclaims the sent ones. */
+    int txSync();
+
+    /**
+     * Waits until an RX ring has a packet, syncing between idle steps: busy-poll, backoff or
+     * sleeping according to {@code idle}. Returns false when {@code timeoutNanos} passed first
+     * ({@code < 0}: no limit) or the port was closed.
+     */
+    default boolean pollRx(IdleStrategy idle, long timeoutNanos) {
+        long deadline = timeoutNanos < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
+        idle.reset();
+        while (true) {
+            rxSync();
+            for (int i = 0; i < rxRings(); i++) {
+                if (!rxRing(i).isEmpty()) {
+                    return true;
+                }
+            }
+            if (isClosed() || System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            idle.idle(0);
+        }
+    }
+
+    /** Waits until a TX ring has a free slot; as {@link #pollRx}. */
+    default boolean pollTx(IdleStrategy idle, long timeoutNanos) {
+        long deadline = timeoutNanos < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
+        idle.reset();
+        while (true) {
+            txSync();
+            for (int i = 0; i < txRings(); i++) {
+                if (!txRing(i).isEmpty()) {
+                    return true;
+                }
+            }
+            if (isClosed() || System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            idle.idle(0);
+        }
+    }
+
+    boolean isClosed();
+
+    /** Gives the rings back to the device (for a NIC: its queues return to the host stack). */
+    @Override
+    void close();
+}
