@@ -19,6 +19,9 @@ final class Errors {
         if (message == null || message.isBlank()) {
             message = e.getClass().getSimpleName();
         }
+        if (e instanceof io.netbypass.port.PortException) {
+            return message.replace('\n', ' ');
+        }
         if (e instanceof OutOfMemoryError || e instanceof StackOverflowError || e instanceof RuntimeException
                 && !(e instanceof IllegalArgumentException) && !(e instanceof IllegalStateException)
                 && !(e instanceof UnsupportedOperationException)) {

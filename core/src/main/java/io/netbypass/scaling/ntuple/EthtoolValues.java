@@ -83,7 +83,7 @@ public final class EthtoolValues {
      * ethtool's MAC syntax: six colon-separated groups of 1-2 hex digits
      * ({@code sscanf("%2x:%2x:...")}); anything after the sixth group is ignored, as ethtool does.
      */
-    static byte[] mac(String text) {
+    public static byte[] mac(String text) {
         if (text.indexOf(':') < 0) {
             throw new NumberFormatException(text);
         }
