@@ -106,7 +106,7 @@ class GenCommandTest {
 
     @Test
     void rxCountsWhatTheVnicSteersToTheBoundQueue() {
-        PcapCommandTest.Run r = PcapCommandTest.run("rx", "vnic:rxtest0", "-n", "100000", "-z", "-s",
+        PcapCommandTest.Run r = PcapCommandTest.run("rx", "vnic:rxtest0", "-n", "100000", "-R", "400000", "-z", "-s",
                 "198.18.0.1:1-198.18.255.255:65535", "-d", "198.19.0.1:53", "--seed", "5", "-T", "100000");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("Received 100000 packets 6000000 bytes"), r.out());

@@ -36,8 +36,10 @@ final class HwRxRing {
     private final BufferPool pool;
     private final int bufferSize;
 
-    /** Next descriptor the producer fills; written by the producer only. */
+    /** Next descriptor the producer fills, as published to the consumer. */
     private int produced;
+    /** Next descriptor the producer fills, not yet published: a batch is published once. */
+    private int filling;
     /** The producer stops before this descriptor; written by the consumer only. */
     private int stop;
 
@@ -66,13 +68,13 @@ final class HwRxRing {
 
     /** Free descriptors from the producer's view, refreshing the cached stop when short. */
     private int freeFor(int needed) {
-        int free = stopCache - produced;
+        int free = stopCache - filling;
         if (free < 0) {
             free += slots;
         }
         if (free < needed) {
             stopCache = (int) STOP.getAcquire(this);
-            free = stopCache - produced;
+            free = stopCache - filling;
             if (free < 0) {
                 free += slots;
             }
@@ -89,7 +91,7 @@ final class HwRxRing {
         if (freeFor(fragments) < fragments) {
             return false;
         }
-        int p = produced;
+        int p = filling;
         int remaining = len;
         long from = offset;
         for (int f = 0; f < fragments; f++) {
@@ -101,8 +103,15 @@ final class HwRxRing {
             remaining -= chunk;
             p = next(p);
         }
-        PRODUCED.setRelease(this, p);
+        filling = p;
         return true;
+    }
+
+    /** Producer: makes the frames put since the last publish visible to the consumer (release). */
+    void publish() {
+        if (filling != produced) {
+            PRODUCED.setRelease(this, filling);
+        }
     }
 
     /** Consumer: the producer's position (acquire: descriptors before it are complete). */
@@ -118,6 +127,7 @@ final class HwRxRing {
     /** Resets an idle ring (no producer running): both ends at {@code position}. */
     void reset(int position) {
         produced = position;
+        filling = position;
         int s = position == 0 ? slots - 1 : position - 1;
         stopCache = s;
         STOP.setRelease(this, s);

@@ -253,6 +253,7 @@ public final class Vnic implements AutoCloseable {
         try {
             return arrive(segment, offset, length);
         } finally {
+            publish();
             release();
         }
     }
@@ -273,7 +274,17 @@ public final class Vnic implements AutoCloseable {
             }
             return n;
         } finally {
+            publish();
             release();
+        }
+    }
+
+    /** Publishes each bound ring's new frames once per batch. */
+    private void publish() {
+        for (HwRxRing ring : boundRx) {
+            if (ring != null) {
+                ring.publish();
+            }
         }
     }
 
@@ -318,7 +329,7 @@ public final class Vnic implements AutoCloseable {
         }
         PacketParser.parse(segment, offset, length, LinkType.ETHERNET, parsed);
         if (ntupleFilter && classifier.ruleCount() > 0) {
-            int rule = classifier.classify(key.extract(parsed));
+            int rule = classifier.classify(key.extract(parsed, classifier.usedWords()));
             if (rule != NtupleClassifier.NO_MATCH) {
                 int action = classifier.action(rule);
                 if (action == NtupleClassifier.ACTION_DROP) {
@@ -353,6 +364,7 @@ public final class Vnic implements AutoCloseable {
             HwRxRing ring = hostOwner == null ? null : hostOwner.hostRxRing();
             if (ring != null) {
                 if (ring.put(segment, offset, length)) {
+                    ring.publish();
                     hostToPort++;
                 } else {
                     hostDrops++;

@@ -105,6 +105,18 @@ public final class NtupleClassifier {
         }
         built.sort((a, b) -> Integer.compare(a.minLocation, b.minLocation));
         groups = built.toArray(new Group[0]);
+        int used = 0;
+        for (Group g : groups) {
+            for (int i : g.active) {
+                used |= 1 << i;
+            }
+        }
+        usedWords = used;
+    }
+
+    /** Key words any rule looks at (bit {@code i} for word {@code i}): {@link NtupleKey#extract(ParsedPacket, int)} fills only those. */
+    public int usedWords() {
+        return usedWords;
     }
 
     /** Compiles the table's rules as they stand now; later table changes need a new compile. */
@@ -115,6 +127,8 @@ public final class NtupleClassifier {
         }
         return new NtupleClassifier(specs);
     }
+
+    private int usedWords;
 
     public int ruleCount() {
         return location.length;

@@ -45,6 +45,17 @@ public final class NtupleKey {
 
     /** Fills the key from a parsed frame; fields the packet lacks stay zero and unflagged. */
     public NtupleKey extract(ParsedPacket p) {
+        return extract(p, ALL_WORDS);
+    }
+
+    /** Every key word: what {@link #extract(ParsedPacket, int)} fills for the linear reference. */
+    public static final int ALL_WORDS = (1 << WORDS) - 1;
+
+    /**
+     * Reads only the words in {@code used} (see {@link NtupleClassifier#usedWords()}) from the
+     * frame; the others stay zero, and no rule's mask looks at them.
+     */
+    public NtupleKey extract(ParsedPacket p, int used) {
         long[] w = words;
         java.util.Arrays.fill(w, 0L);
         MemorySegment s = p.segment();
@@ -52,8 +63,10 @@ public final class NtupleKey {
         long meta = 0;
         if (p.linkType() == LinkType.ETHERNET && p.capturedLength() >= 14) {
             meta |= HAS_ETHERNET;
-            w[MAC_DST] = (Bytes.i64(s, base) >>> 16) & 0xffff_ffff_ffffL;
-            w[MAC_SRC] = ((long) Bytes.u16(s, base + 6) << 32) | Bytes.u32(s, base + 8);
+            if ((used & (1 << MAC_DST | 1 << MAC_SRC)) != 0) {
+                w[MAC_DST] = (Bytes.i64(s, base) >>> 16) & 0xffff_ffff_ffffL;
+                w[MAC_SRC] = ((long) Bytes.u16(s, base + 6) << 32) | Bytes.u32(s, base + 8);
+            }
         }
         long ethType = p.etherType() == ParsedPacket.NONE ? 0 : p.etherType();
         if (p.vlanCount() > 0) {

@@ -1,0 +1,165 @@
+package io.netbypass.perf;
+
+import io.netbypass.backend.vnic.HostStack;
+import io.netbypass.backend.vnic.Vnic;
+import io.netbypass.backend.vnic.VnicPort;
+import io.netbypass.backend.vnic.WireBatch;
+import io.netbypass.gen.AddressRange;
+import io.netbypass.gen.Generator;
+import io.netbypass.gen.GeneratorOptions;
+import io.netbypass.port.BufferPool;
+import io.netbypass.port.PortName;
+import io.netbypass.port.Ring;
+import io.netbypass.scaling.ntuple.NtupleScript;
+import io.netbypass.scaling.rss.IndirectionTable;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code netbypass bench}: wire -> vnic -> one bypassed RX queue -> a consumer that drops, all on
+ * the calling thread (run to completion, so packets per second is per core). The wire replays
+ * 4096 pre-made 60-byte frames, as a NIC receives what another machine generated.
+ *
+ * <ul>
+ *   <li>{@link Case#COPY}: the baseline: copy each frame into a ring buffer and drop it, no NIC logic.</li>
+ *   <li>{@link Case#RXDROP}: one-queue vnic with RSS and ntuple off, {@code vnic:X-0/R}, rxdrop.</li>
+ *   <li>{@link Case#CLASSIFIED}: 10-queue vnic, every frame parsed and checked against 16 ntuple rules;
+ *       half match {@code udp4 dst-port 53 action 4}, half miss and are Toeplitz-hashed through an
+ *       indirection table that points at queue 4; {@code vnic:X-4/R}, rxdrop.</li>
+ * </ul>
+ */
+public final class RxDropBench {
+    public enum Case { COPY, RXDROP, CLASSIFIED }
+
+    public static final int FRAMES = 4096;
+    public static final int BATCH = 256;
+
+    /** One measurement: packets, nanoseconds, bytes allocated by the thread while measuring. */
+    public record Result(Case benchCase, long packets, long nanos, long allocatedBytes, long wireDrops) {
+        public double mpps() {
+            return packets * 1e3 / nanos;
+        }
+
+        public double bytesPerPacket() {
+            return (double) allocatedBytes / packets;
+        }
+    }
+
+    private RxDropBench() {
+    }
+
+    /** Runs {@code benchCase} for about {@code nanos} after a warm-up of {@code warmupNanos}. */
+    public static Result run(Case benchCase, long warmupNanos, long nanos) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment wire = arena.allocate((long) FRAMES * 64, 64);
+            Generator g = new Generator(GeneratorOptions.defaults()
+                    .withSource(AddressRange.parse("198.18.0.1:1024-198.19.255.254:65535", 0), true)
+                    .withDestination(AddressRange.parse("198.18.0.53:53-198.18.0.53:54", 0), true)
+                    .withSeed(1));
+            WireBatch[] batches = new WireBatch[FRAMES / BATCH];
+            for (int b = 0; b < batches.length; b++) {
+                batches[b] = new WireBatch(wire, BATCH);
+                for (int i = 0; i < BATCH; i++) {
+                    long at = (long) (b * BATCH + i) * 64;
+                    batches[b].add(at, g.next(wire, at));
+                }
+            }
+            return switch (benchCase) {
+                case COPY -> copy(batches, warmupNanos, nanos);
+                case RXDROP, CLASSIFIED -> throughNic(benchCase, batches, warmupNanos, nanos);
+            };
+        }
+    }
+
+    private static long allocated() {
+        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
+    }
+
+    private static Result copy(WireBatch[] batches, long warmupNanos, long nanos) {
+        try (BufferPool pool = new BufferPool(2048, 2048)) {
+            MemorySegment buffers = pool.memory();
+            int slots = 1024;
+            long[] result = new long[2];
+            for (int phase = 0; phase < 2; phase++) {
+                long budget = phase == 0 ? warmupNanos : nanos;
+                long before = allocated();
+                long start = System.nanoTime();
+                long packets = 0;
+                int slot = 0;
+                int b = 0;
+                long now;
+                long checksum = 0;
+                do {
+                    WireBatch batch = batches[b];
+                    b = b + 1 == batches.length ? 0 : b + 1;
+                    for (int i = 0; i < batch.count(); i++) {
+                        long to = pool.offset(BufferPool.FIRST_BUFFER + slot);
+                        MemorySegment.copy(batch.segment(), batch.offset(i), buffers, to, batch.length(i));
+                        checksum += buffers.get(java.lang.foreign.ValueLayout.JAVA_BYTE, to + 12);
+                        slot = slot + 1 == slots ? 0 : slot + 1;
+                    }
+                    packets += batch.count();
+                    now = System.nanoTime();
+                } while (now - start < budget);
+                result[0] = packets;
+                result[1] = now - start;
+                if (phase == 1) {
+                    return new Result(Case.COPY, packets, now - start, allocated() - before, checksum == 42 ? 1 : 0);
+                }
+            }
+            throw new AssertionError();
+        }
+    }
+
+    private static Result throughNic(Case benchCase, WireBatch[] batches, long warmupNanos, long nanos) {
+        boolean classified = benchCase == Case.CLASSIFIED;
+        int queues = classified ? 10 : 1;
+        int queue = classified ? 4 : 0;
+        String name = "bench" + benchCase.ordinal();
+        try (Vnic nic = new Vnic(name, queues, 1024, new BufferPool(8192, 2048), new HostStack(queues))) {
+            if (classified) {
+                int[] weights = new int[queues];
+                weights[queue] = 1;
+                nic.indirection(IndirectionTable.weight(128, weights, 0));
+                List<String> rules = new ArrayList<>();
+                for (int r = 0; r < 15; r++) {
+                    rules.add("flow-type tcp4 dst-port " + (1000 + r) + " action -1");
+                }
+                rules.add("flow-type udp4 dst-port 53 action " + queue);
+                nic.ntuple(NtupleScript.parse(rules));
+            } else {
+                nic.features(false, false);
+            }
+            try (VnicPort port = nic.open(PortName.parse("vnic:" + name + "-" + queue + "/R", "vnic"))) {
+                Ring ring = port.rxRing(0);
+                for (int phase = 0; phase < 2; phase++) {
+                    long budget = phase == 0 ? warmupNanos : nanos;
+                    long received = port.received();
+                    long before = allocated();
+                    long start = System.nanoTime();
+                    int b = 0;
+                    long now;
+                    do {
+                        WireBatch batch = batches[b];
+                        b = b + 1 == batches.length ? 0 : b + 1;
+                        nic.receive(batch, 0);
+                        port.rxSync();
+                        ring.advance(ring.tail());
+                        now = System.nanoTime();
+                    } while (now - start < budget);
+                    if (phase == 1) {
+                        long allocatedBytes = allocated() - before;
+                        Vnic.Stats s = nic.stats();
+                        return new Result(benchCase, port.received() - received, now - start, allocatedBytes,
+                                s.sum(s.rxMissed()) + s.sum(s.rxHost()) + s.ntupleDrops());
+                    }
+                }
+            }
+        }
+        throw new AssertionError();
+    }
+}
