@@ -37,30 +37,26 @@ public interface Port extends AutoCloseable {
      * ({@code < 0}: no limit) or the port was closed.
      */
     default boolean pollRx(IdleStrategy idle, long timeoutNanos) {
-        long deadline = timeoutNanos < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
-        idle.reset();
-        while (true) {
-            rxSync();
-            for (int i = 0; i < rxRings(); i++) {
-                if (!rxRing(i).isEmpty()) {
-                    return true;
-                }
-            }
-            if (isClosed() || System.nanoTime() - deadline >= 0) {
-                return false;
-            }
-            idle.idle(0);
-        }
+        return poll(idle, timeoutNanos, true);
     }
 
     /** Waits until a TX ring has a free slot; as {@link #pollRx}. */
     default boolean pollTx(IdleStrategy idle, long timeoutNanos) {
+        return poll(idle, timeoutNanos, false);
+    }
+
+    private boolean poll(IdleStrategy idle, long timeoutNanos, boolean rx) {
         long deadline = timeoutNanos < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
         idle.reset();
         while (true) {
-            txSync();
-            for (int i = 0; i < txRings(); i++) {
-                if (!txRing(i).isEmpty()) {
+            int rings = rx ? rxRings() : txRings();
+            if (rx) {
+                rxSync();
+            } else {
+                txSync();
+            }
+            for (int i = 0; i < rings; i++) {
+                if (!(rx ? rxRing(i) : txRing(i)).isEmpty()) {
                     return true;
                 }
             }
