@@ -123,13 +123,4 @@ final class HwRxRing {
     void stop(int stop) {
         STOP.setRelease(this, stop);
     }
-
-    /** Resets an idle ring (no producer running): both ends at {@code position}. */
-    void reset(int position) {
-        produced = position;
-        filling = position;
-        int s = position == 0 ? slots - 1 : position - 1;
-        stopCache = s;
-        STOP.setRelease(this, s);
-    }
 }
