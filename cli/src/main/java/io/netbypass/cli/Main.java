@@ -28,6 +28,7 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
         cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             err.println("netbypass: " + Errors.oneLine(e));
             if (System.getenv("NETBYPASS_DEBUG") != null) {

@@ -142,12 +142,15 @@ public final class PacketParser {
             return p.stop(ParseStatus.TRUNCATED);
         }
         long ip = p.base + offset;
-        int first = Bytes.u8(p.segment, ip);
+        // Three wide reads cover the fixed header: fewer bounds checks than one read per field.
+        long w0 = Bytes.i64(p.segment, ip);     // version/IHL, TOS, total length, id, flags/fragment
+        long w1 = Bytes.i64(p.segment, ip + 8); // TTL, protocol, checksum, source
+        int first = (int) (w0 >>> 56);
         if (first >>> 4 != 4) {
             return p.stop(ParseStatus.BAD_VERSION);
         }
         int headerLength = (first & 0x0f) << 2;
-        int totalLength = Bytes.u16(p.segment, ip + Ipv4Descriptor.TOTAL_LENGTH_OFFSET);
+        int totalLength = (int) (w0 >>> 32) & 0xffff;
         if (headerLength < Ipv4Descriptor.MIN_HEADER_LENGTH || totalLength < headerLength) {
             return p.stop(ParseStatus.BAD_LENGTH);
         }
@@ -155,13 +158,15 @@ public final class PacketParser {
             return p.stop(ParseStatus.TRUNCATED);
         }
         p.ipVersion = 4;
+        p.ipv4Source = (int) w1;
+        p.ipv4Destination = Bytes.i32(p.segment, ip + Ipv4Descriptor.DESTINATION_OFFSET);
         boolean cut = offset + totalLength > p.capturedLength;
         p.l3End = cut ? p.capturedLength : offset + totalLength;
-        int flags = Bytes.u16(p.segment, ip + Ipv4Descriptor.FLAGS_FRAGMENT_OFFSET);
+        int flags = (int) w0 & 0xffff;
         p.moreFragments = (flags & Ipv4Descriptor.FLAG_MF) != 0;
         p.fragmentOffset = (flags & Ipv4Descriptor.FRAGMENT_OFFSET_MASK) << 3;
         p.fragment = p.moreFragments || p.fragmentOffset != 0;
-        p.ipProtocol = Bytes.u8(p.segment, ip + Ipv4Descriptor.PROTOCOL_OFFSET);
+        p.ipProtocol = (int) (w1 >>> 48) & 0xff;
         p.layer = Layer.NETWORK;
         return transport(p, offset + headerLength, cut);
     }
@@ -260,14 +265,15 @@ public final class PacketParser {
                 if (available < UdpDescriptor.HEADER_LENGTH) {
                     return p.stop(cut || p.moreFragments ? ParseStatus.TRUNCATED : ParseStatus.BAD_LENGTH);
                 }
-                int udpLength = Bytes.u16(p.segment, l4 + UdpDescriptor.LENGTH_OFFSET);
+                long header = Bytes.i64(p.segment, l4); // ports, length, checksum
+                int udpLength = (int) (header >>> 16) & 0xffff;
                 // UDP-Lite's length field is its checksum coverage (0 = everything); only UDP's must fit.
                 if (p.ipProtocol == IpProtocols.UDP && !p.fragment
                         && (udpLength < UdpDescriptor.HEADER_LENGTH || (!cut && udpLength > available))) {
                     return p.stop(ParseStatus.BAD_LENGTH);
                 }
-                p.sourcePort = Bytes.u16(p.segment, l4);
-                p.destinationPort = Bytes.u16(p.segment, l4 + 2);
+                p.sourcePort = (int) (header >>> 48);
+                p.destinationPort = (int) (header >>> 32) & 0xffff;
                 p.payloadOffset = offset + UdpDescriptor.HEADER_LENGTH;
             }
             case IpProtocols.SCTP -> {

@@ -26,6 +26,9 @@ public final class ParsedPacket {
     /** End of the IP datagram: what its length field announces, capped at the captured frame. */
     int l3End;
     int ipProtocol;
+    /** IPv4 source and destination as they sit on the wire (big-endian ints); valid when ipVersion is 4. */
+    int ipv4Source;
+    int ipv4Destination;
     int extensionHeaders;
     int authHeaderOffset;
     boolean fragment;
@@ -51,6 +54,8 @@ public final class ParsedPacket {
         ipVersion = 0;
         l3End = capturedLength;
         ipProtocol = NONE;
+        ipv4Source = 0;
+        ipv4Destination = 0;
         extensionHeaders = 0;
         authHeaderOffset = NONE;
         fragment = false;
@@ -88,6 +93,9 @@ public final class ParsedPacket {
     public int l3End() { return l3End; }
     /** Upper-layer protocol after any IPv6 extension headers, or NONE. */
     public int ipProtocol() { return ipProtocol; }
+    /** The IPv4 source address as a big-endian int (first octet most significant); 0 unless {@link #ipVersion()} is 4. */
+    public int ipv4Source() { return ipv4Source; }
+    public int ipv4Destination() { return ipv4Destination; }
     public int extensionHeaders() { return extensionHeaders; }
     /** Offset of the IPsec authentication header (IPv4 protocol 51 or in the IPv6 chain), or NONE. */
     public int authHeaderOffset() { return authHeaderOffset; }

@@ -36,11 +36,18 @@ public final class NtupleClassifier {
 
     private static final class Group {
         final long[] mask;
+        /** The words this group's mask looks at, and their masks in the same order. */
         final int[] active;
+        final long[] activeMask;
         final int minLocation;
+        /** Per slot: the rule's masked value of each active word (stride: active.length). */
         final long[] keys;
+        /** Per slot: the full hash, compared before the words. */
+        final long[] hashes;
         final int[] rules;
         final int capacityMask;
+        /** 64 - log2(capacity): the slot is the top bits of the hash (Fibonacci hashing). */
+        final int shift;
 
         Group(long[] mask, int minLocation, int entries) {
             this.mask = mask;
@@ -52,12 +59,19 @@ public final class NtupleClassifier {
                 }
             }
             this.active = Arrays.copyOf(a, n);
+            this.activeMask = new long[n];
+            for (int j = 0; j < n; j++) {
+                activeMask[j] = mask[active[j]];
+            }
             this.minLocation = minLocation;
-            int capacity = Integer.highestOneBit(Math.max(2, entries * 2 - 1)) << 1;
-            this.keys = new long[capacity * WORDS];
+            // At most a quarter full, so a miss (the common case under a flood) ends after a probe or two.
+            int capacity = Integer.highestOneBit(Math.max(1, entries * 4 - 1)) << 1;
+            this.keys = new long[capacity * n];
+            this.hashes = new long[capacity];
             this.rules = new int[capacity];
             Arrays.fill(rules, NO_MATCH);
             this.capacityMask = capacity - 1;
+            this.shift = 64 - Integer.numberOfTrailingZeros(capacity);
         }
     }
 
@@ -190,33 +204,53 @@ public final class NtupleClassifier {
         return NO_MATCH;
     }
 
-    private static long hash(long[] words, int offset, Group g, boolean masked) {
-        long h = 0x9E3779B97F4A7C15L;
-        for (int i : g.active) {
-            long w = masked ? words[offset + i] & g.mask[i] : words[offset + i];
-            h = (h ^ w) * 0xBF58476D1CE4E5B9L;
-            h ^= h >>> 31;
+    /** Hash of a rule's (already masked) value words. */
+    private static long hashValue(long[] words, Group g) {
+        long h = 0;
+        for (int j = 0; j < g.active.length; j++) {
+            h += words[g.active[j]] * MULTIPLIERS[j];
         }
         return h;
     }
 
+    /**
+     * Odd 64-bit constants, one per key word position: a key hashes to the sum of its words
+     * times these, so the multiplies run in parallel instead of as one dependent chain.
+     */
+    private static final long[] MULTIPLIERS = new long[WORDS];
+
+    static {
+        long x = 0x9E3779B97F4A7C15L;
+        for (int i = 0; i < WORDS; i++) {
+            x += 0x9E3779B97F4A7C15L;
+            long z = (x ^ (x >>> 30)) * 0xBF58476D1CE4E5B9L;
+            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+            MULTIPLIERS[i] = (z ^ (z >>> 31)) | 1;
+        }
+    }
+
     private int probe(Group g, long[] k) {
-        int slot = (int) hash(k, 0, g, true) & g.capacityMask;
+        int[] active = g.active;
+        long[] activeMask = g.activeMask;
+        int n = active.length;
+        long h = 0;
+        for (int j = 0; j < n; j++) {
+            h += (k[active[j]] & activeMask[j]) * MULTIPLIERS[j];
+        }
+        long[] keys = g.keys;
+        long[] hashes = g.hashes;
+        int[] rules = g.rules;
+        int slot = (int) (h >>> g.shift);
+        // A hit and an empty slot both end the probe; only a collision walks on.
         while (true) {
-            int r = g.rules[slot];
-            if (r == NO_MATCH) {
-                return NO_MATCH;
+            int r = rules[slot];
+            boolean same = hashes[slot] == h;
+            int base = slot * n;
+            for (int j = 0; j < n; j++) {
+                same &= keys[base + j] == (k[active[j]] & activeMask[j]);
             }
-            int base = slot * WORDS;
-            boolean same = true;
-            for (int i : g.active) {
-                if (g.keys[base + i] != (k[i] & g.mask[i])) {
-                    same = false;
-                    break;
-                }
-            }
-            if (same) {
-                return r;
+            if (same | r == NO_MATCH) {
+                return r; // empty slots hold NO_MATCH
             }
             slot = (slot + 1) & g.capacityMask;
         }
@@ -224,15 +258,20 @@ public final class NtupleClassifier {
 
     private void insert(Group g, int r) {
         long[] v = ruleValue[r];
-        int slot = (int) hash(v, 0, g, false) & g.capacityMask;
+        int n = g.active.length;
+        long h = hashValue(v, g);
+        int slot = (int) (h >>> g.shift);
         while (true) {
             int existing = g.rules[slot];
             if (existing == NO_MATCH) {
                 g.rules[slot] = r;
-                System.arraycopy(v, 0, g.keys, slot * WORDS, WORDS);
+                g.hashes[slot] = h;
+                for (int j = 0; j < n; j++) {
+                    g.keys[slot * n + j] = v[g.active[j]];
+                }
                 return;
             }
-            if (Arrays.equals(v, 0, WORDS, g.keys, slot * WORDS, slot * WORDS + WORDS)) {
+            if (Arrays.equals(v, ruleValue[existing])) {
                 if (location[r] < location[existing]) {
                     g.rules[slot] = r; // same match, better location: the other can never win
                 }

@@ -3,7 +3,6 @@ package io.netbypass.scaling.ntuple;
 import java.lang.foreign.MemorySegment;
 
 import io.netbypass.packet.Bytes;
-import io.netbypass.packet.Ipv4Descriptor;
 import io.netbypass.packet.Ipv6Descriptor;
 import io.netbypass.packet.IpsecDescriptor;
 import io.netbypass.packet.LinkType;
@@ -57,36 +56,52 @@ public final class NtupleKey {
      */
     public NtupleKey extract(ParsedPacket p, int used) {
         long[] w = words;
-        java.util.Arrays.fill(w, 0L);
         MemorySegment s = p.segment();
         long base = p.base();
         long meta = 0;
+        long macDst = 0;
+        long macSrc = 0;
         if (p.linkType() == LinkType.ETHERNET && p.capturedLength() >= 14) {
             meta |= HAS_ETHERNET;
             if ((used & (1 << MAC_DST | 1 << MAC_SRC)) != 0) {
-                w[MAC_DST] = (Bytes.i64(s, base) >>> 16) & 0xffff_ffff_ffffL;
-                w[MAC_SRC] = ((long) Bytes.u16(s, base + 6) << 32) | Bytes.u32(s, base + 8);
+                macDst = (Bytes.i64(s, base) >>> 16) & 0xffff_ffff_ffffL;
+                macSrc = ((long) Bytes.u16(s, base + 6) << 32) | Bytes.u32(s, base + 8);
             }
         }
+        w[MAC_DST] = macDst;
+        w[MAC_SRC] = macSrc;
         long ethType = p.etherType() == ParsedPacket.NONE ? 0 : p.etherType();
         if (p.vlanCount() > 0) {
             ethType |= (long) p.vlanTpid(0) << 16 | (long) p.vlanTci(0) << 32;
         }
         w[ETHERTYPE] = ethType;
         long ip = base + p.l3Offset();
+        long srcHi = 0;
+        long srcLo = 0;
+        long dstHi = 0;
+        long dstLo = 0;
+        long tos = 0;
+        boolean wantTos = (used & 1 << TOS) != 0;
         if (p.ipVersion() == 4) {
             meta |= 4;
-            w[SRC_LO] = Bytes.u32(s, ip + Ipv4Descriptor.SOURCE_OFFSET);
-            w[DST_LO] = Bytes.u32(s, ip + Ipv4Descriptor.DESTINATION_OFFSET);
-            w[TOS] = Bytes.u8(s, ip + 1);
+            srcLo = p.ipv4Source() & 0xffff_ffffL;
+            dstLo = p.ipv4Destination() & 0xffff_ffffL;
+            tos = wantTos ? Bytes.u8(s, ip + 1) : 0;
         } else if (p.ipVersion() == 6) {
             meta |= 6;
-            w[SRC_HI] = Bytes.i64(s, ip + Ipv6Descriptor.SOURCE_OFFSET);
-            w[SRC_LO] = Bytes.i64(s, ip + Ipv6Descriptor.SOURCE_OFFSET + 8);
-            w[DST_HI] = Bytes.i64(s, ip + Ipv6Descriptor.DESTINATION_OFFSET);
-            w[DST_LO] = Bytes.i64(s, ip + Ipv6Descriptor.DESTINATION_OFFSET + 8);
-            w[TOS] = (Bytes.u16(s, ip) >>> 4) & 0xff;
+            srcHi = Bytes.i64(s, ip + Ipv6Descriptor.SOURCE_OFFSET);
+            srcLo = Bytes.i64(s, ip + Ipv6Descriptor.SOURCE_OFFSET + 8);
+            dstHi = Bytes.i64(s, ip + Ipv6Descriptor.DESTINATION_OFFSET);
+            dstLo = Bytes.i64(s, ip + Ipv6Descriptor.DESTINATION_OFFSET + 8);
+            tos = wantTos ? (Bytes.u16(s, ip) >>> 4) & 0xff : 0;
         }
+        w[SRC_HI] = srcHi;
+        w[SRC_LO] = srcLo;
+        w[DST_HI] = dstHi;
+        w[DST_LO] = dstLo;
+        w[TOS] = tos;
+        long l4Word = 0;
+        long ahSpi = 0;
         if (p.ipVersion() != 0) {
             if (p.ipProtocol() != ParsedPacket.NONE) {
                 meta |= PROTOCOL_KNOWN | (long) p.ipProtocol() << PROTOCOL_SHIFT;
@@ -97,14 +112,19 @@ public final class NtupleKey {
             int l4 = p.l4Offset();
             if (l4 != ParsedPacket.NONE && p.fragmentOffset() == 0 && l4 + 4 <= p.l3End()) {
                 meta |= L4_KNOWN;
-                w[L4] = Bytes.u32(s, base + l4);
+                // The parser already read the ports of TCP, UDP and SCTP: the same four bytes.
+                l4Word = p.sourcePort() != ParsedPacket.NONE
+                        ? (long) p.sourcePort() << 16 | p.destinationPort()
+                        : Bytes.u32(s, base + l4);
             }
             int ah = p.authHeaderOffset();
             if (ah != ParsedPacket.NONE && ah + IpsecDescriptor.AH_SPI_OFFSET + 4 <= p.l3End()) {
                 meta |= HAS_AH;
-                w[AH_SPI] = Bytes.u32(s, base + ah + IpsecDescriptor.AH_SPI_OFFSET);
+                ahSpi = Bytes.u32(s, base + ah + IpsecDescriptor.AH_SPI_OFFSET);
             }
         }
+        w[L4] = l4Word;
+        w[AH_SPI] = ahSpi;
         w[META] = meta;
         return this;
     }

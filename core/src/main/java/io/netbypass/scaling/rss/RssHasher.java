@@ -59,8 +59,8 @@ public final class RssHasher {
         int sport = p.sourcePort();
         int dport = p.destinationPort();
         if (p.ipVersion() == 4) {
-            int src = Bytes.i32(s, ip + Ipv4Descriptor.SOURCE_OFFSET);
-            int dst = Bytes.i32(s, ip + Ipv4Descriptor.DESTINATION_OFFSET);
+            int src = p.ipv4Source();
+            int dst = p.ipv4Destination();
             return ports ? hashIpv4(src, dst, sport, dport) : hashIpv4(src, dst);
         }
         if (p.ipVersion() == 6) {
