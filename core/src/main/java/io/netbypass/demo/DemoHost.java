@@ -1,6 +1,7 @@
 package io.netbypass.demo;
 
 import io.netbypass.backend.vnic.HostStack;
+import io.netbypass.packet.DnsQuery;
 import io.netbypass.packet.IpProtocols;
 import io.netbypass.packet.LinkType;
 import io.netbypass.packet.PacketParser;

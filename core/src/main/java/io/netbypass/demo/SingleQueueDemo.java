@@ -10,6 +10,7 @@ import io.netbypass.gen.GeneratorOptions;
 import io.netbypass.gen.WireFeeder;
 import io.netbypass.packet.AddressText;
 import io.netbypass.packet.Checksums;
+import io.netbypass.packet.DnsQuery;
 import io.netbypass.packet.FrameBuilder;
 import io.netbypass.packet.IpProtocols;
 import io.netbypass.packet.LinkType;

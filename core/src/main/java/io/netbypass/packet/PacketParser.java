@@ -159,6 +159,7 @@ public final class PacketParser {
         }
         p.ipVersion = 4;
         p.ipv4Source = (int) w1;
+        p.ttl = (int) (w1 >>> 56);
         p.ipv4Destination = Bytes.i32(p.segment, ip + Ipv4Descriptor.DESTINATION_OFFSET);
         boolean cut = offset + totalLength > p.capturedLength;
         p.l3End = cut ? p.capturedLength : offset + totalLength;
@@ -180,6 +181,7 @@ public final class PacketParser {
             return p.stop(ParseStatus.BAD_VERSION);
         }
         p.ipVersion = 6;
+        p.ttl = Bytes.u8(p.segment, ip + 7);
         int payloadLength = Bytes.u16(p.segment, ip + Ipv6Descriptor.PAYLOAD_LENGTH_OFFSET);
         int next = Bytes.u8(p.segment, ip + Ipv6Descriptor.NEXT_HEADER_OFFSET);
         int end = offset + Ipv6Descriptor.HEADER_LENGTH + payloadLength;

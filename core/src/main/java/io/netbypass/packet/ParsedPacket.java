@@ -29,6 +29,8 @@ public final class ParsedPacket {
     /** IPv4 source and destination as they sit on the wire (big-endian ints); valid when ipVersion is 4. */
     int ipv4Source;
     int ipv4Destination;
+    /** IPv4 TTL or IPv6 hop limit; NONE without an IP header. */
+    int ttl;
     int extensionHeaders;
     int authHeaderOffset;
     boolean fragment;
@@ -56,6 +58,7 @@ public final class ParsedPacket {
         ipProtocol = NONE;
         ipv4Source = 0;
         ipv4Destination = 0;
+        ttl = NONE;
         extensionHeaders = 0;
         authHeaderOffset = NONE;
         fragment = false;
@@ -96,6 +99,8 @@ public final class ParsedPacket {
     /** The IPv4 source address as a big-endian int (first octet most significant); 0 unless {@link #ipVersion()} is 4. */
     public int ipv4Source() { return ipv4Source; }
     public int ipv4Destination() { return ipv4Destination; }
+    /** IPv4 TTL or IPv6 hop limit; {@link #NONE} without an IP header. */
+    public int ttl() { return ttl; }
     public int extensionHeaders() { return extensionHeaders; }
     /** Offset of the IPsec authentication header (IPv4 protocol 51 or in the IPv6 chain), or NONE. */
     public int authHeaderOffset() { return authHeaderOffset; }

@@ -1,4 +1,4 @@
-package io.netbypass.demo;
+package io.netbypass.packet;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -63,6 +63,84 @@ public final class DnsQuery {
             return false;
         }
         return additional == 1 ? at + 11 <= end : at == end;
+    }
+
+    /**
+     * Does the question name of a query that {@link #isValidQuery} accepted equal {@code name}, or
+     * with {@code suffix} end with it at a label boundary? {@code name} is lower-case ASCII, dotted,
+     * without the root dot; the packet's name compares ASCII-case-insensitively. A label holding a
+     * '.' byte never matches (no rule name can mean it). Allocation-free.
+     */
+    public static boolean questionNameMatches(MemorySegment s, long offset, int length, byte[] name, boolean suffix) {
+        long end = offset + length;
+        int dotted = -1; // length of the dotted name
+        for (long at = offset + HEADER_LENGTH; at < end; ) {
+            int label = s.get(ValueLayout.JAVA_BYTE, at) & 0xff;
+            if (label == 0) {
+                break;
+            }
+            dotted += label + 1;
+            at += label + 1;
+        }
+        if (dotted < 0) {
+            return false; // the root name
+        }
+        int n = name.length;
+        int start = suffix ? dotted - n : 0;
+        if (start < 0 || (!suffix && dotted != n)) {
+            return false;
+        }
+        int pos = 0;
+        long at = offset + HEADER_LENGTH;
+        while (true) {
+            int label = s.get(ValueLayout.JAVA_BYTE, at) & 0xff;
+            for (int j = 1; j <= label; j++) {
+                int c = s.get(ValueLayout.JAVA_BYTE, at + j) & 0xff;
+                if (c == '.') {
+                    return false;
+                }
+                if (c >= 'A' && c <= 'Z') {
+                    c += 'a' - 'A';
+                }
+                if (pos == start - 1 || (pos >= start && c != name[pos - start])) {
+                    return false; // inside a label just before the suffix, or a different byte
+                }
+                pos++;
+            }
+            at += label + 1;
+            if ((s.get(ValueLayout.JAVA_BYTE, at) & 0xff) == 0) {
+                return pos == dotted;
+            }
+            if (pos >= start && name[pos - start] != '.') {
+                return false;
+            }
+            pos++;
+        }
+    }
+
+    /** The question name, dotted (for reference checks and display); null if absent or a label holds a '.' byte. */
+    public static String questionName(MemorySegment s, long offset, int length) {
+        StringBuilder b = new StringBuilder();
+        long end = offset + length;
+        long at = offset + HEADER_LENGTH;
+        while (at < end) {
+            int label = s.get(ValueLayout.JAVA_BYTE, at) & 0xff;
+            if (label == 0) {
+                return b.isEmpty() ? null : b.toString();
+            }
+            if (!b.isEmpty()) {
+                b.append('.');
+            }
+            for (int j = 1; j <= label && at + j < end; j++) {
+                char c = (char) (s.get(ValueLayout.JAVA_BYTE, at + j) & 0xff);
+                if (c == '.') {
+                    return null;
+                }
+                b.append(c);
+            }
+            at += label + 1;
+        }
+        return null;
     }
 
     private static int u16(MemorySegment s, long at) {

@@ -1,0 +1,603 @@
+package io.netbypass.filter.classify;
+
+import io.netbypass.filter.lookup.RangeIndex;
+import io.netbypass.filter.lookup.RangeIndex128;
+import io.netbypass.filter.rules.Match;
+import io.netbypass.filter.rules.Prefix;
+import io.netbypass.filter.rules.Rule;
+import io.netbypass.filter.rules.RuleSet;
+import io.netbypass.filter.rules.RuleSyntaxException;
+import io.netbypass.packet.Bytes;
+import io.netbypass.packet.DnsQuery;
+import io.netbypass.packet.IpProtocols;
+import io.netbypass.packet.LinkType;
+import io.netbypass.packet.ParsedPacket;
+
+import java.lang.foreign.MemorySegment;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A rule set compiled for the data path ("bit-vector" classification). Each rule is first
+ * rewritten as alternatives ("variants") that are plain conjunctions of per-field value sets
+ * ({@code port 53} becomes {@code src port 53} or {@code dst port 53}; {@code not} pushes into
+ * the sets). For every field any variant tests, the field's value space is cut into the
+ * intervals where the set of accepting variants is constant, and each interval maps to a bit
+ * vector over the variants. A packet then costs one lookup per tested field (a direct table or a
+ * bucketed range index, prefix lists included) and an AND of the vectors; the lowest set bit is
+ * the first matching rule, unless it still has payload or DNS tests, which run only for such
+ * candidates. Fields no rule tests are never read.
+ *
+ * <p>Not thread-safe: the AND runs in a scratch vector. Use one instance per worker thread
+ * ({@link #copy()} shares the tables). Never allocates after construction.
+ */
+public final class CompiledClassifier implements RuleClassifier {
+    /** Alternatives one rule may expand to. */
+    public static final int MAX_VARIANTS_PER_RULE = 256;
+
+    private static final int RESIDUAL_PAYLOAD = 0;
+    private static final int RESIDUAL_DNS = 1;
+
+    private final int variants;
+    private final int words;
+    private final int[] variantRule;
+    /** Residual tests per variant: indexes into the residual arrays; null when none. */
+    private final int[][] variantResiduals;
+    private final int[] residualKind;
+    private final boolean[] residualNegated;
+    private final int[] residualOffset;
+    private final byte[][] residualValue;
+    private final byte[][] residualMask;
+    private final boolean[] residualSuffix;
+
+    private final FieldTable[] tables;
+    private final long[] all;
+    private final long[] scratch;
+
+    /** One field's lookup: value -> class -> bit vector over the variants. */
+    private static final class FieldTable {
+        final Field field;
+        final char[] direct;
+        final RangeIndex range;
+        final RangeIndex128 range128;
+        final int absentClass;
+        final long[] bits;
+
+        FieldTable(Field field, char[] direct, RangeIndex range, RangeIndex128 range128, int absentClass, long[] bits) {
+            this.field = field;
+            this.direct = direct;
+            this.range = range;
+            this.range128 = range128;
+            this.absentClass = absentClass;
+            this.bits = bits;
+        }
+    }
+
+    private CompiledClassifier(CompiledClassifier o) {
+        variants = o.variants;
+        words = o.words;
+        variantRule = o.variantRule;
+        variantResiduals = o.variantResiduals;
+        residualKind = o.residualKind;
+        residualNegated = o.residualNegated;
+        residualOffset = o.residualOffset;
+        residualValue = o.residualValue;
+        residualMask = o.residualMask;
+        residualSuffix = o.residualSuffix;
+        tables = o.tables;
+        all = o.all;
+        scratch = new long[words];
+    }
+
+    /** Another classifier over the same tables, for another thread. */
+    public CompiledClassifier copy() {
+        return new CompiledClassifier(this);
+    }
+
+    public int variants() {
+        return variants;
+    }
+
+    /** Fields looked up per packet. */
+    public int fields() {
+        return tables.length;
+    }
+
+    // ---------------------------------------------------------------- data path
+
+    @Override
+    public int classify(ParsedPacket p, int wireLength) {
+        if (variants == 0) {
+            return DEFAULT;
+        }
+        if (words == 1) {
+            long acc = all[0];
+            for (FieldTable t : tables) {
+                acc &= t.bits[classOf(t, p, wireLength)];
+            }
+            while (acc != 0) {
+                int v = Long.numberOfTrailingZeros(acc);
+                if (variantResiduals[v] == null || residualsHold(variantResiduals[v], p)) {
+                    return variantRule[v];
+                }
+                acc &= acc - 1;
+            }
+            return DEFAULT;
+        }
+        long[] acc = scratch;
+        System.arraycopy(all, 0, acc, 0, words);
+        for (FieldTable t : tables) {
+            int base = classOf(t, p, wireLength) * words;
+            long[] b = t.bits;
+            for (int w = 0; w < words; w++) {
+                acc[w] &= b[base + w];
+            }
+        }
+        for (int w = 0; w < words; w++) {
+            long bits = acc[w];
+            while (bits != 0) {
+                int v = (w << 6) + Long.numberOfTrailingZeros(bits);
+                if (variantResiduals[v] == null || residualsHold(variantResiduals[v], p)) {
+                    return variantRule[v];
+                }
+                bits &= bits - 1;
+            }
+        }
+        return DEFAULT;
+    }
+
+    private static int classOf(FieldTable t, ParsedPacket p, int wireLength) {
+        MemorySegment s = p.segment();
+        int ipVersion = p.ipVersion();
+        switch (t.field.id) {
+            case Field.ETHER_TYPE:
+                return p.etherType() == ParsedPacket.NONE ? t.absentClass : t.range.find(p.etherType());
+            case Field.MAC_SRC:
+            case Field.MAC_DST: {
+                if (p.linkType() != LinkType.ETHERNET || p.capturedLength() < 14) {
+                    return t.absentClass;
+                }
+                long at = p.base() + (t.field.id == Field.MAC_DST ? 0 : 6);
+                long mac = (Bytes.u16(s, at) & 0xffffL) << 32 | Bytes.u32(s, at + 2);
+                return t.range.find(mac);
+            }
+            case Field.VLAN:
+                return p.vlanCount() == 0 ? t.absentClass : t.direct[p.vlanId(0)];
+            case Field.IP_VERSION:
+                return t.direct[ipVersion & 0xf];
+            case Field.PROTOCOL:
+                return ipVersion == 0 || p.ipProtocol() == ParsedPacket.NONE ? t.absentClass : t.direct[p.ipProtocol()];
+            case Field.SRC4:
+                return ipVersion == 4 ? t.range.find(p.ipv4Source() & 0xffff_ffffL) : t.absentClass;
+            case Field.DST4:
+                return ipVersion == 4 ? t.range.find(p.ipv4Destination() & 0xffff_ffffL) : t.absentClass;
+            case Field.SRC6:
+            case Field.DST6: {
+                if (ipVersion != 6) {
+                    return t.absentClass;
+                }
+                long at = p.base() + p.l3Offset() + (t.field.id == Field.SRC6 ? 8 : 24);
+                return t.range128.find(Bytes.i64(s, at), Bytes.i64(s, at + 8));
+            }
+            case Field.SRC_PORT:
+                return p.sourcePort() == ParsedPacket.NONE ? t.absentClass : t.range.find(p.sourcePort());
+            case Field.DST_PORT:
+                return p.destinationPort() == ParsedPacket.NONE ? t.absentClass : t.range.find(p.destinationPort());
+            case Field.TCP_FLAGS:
+                return p.ipProtocol() == IpProtocols.TCP && p.sourcePort() != ParsedPacket.NONE
+                        ? t.direct[p.tcpFlags() & 0xff] : t.absentClass;
+            case Field.LENGTH:
+                return t.range.find(Math.min(wireLength, 65535));
+            case Field.TTL:
+                return ipVersion == 0 ? t.absentClass : t.direct[p.ttl()];
+            case Field.FRAGMENT:
+                return ipVersion == 0 ? t.absentClass
+                        : t.direct[p.fragmentOffset() != 0 ? Field.LATER_FRAGMENT : p.isFragment() ? Field.FIRST_FRAGMENT : Field.NOT_FRAGMENT];
+            case Field.ICMP_TYPE:
+            case Field.ICMP_CODE: {
+                int proto = p.ipProtocol();
+                if (ipVersion == 0 || (proto != IpProtocols.ICMP && proto != IpProtocols.ICMPV6)
+                        || p.payloadOffset() == ParsedPacket.NONE) {
+                    return t.absentClass;
+                }
+                return t.direct[Bytes.u8(s, p.base() + p.l4Offset() + (t.field.id == Field.ICMP_CODE ? 1 : 0))];
+            }
+            case Field.LIST: {
+                int member;
+                boolean src = t.field.listSource;
+                if (ipVersion == 4) {
+                    member = t.field.list.longest4(src ? p.ipv4Source() : p.ipv4Destination()) >= 0 ? 1 : 0;
+                } else if (ipVersion == 6) {
+                    long at = p.base() + p.l3Offset() + (src ? 8 : 24);
+                    member = t.field.list.longest6(Bytes.i64(s, at), Bytes.i64(s, at + 8)) >= 0 ? 1 : 0;
+                } else {
+                    return t.absentClass;
+                }
+                return t.direct[member];
+            }
+            default:
+                return t.absentClass;
+        }
+    }
+
+    private boolean residualsHold(int[] residuals, ParsedPacket p) {
+        for (int r : residuals) {
+            boolean hold = residualKind[r] == RESIDUAL_PAYLOAD ? payload(r, p) : dns(r, p);
+            if (hold == residualNegated[r]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean payload(int r, ParsedPacket p) {
+        if (p.payloadOffset() == ParsedPacket.NONE) {
+            return false;
+        }
+        byte[] value = residualValue[r];
+        byte[] mask = residualMask[r];
+        int from = p.payloadOffset() + residualOffset[r];
+        if (from + value.length > p.l3End()) {
+            return false;
+        }
+        MemorySegment s = p.segment();
+        long at = p.base() + from;
+        for (int i = 0; i < value.length; i++) {
+            if ((s.get(java.lang.foreign.ValueLayout.JAVA_BYTE, at + i) & mask[i]) != value[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean dns(int r, ParsedPacket p) {
+        if (p.ipProtocol() != IpProtocols.UDP || p.destinationPort() != 53 || p.isFragment()
+                || p.payloadOffset() == ParsedPacket.NONE) {
+            return false;
+        }
+        long at = p.base() + p.payloadOffset();
+        int length = p.payloadLength();
+        if (!DnsQuery.isValidQuery(p.segment(), at, length)) {
+            return false;
+        }
+        byte[] name = residualValue[r];
+        return name == null || DnsQuery.questionNameMatches(p.segment(), at, length, name, residualSuffix[r]);
+    }
+
+    // ---------------------------------------------------------------- compilation
+
+    /** One conjunct of a variant: a field's accepted values, or a payload/DNS test (field null). */
+    private record Atom(Field field, ValueSet set, Match residual, boolean negated) {
+        Atom negate() {
+            return field == null ? new Atom(null, null, residual, !negated) : new Atom(field, set.complement(field.max()), null, false);
+        }
+    }
+
+    private record Variant(int rule, Map<Field, ValueSet> sets, List<Atom> residuals) {
+    }
+
+    /** Compiles a rule set; a rule that expands too far is an error at its line. */
+    public static CompiledClassifier compile(RuleSet set) throws RuleSyntaxException {
+        List<Variant> variants = new ArrayList<>();
+        for (int r = 0; r < set.size(); r++) {
+            Rule rule = set.rule(r);
+            List<List<Atom>> dnf = List.of(List.of());
+            for (Match m : rule.matches()) {
+                dnf = and(dnf, translate(m));
+                if (dnf.size() > MAX_VARIANTS_PER_RULE) {
+                    throw new RuleSyntaxException(set.source(), rule.line(), 1, "the rule expands to more than "
+                            + MAX_VARIANTS_PER_RULE + " alternatives (each 'not' of a multi-field test or either-side test"
+                            + " multiplies them): split it");
+                }
+            }
+            for (List<Atom> conjunction : dnf) {
+                Variant v = variant(r, conjunction);
+                if (v != null) {
+                    variants.add(v);
+                }
+            }
+        }
+        return new CompiledClassifier(variants);
+    }
+
+    private static Variant variant(int rule, List<Atom> atoms) {
+        Map<Field, ValueSet> sets = new LinkedHashMap<>();
+        List<Atom> residuals = new ArrayList<>();
+        for (Atom a : atoms) {
+            if (a.field == null) {
+                residuals.add(a);
+                continue;
+            }
+            ValueSet s = sets.get(a.field);
+            s = s == null ? a.set : s.intersect(a.set);
+            if (s.isEmpty()) {
+                return null; // this alternative can never match
+            }
+            sets.put(a.field, s);
+        }
+        return new Variant(rule, sets, residuals);
+    }
+
+    private static List<List<Atom>> and(List<List<Atom>> a, List<List<Atom>> b) {
+        List<List<Atom>> out = new ArrayList<>();
+        for (List<Atom> x : a) {
+            for (List<Atom> y : b) {
+                List<Atom> c = new ArrayList<>(x);
+                c.addAll(y);
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    private static List<List<Atom>> single(Field f, ValueSet s) {
+        return List.of(List.of(new Atom(f, s, null, false)));
+    }
+
+    private static List<List<Atom>> either(List<List<Atom>> src, List<List<Atom>> dst, Match.Side side) {
+        return switch (side) {
+            case SRC -> src;
+            case DST -> dst;
+            case EITHER -> {
+                List<List<Atom>> out = new ArrayList<>(src);
+                out.addAll(dst);
+                yield out;
+            }
+        };
+    }
+
+    private static List<List<Atom>> translate(Match m) {
+        return switch (m) {
+            case Match.Not n -> negate(translate(n.match()));
+            case Match.EtherType e -> single(Field.of(Field.ETHER_TYPE), ValueSet.of(e.type()));
+            case Match.EtherAddress e -> single(Field.of(e.side() == Match.Side.SRC ? Field.MAC_SRC : Field.MAC_DST),
+                    ValueSet.of(e.mac()));
+            case Match.Vlan v -> single(Field.of(Field.VLAN), v.ids() == null ? ValueSet.range(0, 4095) : numbers(v.ids()));
+            case Match.IpVersion v -> single(Field.of(Field.IP_VERSION), ValueSet.of(v.version()));
+            case Match.Protocol p -> single(Field.of(Field.PROTOCOL), ValueSet.of(p.protocol()));
+            case Match.Address a -> either(address(a.prefix(), true), address(a.prefix(), false), a.side());
+            case Match.AddressList a -> either(single(Field.list(a.list(), true), ValueSet.of(1)),
+                    single(Field.list(a.list(), false), ValueSet.of(1)), a.side());
+            case Match.Port p -> either(single(Field.of(Field.SRC_PORT), numbers(p.ports())),
+                    single(Field.of(Field.DST_PORT), numbers(p.ports())), p.side());
+            case Match.TcpFlags f -> {
+                List<long[]> values = new ArrayList<>();
+                for (int v = 0; v < 256; v++) {
+                    if ((v & f.mask()) == f.value()) {
+                        values.add(new long[] {v, v});
+                    }
+                }
+                yield single(Field.of(Field.TCP_FLAGS), ValueSet.ofRanges(values));
+            }
+            case Match.Length l -> single(Field.of(Field.LENGTH), numbers(l.lengths()));
+            case Match.Ttl t -> single(Field.of(Field.TTL), numbers(t.values()));
+            case Match.Fragment f -> single(Field.of(Field.FRAGMENT), switch (f.kind()) {
+                case ANY -> ValueSet.range(Field.FIRST_FRAGMENT, Field.LATER_FRAGMENT);
+                case FIRST -> ValueSet.of(Field.FIRST_FRAGMENT);
+                case LATER -> ValueSet.of(Field.LATER_FRAGMENT);
+            });
+            case Match.Icmp i -> {
+                List<Atom> c = new ArrayList<>();
+                c.add(new Atom(Field.of(Field.PROTOCOL), ValueSet.of(i.protocol()), null, false));
+                c.add(new Atom(Field.of(Field.ICMP_TYPE), numbers(i.types()), null, false));
+                if (i.codes() != null) {
+                    c.add(new Atom(Field.of(Field.ICMP_CODE), numbers(i.codes()), null, false));
+                }
+                yield List.of(c);
+            }
+            case Match.Payload pl -> List.of(List.of(new Atom(null, null, pl, false)));
+            case Match.Dns d -> List.of(List.of(new Atom(null, null, d, false)));
+        };
+    }
+
+    /** not (A1 or A2 ...) = (not A1) and (not A2) ...; not (a and b) = (not a) or (not b). */
+    private static List<List<Atom>> negate(List<List<Atom>> dnf) {
+        List<List<Atom>> out = List.of(List.of());
+        for (List<Atom> conjunction : dnf) {
+            List<List<Atom>> alternatives = new ArrayList<>();
+            for (Atom a : conjunction) {
+                alternatives.add(List.of(a.negate()));
+            }
+            out = and(out, alternatives);
+        }
+        return out;
+    }
+
+    private static ValueSet numbers(io.netbypass.filter.rules.NumberSet n) {
+        List<long[]> r = new ArrayList<>();
+        for (int i = 0; i < n.ranges(); i++) {
+            r.add(new long[] {n.low(i), n.high(i)});
+        }
+        return ValueSet.ofRanges(r);
+    }
+
+    private static List<List<Atom>> address(Prefix p, boolean source) {
+        if (p.version() == 4) {
+            return single(Field.of(source ? Field.SRC4 : Field.DST4), ValueSet.range(p.low(), p.lastLow()));
+        }
+        return single(Field.of(source ? Field.SRC6 : Field.DST6),
+                ValueSet.range(u128(p.high(), p.low()), u128(p.lastHigh(), p.lastLow())));
+    }
+
+    private static BigInteger u128(long high, long low) {
+        return new BigInteger(Long.toUnsignedString(high)).shiftLeft(64).or(new BigInteger(Long.toUnsignedString(low)));
+    }
+
+    private CompiledClassifier(List<Variant> list) {
+        variants = list.size();
+        words = Math.max(1, (variants + 63) >>> 6);
+        variantRule = new int[variants];
+        variantResiduals = new int[variants][];
+        List<Atom> residuals = new ArrayList<>();
+        for (int v = 0; v < variants; v++) {
+            Variant x = list.get(v);
+            variantRule[v] = x.rule;
+            if (!x.residuals.isEmpty()) {
+                int[] idx = new int[x.residuals.size()];
+                for (int i = 0; i < idx.length; i++) {
+                    idx[i] = residuals.size();
+                    residuals.add(x.residuals.get(i));
+                }
+                variantResiduals[v] = idx;
+            }
+        }
+        int n = residuals.size();
+        residualKind = new int[n];
+        residualNegated = new boolean[n];
+        residualOffset = new int[n];
+        residualValue = new byte[n][];
+        residualMask = new byte[n][];
+        residualSuffix = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            Atom a = residuals.get(i);
+            residualNegated[i] = a.negated;
+            if (a.residual instanceof Match.Payload pl) {
+                residualKind[i] = RESIDUAL_PAYLOAD;
+                residualOffset[i] = pl.offset();
+                residualValue[i] = pl.value().clone();
+                residualMask[i] = pl.mask().clone();
+            } else if (a.residual instanceof Match.Dns d) {
+                residualKind[i] = RESIDUAL_DNS;
+                residualValue[i] = d.name() == null ? null : d.name().getBytes(StandardCharsets.US_ASCII);
+                residualSuffix[i] = d.suffix();
+            }
+        }
+        all = new long[words];
+        for (int v = 0; v < variants; v++) {
+            all[v >>> 6] |= 1L << (v & 63);
+        }
+        // Fields in the order of the enum (cheap, common fields first), lists last.
+        Map<Field, Boolean> used = new LinkedHashMap<>();
+        for (int id = 0; id < Field.LIST; id++) {
+            Field f = Field.of(id);
+            for (Variant x : list) {
+                if (x.sets.containsKey(f)) {
+                    used.put(f, true);
+                    break;
+                }
+            }
+        }
+        for (Variant x : list) {
+            for (Field f : x.sets.keySet()) {
+                if (f.id == Field.LIST) {
+                    used.put(f, true);
+                }
+            }
+        }
+        tables = new FieldTable[used.size()];
+        int t = 0;
+        for (Field f : used.keySet()) {
+            tables[t++] = table(f, list);
+        }
+        scratch = new long[words];
+    }
+
+    private FieldTable table(Field f, List<Variant> list) {
+        BigInteger max = f.max();
+        // Elementary interval starts: 0 and every range edge.
+        java.util.TreeSet<BigInteger> edges = new java.util.TreeSet<>();
+        edges.add(BigInteger.ZERO);
+        for (Variant x : list) {
+            ValueSet s = x.sets.get(f);
+            if (s != null) {
+                for (BigInteger[] r : s.ranges) {
+                    edges.add(r[0]);
+                    BigInteger after = r[1].add(BigInteger.ONE);
+                    if (after.compareTo(max) <= 0) {
+                        edges.add(after);
+                    }
+                }
+            }
+        }
+        BigInteger[] starts = edges.toArray(new BigInteger[0]);
+        Map<BitsKey, Integer> classes = new HashMap<>();
+        List<long[]> classBits = new ArrayList<>();
+        int[] startClass = new int[starts.length];
+        for (int i = 0; i < starts.length; i++) {
+            long[] bits = new long[words];
+            for (int v = 0; v < variants; v++) {
+                ValueSet s = list.get(v).sets.get(f);
+                if (s == null || s.contains(starts[i])) {
+                    bits[v >>> 6] |= 1L << (v & 63);
+                }
+            }
+            startClass[i] = classes.computeIfAbsent(new BitsKey(bits), k -> {
+                classBits.add(k.bits);
+                return classBits.size() - 1;
+            });
+        }
+        long[] absentBits = new long[words];
+        for (int v = 0; v < variants; v++) {
+            ValueSet s = list.get(v).sets.get(f);
+            if (s == null || s.absent) {
+                absentBits[v >>> 6] |= 1L << (v & 63);
+            }
+        }
+        int absentClass = classes.computeIfAbsent(new BitsKey(absentBits), k -> {
+            classBits.add(k.bits);
+            return classBits.size() - 1;
+        });
+        if (classBits.size() > Character.MAX_VALUE) {
+            throw new IllegalStateException("too many classes for field " + f);
+        }
+        long[] flat = new long[classBits.size() * words];
+        for (int c = 0; c < classBits.size(); c++) {
+            System.arraycopy(classBits.get(c), 0, flat, c * words, words);
+        }
+        // Merge neighbouring intervals of the same class.
+        List<BigInteger> mergedStarts = new ArrayList<>();
+        List<Integer> mergedClasses = new ArrayList<>();
+        for (int i = 0; i < starts.length; i++) {
+            if (mergedClasses.isEmpty() || mergedClasses.getLast() != startClass[i]) {
+                mergedStarts.add(starts[i]);
+                mergedClasses.add(startClass[i]);
+            }
+        }
+        int[] values = mergedClasses.stream().mapToInt(Integer::intValue).toArray();
+        switch (f.kind()) {
+            case Field.DIRECT -> {
+                char[] direct = new char[1 << f.bits];
+                for (int i = 0; i < mergedStarts.size(); i++) {
+                    int from = mergedStarts.get(i).intValue();
+                    int to = i + 1 < mergedStarts.size() ? mergedStarts.get(i + 1).intValue() : direct.length;
+                    Arrays.fill(direct, from, to, (char) values[i]);
+                }
+                return new FieldTable(f, direct, null, null, absentClass, flat);
+            }
+            case Field.RANGE -> {
+                long[] s = new long[mergedStarts.size()];
+                for (int i = 0; i < s.length; i++) {
+                    s[i] = mergedStarts.get(i).longValue();
+                }
+                return new FieldTable(f, null, new RangeIndex(f.bits, s, values), null, absentClass, flat);
+            }
+            default -> {
+                long[] hi = new long[mergedStarts.size()];
+                long[] lo = new long[mergedStarts.size()];
+                for (int i = 0; i < hi.length; i++) {
+                    hi[i] = mergedStarts.get(i).shiftRight(64).longValue();
+                    lo[i] = mergedStarts.get(i).longValue();
+                }
+                return new FieldTable(f, null, null, new RangeIndex128(hi, lo, values), absentClass, flat);
+            }
+        }
+    }
+
+    private record BitsKey(long[] bits) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof BitsKey k && Arrays.equals(bits, k.bits);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(bits);
+        }
+    }
+}

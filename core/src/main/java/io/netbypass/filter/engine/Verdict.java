@@ -1,0 +1,25 @@
+package io.netbypass.filter.engine;
+
+/** What the filter does with one packet. */
+public final class Verdict {
+    public static final int DROP = 0;
+    /** Hand to the kernel (the host stack). */
+    public static final int PASS = 1;
+    /** Send back out of the port. */
+    public static final int TX = 2;
+    /** Dropped by a ratelimit rule: over its rate. */
+    public static final int LIMITED = 3;
+
+    private Verdict() {
+    }
+
+    public static String name(int verdict) {
+        return switch (verdict) {
+            case DROP -> "drop";
+            case PASS -> "pass";
+            case TX -> "tx";
+            case LIMITED -> "rate-limited";
+            default -> "verdict " + verdict;
+        };
+    }
+}
