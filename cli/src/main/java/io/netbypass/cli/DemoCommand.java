@@ -1,6 +1,7 @@
 package io.netbypass.cli;
 
 import io.netbypass.demo.SingleQueueDemo;
+import io.netbypass.filter.engine.FilterProgram;
 
 import java.util.concurrent.Callable;
 
@@ -13,6 +14,7 @@ import picocli.CommandLine.Spec;
         description = {"Cloudflare's single RX queue offload, in process: a 10-queue software NIC under a UDP flood to",
                 "port 53; queue 4 is taken from the host (vnic:eth3-4/R), the flood dropped, valid DNS queries passed",
                 "to the host, every other queue left to the host. Prints '[+] UDP pps: N' each second, then a summary.",
+                "The filter is netbypass offload's, running examples/dns-flood.rules unless --rules says otherwise.",
                 "Exits 0 when every valid query reached the host and every flood packet was dropped."})
 final class DemoCommand implements Callable<Integer> {
     @Spec
@@ -27,9 +29,14 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--queues", paramLabel = "N", description = "RX queues of the NIC (default ${DEFAULT-VALUE}).")
     int queues = 10;
 
+    @Option(names = "--rules", paramLabel = "FILE",
+            description = "Filter rules for the bypassed queue (default: the shipped " + SingleQueueDemo.DEFAULT_RULES + ").")
+    java.nio.file.Path rules;
+
     @Override
     public Integer call() throws Exception {
-        SingleQueueDemo.Result r = SingleQueueDemo.run(seconds, rate, queues, spec.commandLine().getOut());
+        FilterProgram program = rules == null ? FilterProgram.shipped(SingleQueueDemo.DEFAULT_RULES) : FilterProgram.load(rules);
+        SingleQueueDemo.Result r = SingleQueueDemo.run(seconds, rate, queues, program, spec.commandLine().getOut());
         return r.allValidDelivered() && r.allFloodDropped() ? 0 : 1;
     }
 }

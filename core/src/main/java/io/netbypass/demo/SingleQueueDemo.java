@@ -3,6 +3,9 @@ package io.netbypass.demo;
 import io.netbypass.backend.vnic.HostStack;
 import io.netbypass.backend.vnic.Vnic;
 import io.netbypass.backend.vnic.VnicPort;
+import io.netbypass.filter.engine.FilterCounters;
+import io.netbypass.filter.engine.FilterEngine;
+import io.netbypass.filter.engine.FilterProgram;
 import io.netbypass.gen.AddressRange;
 import io.netbypass.gen.FrameSource;
 import io.netbypass.gen.Generator;
@@ -13,12 +16,8 @@ import io.netbypass.packet.Checksums;
 import io.netbypass.packet.DnsQuery;
 import io.netbypass.packet.FrameBuilder;
 import io.netbypass.packet.IpProtocols;
-import io.netbypass.packet.LinkType;
-import io.netbypass.packet.PacketParser;
-import io.netbypass.packet.ParsedPacket;
 import io.netbypass.port.BufferPool;
 import io.netbypass.port.PortName;
-import io.netbypass.port.Ring;
 import io.netbypass.scaling.ntuple.NtupleScript;
 import io.netbypass.scaling.rss.IndirectionTable;
 
@@ -36,14 +35,18 @@ import org.agrona.concurrent.BackoffIdleStrategy;
  * to port 53, mixed with valid DNS queries and ordinary traffic. RSS weights keep queue 4 empty,
  * an ntuple rule steers all UDP to port 53 there, and {@code vnic:eth3-4/R} takes that queue
  * from the host: the flood is dropped, valid queries are forwarded to the host, every other queue
- * keeps flowing to the host untouched.
+ * keeps flowing to the host untouched. The filter is the real one ({@link FilterEngine}) running
+ * {@value #DEFAULT_RULES} unless another rules file is given.
  */
 public final class SingleQueueDemo {
     public static final int BYPASSED_QUEUE = 4;
     static final String DNS_SERVER = "198.18.0.53";
 
     /** What the demo measured; {@link #print} writes the summary. */
-    public record Result(int seconds, Vnic.Stats nic, long portReceived, long dropped, long passed,
+    /** The rules the demo runs unless told otherwise (shipped in the jar from examples/). */
+    public static final String DEFAULT_RULES = "examples/dns-flood.rules";
+
+    public record Result(int seconds, Vnic.Stats nic, FilterProgram program, long portReceived, long dropped, long passed,
                          long floodSent, long validSent, long ordinarySent,
                          long validAtHost, long junkAtHost, long otherAtHost, long[] ppsLines) {
         public boolean allValidDelivered() { return validAtHost == validSent; }
@@ -55,6 +58,16 @@ public final class SingleQueueDemo {
 
     /** Runs the demo for {@code seconds}, printing the seed's {@code [+] UDP pps: N} once a second, then the summary. */
     public static Result run(int seconds, long rate, int queues, PrintWriter out) throws InterruptedException {
+        try {
+            return run(seconds, rate, queues, FilterProgram.shipped(DEFAULT_RULES), out);
+        } catch (java.io.IOException | io.netbypass.filter.rules.RuleSyntaxException e) {
+            throw new IllegalStateException("the demo's rules do not load: " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs the demo with {@code program} as the filter on the bypassed queue. */
+    public static Result run(int seconds, long rate, int queues, FilterProgram program, PrintWriter out)
+            throws InterruptedException {
         if (queues <= BYPASSED_QUEUE) {
             throw new IllegalArgumentException("the demo bypasses queue " + BYPASSED_QUEUE + ": --queues must be at least "
                     + (BYPASSED_QUEUE + 1));
@@ -68,51 +81,33 @@ public final class SingleQueueDemo {
             hosts.add(h);
             return h;
         });
-        int slots = Vnic.DEFAULT_SLOTS;
-        try (Vnic nic = new Vnic("eth3", queues, slots, new BufferPool((queues + 4) * slots + 4096, 2048), host)) {
-            int[] weights = new int[queues];
-            java.util.Arrays.fill(weights, 1);
-            weights[BYPASSED_QUEUE] = 0;
-            StringBuilder w = new StringBuilder();
-            for (int x : weights) {
-                w.append(' ').append(x);
-            }
-            nic.indirection(IndirectionTable.weight(128, weights, 0));
-            out.println("[+] ethtool -X eth3 weight" + w);
-            nic.ntuple(NtupleScript.parse(List.of("flow-type udp4 dst-port 53 action " + BYPASSED_QUEUE)));
-            out.println("[+] ethtool -N eth3 flow-type udp4 dst-port 53 action " + BYPASSED_QUEUE);
-            nic.pause(true);
-            out.println("[+] ethtool -A eth3 rx on (flow control: a full ring holds the wire back, nothing is dropped unseen)");
-
+        try (Vnic nic = scenarioNic("eth3", queues, host, out)) {
             MixedSource traffic = traffic();
             WireFeeder feeder = new WireFeeder(nic, traffic, 64, rate, 0);
             Thread wire = new Thread(feeder, "wire");
             wire.setDaemon(true);
 
-            long dropped = 0;
-            long passed = 0;
             long[] ppsLines = new long[seconds];
-            ParsedPacket parsed = new ParsedPacket();
             long portReceived;
+            FilterEngine engine;
             try (VnicPort port = nic.open(PortName.parse("vnic:eth3-" + BYPASSED_QUEUE + "/R", "vnic"))) {
                 out.println("[+] opened " + port.name() + ": RX queue " + BYPASSED_QUEUE
                         + " bypasses the host; TX and the other " + (queues - 1) + " RX queues stay with it");
+                engine = new FilterEngine(port, program);
+                out.println("[+] filter: " + program.rules().source() + " (" + program.rules().size() + " rules, default "
+                        + program.rules().defaultAction() + ")");
                 out.printf(Locale.ROOT, "[+] wire: random-source UDP flood to %s:53, valid DNS queries, ordinary traffic at %d pps%n",
                         DNS_SERVER, rate);
                 out.flush();
-                Ring ring = port.rxRing(0);
-                ring.flags(Ring.FORWARD);
                 BackoffIdleStrategy idle = new BackoffIdleStrategy();
                 wire.start();
                 long start = System.nanoTime();
                 int second = 0;
-                long udpThisSecond = 0;
+                long udpBefore = 0;
                 boolean stopping = false;
                 while (true) {
-                    port.rxSync();
-                    int i = ring.head();
-                    int tail = ring.tail();
-                    if (i == tail) {
+                    long now = System.nanoTime();
+                    if (engine.doWork(now - start) == 0) {
                         if (stopping && !wire.isAlive() && nic.stats().rxRing()[BYPASSED_QUEUE] == port.received()) {
                             break;
                         }
@@ -120,29 +115,12 @@ public final class SingleQueueDemo {
                     } else {
                         idle.reset();
                     }
-                    while (i != tail) {
-                        MemorySegment buffers = ring.buffers();
-                        long at = ring.offset(i);
-                        PacketParser.parse(buffers, at, ring.length(i), LinkType.ETHERNET, parsed);
-                        boolean udp = parsed.ipProtocol() == IpProtocols.UDP;
-                        if (udp) {
-                            udpThisSecond++;
-                        }
-                        if (udp && parsed.destinationPort() == 53
-                                && DnsQuery.isValidQuery(buffers, at + parsed.payloadOffset(), parsed.payloadLength())) {
-                            ring.setSlotFlags(i, Ring.SLOT_FORWARD);
-                            passed++;
-                        } else {
-                            dropped++;
-                        }
-                        i = ring.next(i);
-                    }
-                    ring.advance(tail);
-                    if (!stopping && System.nanoTime() - start >= (second + 1) * 1_000_000_000L) {
-                        ppsLines[second] = udpThisSecond;
-                        out.println("[+] UDP pps: " + udpThisSecond);
+                    if (!stopping && now - start >= (second + 1) * 1_000_000_000L) {
+                        long udp = engine.counters().udp();
+                        ppsLines[second] = udp - udpBefore;
+                        out.println("[+] UDP pps: " + (udp - udpBefore));
                         out.flush();
-                        udpThisSecond = 0;
+                        udpBefore = udp;
                         second++;
                         if (second == seconds) {
                             stopping = true;
@@ -151,9 +129,10 @@ public final class SingleQueueDemo {
                     }
                 }
                 wire.join();
-                port.rxSync(); // forward the last released slots
+                engine.doWork(System.nanoTime() - start); // forward the last released slots
                 portReceived = port.received();
             }
+            FilterCounters c = engine.counters();
             long validAtHost = 0;
             long junkAtHost = 0;
             long otherAtHost = 0;
@@ -162,11 +141,36 @@ public final class SingleQueueDemo {
                 junkAtHost += h.junkToDns;
                 otherAtHost += h.other;
             }
-            Result r = new Result(seconds, nic.stats(), portReceived, dropped, passed, traffic.made(0), traffic.made(1),
+            Result r = new Result(seconds, nic.stats(), program, portReceived, c.dropped() + c.limited(), c.passed(),
+                    traffic.made(0), traffic.made(1),
                     traffic.made(2), validAtHost, junkAtHost, otherAtHost, ppsLines);
             print(r, out);
             return r;
         }
+    }
+
+    /**
+     * The seed's NIC set-up: RSS weights that leave {@link #BYPASSED_QUEUE} empty, an ntuple rule
+     * that steers all UDP to port 53 there, and flow control so counts are exact. Prints the
+     * ethtool commands it stands for.
+     */
+    static Vnic scenarioNic(String name, int queues, HostStack host, PrintWriter out) {
+        int slots = Vnic.DEFAULT_SLOTS;
+        Vnic nic = new Vnic(name, queues, slots, new BufferPool((queues + 4) * slots + 4096, 2048), host);
+        int[] weights = new int[queues];
+        java.util.Arrays.fill(weights, 1);
+        weights[BYPASSED_QUEUE] = 0;
+        StringBuilder w = new StringBuilder();
+        for (int x : weights) {
+            w.append(' ').append(x);
+        }
+        nic.indirection(IndirectionTable.weight(128, weights, 0));
+        out.println("[+] ethtool -X " + name + " weight" + w);
+        nic.ntuple(NtupleScript.parse(List.of("flow-type udp4 dst-port 53 action " + BYPASSED_QUEUE)));
+        out.println("[+] ethtool -N " + name + " flow-type udp4 dst-port 53 action " + BYPASSED_QUEUE);
+        nic.pause(true);
+        out.println("[+] ethtool -A " + name + " rx on (flow control: a full ring holds the wire back, nothing is dropped unseen)");
+        return nic;
     }
 
     /** 12 flood frames, 1 valid query and 3 ordinary frames in every 16. */
@@ -212,6 +216,11 @@ public final class SingleQueueDemo {
         }
         out.printf(Locale.ROOT, "[+] port vnic:eth3-%d/R received %d: dropped %d, passed to host %d%n", BYPASSED_QUEUE,
                 r.portReceived(), r.dropped(), r.passed());
+        FilterProgram program = r.program();
+        for (int i = 0; i <= program.rules().size(); i++) {
+            out.printf(Locale.ROOT, "    rule %-16s %11d packets%s%n", program.name(i), program.packets(i),
+                    program.limited(i) > 0 ? " (" + program.limited(i) + " over the rate)" : "");
+        }
         out.printf(Locale.ROOT, "[+] valid queries delivered to the host: %d / %d sent%n", r.validAtHost(), r.validSent());
         out.printf(Locale.ROOT, "[+] flood packets dropped: %d / %d sent (%d reached the host's DNS socket)%n", r.dropped(),
                 r.floodSent(), r.junkAtHost());

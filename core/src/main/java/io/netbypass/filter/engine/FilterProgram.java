@@ -59,6 +59,22 @@ public final class FilterProgram {
         return new FilterProgram(set, CompiledClassifier.compile(set));
     }
 
+    /** Parses and compiles rules given as text; {@code source} names them in errors, lists resolve against {@code dir}. */
+    public static FilterProgram parse(String source, String text, Path dir) throws RuleSyntaxException {
+        RuleSet set = RuleParser.parse(source, text, dir);
+        return new FilterProgram(set, CompiledClassifier.compile(set));
+    }
+
+    /** A rules file shipped in the jar, e.g. {@code examples/dns-flood.rules}. */
+    public static FilterProgram shipped(String name) throws IOException, RuleSyntaxException {
+        try (var in = FilterProgram.class.getResourceAsStream("/" + name)) {
+            if (in == null) {
+                throw new java.nio.file.NoSuchFileException(name + ": not in this build");
+            }
+            return parse(name, new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), null);
+        }
+    }
+
     public RuleSet rules() {
         return rules;
     }

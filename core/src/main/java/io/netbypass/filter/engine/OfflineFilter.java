@@ -28,7 +28,17 @@ public final class OfflineFilter {
     private OfflineFilter() {
     }
 
+    /** Told each packet's verdict, in file order (packet 0 first). */
+    public interface Listener {
+        void verdict(long packet, int verdict);
+    }
+
     public static Result run(Path capture, FilterProgram program, Path passedOut, Path droppedOut) throws IOException {
+        return run(capture, program, passedOut, droppedOut, null);
+    }
+
+    public static Result run(Path capture, FilterProgram program, Path passedOut, Path droppedOut, Listener listener)
+            throws IOException {
         FilterCounters c = new FilterCounters();
         ParsedPacket p = new ParsedPacket();
         CaptureRecord record = new CaptureRecord();
@@ -50,6 +60,9 @@ public final class OfflineFilter {
                     c.udp++;
                 }
                 int verdict = program.decide(p, record.originalLength(), record.timestampNanos() - first);
+                if (listener != null) {
+                    listener.verdict(c.received - 1, verdict);
+                }
                 switch (verdict) {
                     case Verdict.PASS -> {
                         c.passed++;

@@ -50,7 +50,7 @@ public final class RuleParser {
         try {
             content = Files.readString(path, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
-            throw new NoSuchFileException(path + ": no such rules file");
+            throw new NoSuchFileException(path.toString());
         }
         Path dir = path.toAbsolutePath().getParent();
         return new RuleParser(path.toString(), dir).parseAll(content);

@@ -1,0 +1,294 @@
+package io.netbypass.cli;
+
+import io.netbypass.backend.Ports;
+import io.netbypass.backend.vnic.Vnic;
+import io.netbypass.backend.vnic.VnicPort;
+import io.netbypass.backend.vnic.Vnics;
+import io.netbypass.filter.engine.FilterCounters;
+import io.netbypass.filter.engine.FilterEngine;
+import io.netbypass.filter.engine.FilterProgram;
+import io.netbypass.filter.engine.OfflineFilter;
+import io.netbypass.filter.rules.RuleSyntaxException;
+import io.netbypass.gen.Generator;
+import io.netbypass.gen.WireFeeder;
+import io.netbypass.os.Affinity;
+import io.netbypass.port.Port;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.agrona.concurrent.BackoffIdleStrategy;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+/** {@code netbypass offload PORT}: the DDoS filter on a bypassed queue, or offline over a capture. */
+@Command(name = "offload", mixinStandardHelpOptions = true,
+        description = {"Filter a bypassed RX queue: busy-poll it, drop what the rules drop, hand the rest to the kernel,",
+                "and print '[+] UDP pps: N' with the verdict counts every interval, then a summary.",
+                "PORT: vnic:eth3-4/R (in process; its wire is fed with the traffic options, as for rx), or",
+                "pcap:FILE to classify a capture offline (--write-passed/--write-dropped keep the packets).",
+                "Ctrl-C or SIGTERM ends it cleanly; SIGHUP (or --watch) reloads the rules: a valid file replaces",
+                "the running set between two batches, an invalid one is reported and the old rules keep running."})
+final class OffloadCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "PORT", description = "Port to filter: vnic:eth3-4/R, pcap:FILE.")
+    String port;
+
+    @Option(names = "--rules", paramLabel = "FILE", description = "Rules file (docs/FILTER.md); without it every packet passes.")
+    Path rules;
+
+    @Option(names = "--cpu", paramLabel = "N", description = "Pin the worker thread to CPU N (sched_setaffinity).")
+    Integer cpu;
+
+    @Option(names = "--interval", paramLabel = "MS", description = "Report interval in milliseconds (default: -T, 1000).")
+    Long interval;
+
+    @Option(names = "--duration", paramLabel = "S", description = "Stop after S seconds (default: on Ctrl-C, or when the traffic ends).")
+    double duration;
+
+    @Option(names = "--watch", description = "Reload the rules when the file changes (checked twice a second).")
+    boolean watch;
+
+    @Option(names = "--write-passed", paramLabel = "OUT.pcap", description = "pcap:FILE only: write the passed packets here.")
+    Path writePassed;
+
+    @Option(names = "--write-dropped", paramLabel = "OUT.pcap", description = "pcap:FILE only: write the dropped and rate-limited packets here.")
+    Path writeDropped;
+
+    @Mixin
+    TrafficOptions traffic;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        FilterProgram program = load();
+        if (port.startsWith("pcap:")) {
+            return offline(Path.of(port.substring("pcap:".length())), program, out);
+        }
+        if (writePassed != null || writeDropped != null) {
+            throw new IllegalArgumentException("--write-passed and --write-dropped are for pcap:FILE ports");
+        }
+        return live(program, out);
+    }
+
+    private FilterProgram load() throws IOException, RuleSyntaxException {
+        return rules == null ? FilterProgram.parse("(no rules: pass everything)", "", null) : FilterProgram.load(rules);
+    }
+
+    private int offline(Path capture, FilterProgram program, PrintWriter out) throws IOException {
+        long t0 = System.nanoTime();
+        OfflineFilter.Result r = OfflineFilter.run(capture, program, writePassed, writeDropped);
+        summary(out, "pcap:" + capture, r.counters(), program, (System.nanoTime() - t0) / 1e9);
+        if (r.truncation() != null) {
+            out.println("[!] " + r.truncation());
+        }
+        out.flush();
+        return 0;
+    }
+
+    private int live(FilterProgram first, PrintWriter out) throws Exception {
+        long intervalNanos = (interval != null ? interval : traffic.reportMillis) * 1_000_000L;
+        if (intervalNanos <= 0) {
+            throw new IllegalArgumentException("--interval must be positive");
+        }
+        try (Port p = Ports.open(port, first.transmits() ? Ports.Direction.BOTH : Ports.Direction.RECEIVE)) {
+            FilterEngine engine = new FilterEngine(p, first);
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Runnable> undo = new ArrayList<>();
+            undo.add(signal("INT", s -> stop.set(true)));
+            undo.add(signal("TERM", s -> stop.set(true)));
+            if (rules != null) {
+                undo.add(signal("HUP", s -> reload(engine, out, "SIGHUP")));
+            }
+            Thread watcher = watch && rules != null ? watcher(engine, out, stop) : null;
+            WireFeeder feeder = null;
+            Thread wire = null;
+            Vnic nic = null;
+            if (p instanceof VnicPort vp) {
+                nic = Vnics.get(vp.name().device());
+                feeder = new WireFeeder(nic, new Generator(traffic.generatorOptions()), Math.min(traffic.burst, 256),
+                        traffic.rate, traffic.count);
+                wire = new Thread(feeder, "wire");
+                wire.setDaemon(true);
+            }
+            out.printf(Locale.ROOT, "[+] offload %s: %s (%d rules, default %s)%s%n", p.name(), first.rules().source(),
+                    first.rules().size(), first.rules().defaultAction(), cpu == null ? "" : ", worker on CPU " + cpu);
+            out.flush();
+            AtomicReference<Throwable> failed = new AtomicReference<>();
+            final Thread wireThread = wire;
+            final WireFeeder wireFeeder = feeder;
+            final Vnic vnic = nic;
+            Thread worker = new Thread(() -> {
+                try {
+                    if (cpu != null) {
+                        Affinity.pin(cpu);
+                    }
+                    if (wireThread != null) {
+                        wireThread.start();
+                    }
+                    run(engine, stop, intervalNanos, wireFeeder, wireThread, vnic, out);
+                } catch (Throwable t) {
+                    failed.set(t);
+                }
+            }, "filter-worker");
+            worker.start();
+            worker.join();
+            stop.set(true);
+            if (watcher != null) {
+                watcher.interrupt();
+            }
+            undo.forEach(Runnable::run);
+            if (failed.get() != null) {
+                Throwable t = failed.get();
+                if (t instanceof Exception e) {
+                    throw e;
+                }
+                throw (Error) t;
+            }
+            return 0;
+        }
+    }
+
+    private void run(FilterEngine engine, AtomicBoolean stop, long intervalNanos, WireFeeder feeder, Thread wire, Vnic nic,
+                     PrintWriter out) {
+        BackoffIdleStrategy idle = new BackoffIdleStrategy();
+        long start = System.nanoTime();
+        long end = duration > 0 ? start + (long) (duration * 1e9) : Long.MAX_VALUE;
+        long nextReport = start + intervalNanos;
+        long lastReport = start;
+        long[] before = engine.counters().snapshot();
+        while (!stop.get()) {
+            long now = System.nanoTime();
+            if (engine.doWork(now - start) == 0) {
+                if (wire != null && !wire.isAlive() && allTaken(nic, engine)) {
+                    break; // the traffic ended and every frame is decided
+                }
+                idle.idle(0);
+            } else {
+                idle.reset();
+            }
+            if (now >= nextReport) {
+                long[] c = engine.counters().snapshot();
+                double seconds = (now - lastReport) / 1e9;
+                report(out, before, c, seconds);
+                before = c;
+                lastReport = now;
+                nextReport += intervalNanos;
+                if (nextReport < now) {
+                    nextReport = now + intervalNanos;
+                }
+            }
+            if (now >= end) {
+                break;
+            }
+        }
+        if (feeder != null) {
+            // Stop the wire, then decide what is still in the rings: nothing that arrived is left undecided.
+            feeder.stop();
+            try {
+                wire.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            while (!allTaken(nic, engine)) {
+                engine.doWork(System.nanoTime() - start);
+            }
+        }
+        engine.doWork(System.nanoTime() - start); // forwards the slots released by the last batch
+        summary(out, engine.port().name().toString(), engine.counters(), engine.program(), (System.nanoTime() - start) / 1e9);
+    }
+
+    private static boolean allTaken(Vnic nic, FilterEngine engine) {
+        Vnic.Stats s = nic.stats();
+        return s.sum(s.rxRing()) == ((VnicPort) engine.port()).received();
+    }
+
+    private static void report(PrintWriter out, long[] a, long[] b, double seconds) {
+        out.printf(Locale.ROOT, "[+] UDP pps: %d%n", Math.round((b[2] - a[2]) / seconds));
+        out.printf(Locale.ROOT, "    rx %d pps: dropped %d, passed %d, rate-limited %d, tx %d, malformed %d%n",
+                Math.round((b[0] - a[0]) / seconds), Math.round((b[3] - a[3]) / seconds), Math.round((b[4] - a[4]) / seconds),
+                Math.round((b[6] - a[6]) / seconds), Math.round((b[5] - a[5]) / seconds), Math.round((b[7] - a[7]) / seconds));
+        out.flush();
+    }
+
+    static void summary(PrintWriter out, String name, FilterCounters c, FilterProgram program, double seconds) {
+        out.printf(Locale.ROOT, "[+] summary: %s: %d packets (%d bytes) in %.1f s: dropped %d, passed %d, rate-limited %d,"
+                        + " tx %d, malformed %d%s%n", name, c.received(), c.receivedBytes(), seconds, c.dropped(), c.passed(),
+                c.limited(), c.transmitted(), c.malformed(),
+                (c.txRingFull() > 0 ? ", tx ring full " + c.txRingFull() : "") + (c.reloads() > 0 ? ", reloads " + c.reloads() : ""));
+        out.printf(Locale.ROOT, "    %-24s %12s %14s %12s  %s%n", "rule", "packets", "bytes", "over rate", "action");
+        for (int i = 0; i <= program.rules().size(); i++) {
+            String action = i < program.rules().size() ? program.rules().rule(i).action().toString()
+                    : program.rules().defaultAction().toString();
+            out.printf(Locale.ROOT, "    %-24s %12d %14d %12s  %s%n", program.name(i), program.packets(i), program.bytes(i),
+                    program.limited(i) > 0 || action.startsWith("ratelimit") ? Long.toString(program.limited(i)) : "-", action);
+        }
+        out.flush();
+    }
+
+    private void reload(FilterEngine engine, PrintWriter out, String why) {
+        try {
+            FilterProgram next = FilterProgram.load(rules);
+            engine.reload(next);
+            out.printf(Locale.ROOT, "[+] %s: reloaded %s (%d rules, default %s)%n", why, rules, next.rules().size(),
+                    next.rules().defaultAction());
+        } catch (RuleSyntaxException | IOException | IllegalArgumentException e) {
+            out.println("[!] " + why + ": " + Errors.oneLine(e) + "; the old rules keep running");
+        }
+        out.flush();
+    }
+
+    private Thread watcher(FilterEngine engine, PrintWriter out, AtomicBoolean stop) {
+        Thread t = new Thread(() -> {
+            FileTime seen = modified();
+            while (!stop.get()) {
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                FileTime now = modified();
+                if (now != null && !now.equals(seen)) {
+                    seen = now;
+                    reload(engine, out, "file changed");
+                }
+            }
+        }, "rules-watch");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private FileTime modified() {
+        try {
+            return Files.getLastModifiedTime(rules);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Installs a handler; returns how to put the previous one back. */
+    private static Runnable signal(String name, SignalHandler handler) {
+        Signal s = new Signal(name);
+        SignalHandler old = Signal.handle(s, handler);
+        return () -> Signal.handle(s, old);
+    }
+}
