@@ -144,7 +144,7 @@ public final class DnsQuery {
     }
 
     private static int u16(MemorySegment s, long at) {
-        return (s.get(ValueLayout.JAVA_BYTE, at) & 0xff) << 8 | (s.get(ValueLayout.JAVA_BYTE, at + 1) & 0xff);
+        return Bytes.u16(s, at);
     }
 
     /** A query for {@code name} (dotted), type A, class IN, recursion desired. */

@@ -4,6 +4,8 @@ import io.netbypass.backend.vnic.HostStack;
 import io.netbypass.backend.vnic.Vnic;
 import io.netbypass.backend.vnic.VnicPort;
 import io.netbypass.backend.vnic.WireBatch;
+import io.netbypass.filter.engine.FilterEngine;
+import io.netbypass.filter.engine.FilterProgram;
 import io.netbypass.gen.AddressRange;
 import io.netbypass.gen.Generator;
 import io.netbypass.gen.GeneratorOptions;
@@ -33,7 +35,57 @@ import java.util.List;
  * </ul>
  */
 public final class RxDropBench {
-    public enum Case { COPY, RXDROP, CLASSIFIED }
+    public enum Case {
+        COPY, RXDROP, CLASSIFIED, FILTER_10, FILTER_1000, FILTER_100K;
+
+        boolean filters() {
+            return this == FILTER_10 || this == FILTER_1000 || this == FILTER_100K;
+        }
+    }
+
+    /**
+     * The filter cases' ten rules: an edge server's set. The flood (UDP to port 53 and 54 from
+     * random sources) walks most of it: port 53 is checked as DNS twice, then dropped; port 54
+     * falls to the default and is passed to the host.
+     */
+    public static final List<String> TEN_RULES = List.of(
+            "pass      src 198.18.0.0/24                                  name management",
+            "drop      frag later                                         name late-fragments",
+            "ratelimit 200/s burst 50 per src tcp flags S/SA dst port 80,443   name syn-per-source",
+            "pass      udp dst port 53 dns suffix example.com             name dns-ours",
+            "ratelimit 500/s per src udp dst port 53 dns                  name dns-other",
+            "drop      udp dst port 53 len <100                           name dns-junk-small",
+            "drop      udp dst port 53                                    name dns-junk",
+            "drop      udp src port 19,123,389,1900,11211 len >=400       name amplification",
+            "ratelimit 1000/s icmp type 8                                 name ping",
+            "drop      tcp dst port 23,2323                               name telnet",
+            "default pass");
+
+    /** The rules of a filter case: 10 rules; 1,000 /24 blocks then the 10; a 100,000-prefix list then the 10. */
+    public static FilterProgram program(Case c, java.nio.file.Path scratch) throws Exception {
+        List<String> lines = new ArrayList<>();
+        java.util.Random random = new java.util.Random(1);
+        if (c == Case.FILTER_1000) {
+            for (int i = 0; i < 990; i++) {
+                lines.add("drop src net 10." + random.nextInt(256) + "." + random.nextInt(256) + ".0/24 name block-" + i);
+            }
+        } else if (c == Case.FILTER_100K) {
+            StringBuilder list = new StringBuilder();
+            for (int i = 0; i < 100_000; i++) {
+                int a = random.nextInt();
+                if ((a >>> 17) == (0xc612 >>> 1)) {
+                    a ^= 0x8000_0000; // keep 198.18.0.0/15 out: the flood must reach the other rules
+                }
+                int len = 16 + random.nextInt(17);
+                int mask = len == 32 ? -1 : -1 << (32 - len);
+                list.append(io.netbypass.packet.AddressText.ipv4(a & mask)).append('/').append(len).append('\n');
+            }
+            java.nio.file.Files.writeString(scratch.resolve("prefixes.txt"), list);
+            lines.add("drop src list prefixes.txt name blocklist");
+        }
+        lines.addAll(TEN_RULES);
+        return FilterProgram.parse(c.name().toLowerCase(java.util.Locale.ROOT) + ".rules", String.join("\n", lines), scratch);
+    }
 
     public static final int FRAMES = 4096;
     public static final int BATCH = 256;
@@ -71,7 +123,59 @@ public final class RxDropBench {
             return switch (benchCase) {
                 case COPY -> copy(batches, warmupNanos, nanos);
                 case RXDROP, CLASSIFIED -> throughNic(benchCase, batches, warmupNanos, nanos);
+                default -> filtered(benchCase, batches, warmupNanos, nanos);
             };
+        }
+    }
+
+    private static Result filtered(Case benchCase, WireBatch[] batches, long warmupNanos, long nanos) {
+        java.nio.file.Path scratch = null;
+        try {
+            scratch = java.nio.file.Files.createTempDirectory("netbypass-bench");
+            FilterProgram program = program(benchCase, scratch);
+            String name = "bench" + benchCase.ordinal();
+            try (Vnic nic = new Vnic(name, 1, 1024, new BufferPool(8192, 2048), new HostStack(1))) {
+                nic.features(false, false);
+                try (VnicPort port = nic.open(PortName.parse("vnic:" + name + "-0/R", "vnic"))) {
+                    FilterEngine engine = new FilterEngine(port, program);
+                    long origin = System.nanoTime();
+                    for (int phase = 0; phase < 2; phase++) {
+                        long budget = phase == 0 ? warmupNanos : nanos;
+                        long decided = engine.counters().received();
+                        long before = allocated();
+                        long start = System.nanoTime();
+                        int b = 0;
+                        long now;
+                        do {
+                            WireBatch batch = batches[b];
+                            b = b + 1 == batches.length ? 0 : b + 1;
+                            nic.receive(batch, 0);
+                            now = System.nanoTime();
+                            engine.doWork(now - origin);
+                        } while (now - start < budget);
+                        if (phase == 1) {
+                            long allocatedBytes = allocated() - before;
+                            Vnic.Stats s = nic.stats();
+                            return new Result(benchCase, engine.counters().received() - decided, now - start, allocatedBytes,
+                                    s.sum(s.rxMissed()));
+                        }
+                    }
+                }
+            }
+            throw new AssertionError();
+        } catch (Exception e) {
+            throw new IllegalStateException("filter bench " + benchCase + ": " + e.getMessage(), e);
+        } finally {
+            if (scratch != null) {
+                try (var files = java.nio.file.Files.list(scratch)) {
+                    for (java.nio.file.Path f : files.toList()) {
+                        java.nio.file.Files.delete(f);
+                    }
+                    java.nio.file.Files.delete(scratch);
+                } catch (java.io.IOException ignored) {
+                    // a temp directory left behind is harmless
+                }
+            }
         }
     }
 

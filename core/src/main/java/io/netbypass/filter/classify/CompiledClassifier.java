@@ -63,6 +63,8 @@ public final class CompiledClassifier implements RuleClassifier {
     /** One field's lookup: value -> class -> bit vector over the variants. */
     private static final class FieldTable {
         final Field field;
+        /** {@code field.id}, here to save a load per lookup. */
+        final int id;
         final char[] direct;
         final RangeIndex range;
         final RangeIndex128 range128;
@@ -71,6 +73,7 @@ public final class CompiledClassifier implements RuleClassifier {
 
         FieldTable(Field field, char[] direct, RangeIndex range, RangeIndex128 range128, int absentClass, long[] bits) {
             this.field = field;
+            this.id = field.id;
             this.direct = direct;
             this.range = range;
             this.range128 = range128;
@@ -116,10 +119,14 @@ public final class CompiledClassifier implements RuleClassifier {
         if (variants == 0) {
             return DEFAULT;
         }
+        dnsState = DNS_UNKNOWN;
         if (words == 1) {
             long acc = all[0];
             for (FieldTable t : tables) {
                 acc &= t.bits[classOf(t, p, wireLength)];
+                if (acc == 0) {
+                    return DEFAULT; // no rule can match any more: skip the remaining lookups
+                }
             }
             while (acc != 0) {
                 int v = Long.numberOfTrailingZeros(acc);
@@ -135,8 +142,12 @@ public final class CompiledClassifier implements RuleClassifier {
         for (FieldTable t : tables) {
             int base = classOf(t, p, wireLength) * words;
             long[] b = t.bits;
+            long any = 0;
             for (int w = 0; w < words; w++) {
-                acc[w] &= b[base + w];
+                any |= acc[w] &= b[base + w];
+            }
+            if (any == 0) {
+                return DEFAULT;
             }
         }
         for (int w = 0; w < words; w++) {
@@ -155,9 +166,9 @@ public final class CompiledClassifier implements RuleClassifier {
     private static int classOf(FieldTable t, ParsedPacket p, int wireLength) {
         MemorySegment s = p.segment();
         int ipVersion = p.ipVersion();
-        switch (t.field.id) {
+        switch (t.id) {
             case Field.ETHER_TYPE:
-                return p.etherType() == ParsedPacket.NONE ? t.absentClass : t.range.find(p.etherType());
+                return p.etherType() == ParsedPacket.NONE ? t.absentClass : t.direct[p.etherType()];
             case Field.MAC_SRC:
             case Field.MAC_DST: {
                 if (p.linkType() != LinkType.ETHERNET || p.capturedLength() < 14) {
@@ -186,14 +197,14 @@ public final class CompiledClassifier implements RuleClassifier {
                 return t.range128.find(Bytes.i64(s, at), Bytes.i64(s, at + 8));
             }
             case Field.SRC_PORT:
-                return p.sourcePort() == ParsedPacket.NONE ? t.absentClass : t.range.find(p.sourcePort());
+                return p.sourcePort() == ParsedPacket.NONE ? t.absentClass : t.direct[p.sourcePort()];
             case Field.DST_PORT:
-                return p.destinationPort() == ParsedPacket.NONE ? t.absentClass : t.range.find(p.destinationPort());
+                return p.destinationPort() == ParsedPacket.NONE ? t.absentClass : t.direct[p.destinationPort()];
             case Field.TCP_FLAGS:
                 return p.ipProtocol() == IpProtocols.TCP && p.sourcePort() != ParsedPacket.NONE
                         ? t.direct[p.tcpFlags() & 0xff] : t.absentClass;
             case Field.LENGTH:
-                return t.range.find(Math.min(wireLength, 65535));
+                return t.direct[Math.min(wireLength, 65535)];
             case Field.TTL:
                 return ipVersion == 0 ? t.absentClass : t.direct[p.ttl()];
             case Field.FRAGMENT:
@@ -256,16 +267,24 @@ public final class CompiledClassifier implements RuleClassifier {
         return true;
     }
 
+    private static final int DNS_UNKNOWN = 0;
+    private static final int DNS_VALID = 1;
+    private static final int DNS_INVALID = 2;
+    /** Whether this packet is a valid DNS query, once a DNS test asked (several rules may). */
+    private int dnsState;
+
     private boolean dns(int r, ParsedPacket p) {
-        if (p.ipProtocol() != IpProtocols.UDP || p.destinationPort() != 53 || p.isFragment()
-                || p.payloadOffset() == ParsedPacket.NONE) {
+        if (dnsState == DNS_UNKNOWN) {
+            boolean valid = p.ipProtocol() == IpProtocols.UDP && p.destinationPort() == 53 && !p.isFragment()
+                    && p.payloadOffset() != ParsedPacket.NONE
+                    && DnsQuery.isValidQuery(p.segment(), p.base() + p.payloadOffset(), p.payloadLength());
+            dnsState = valid ? DNS_VALID : DNS_INVALID;
+        }
+        if (dnsState == DNS_INVALID) {
             return false;
         }
         long at = p.base() + p.payloadOffset();
         int length = p.payloadLength();
-        if (!DnsQuery.isValidQuery(p.segment(), at, length)) {
-            return false;
-        }
         byte[] name = residualValue[r];
         return name == null || DnsQuery.questionNameMatches(p.segment(), at, length, name, residualSuffix[r]);
     }
@@ -472,27 +491,29 @@ public final class CompiledClassifier implements RuleClassifier {
         for (int v = 0; v < variants; v++) {
             all[v >>> 6] |= 1L << (v & 63);
         }
-        // Fields in the order of the enum (cheap, common fields first), lists last.
-        Map<Field, Boolean> used = new LinkedHashMap<>();
+        // Fields that more variants test first: the AND empties sooner and the remaining lookups
+        // are skipped. Prefix lists (the dearest lookups) go last among equals.
+        Map<Field, Integer> used = new LinkedHashMap<>();
         for (int id = 0; id < Field.LIST; id++) {
             Field f = Field.of(id);
             for (Variant x : list) {
                 if (x.sets.containsKey(f)) {
-                    used.put(f, true);
-                    break;
+                    used.merge(f, 1, Integer::sum);
                 }
             }
         }
         for (Variant x : list) {
             for (Field f : x.sets.keySet()) {
                 if (f.id == Field.LIST) {
-                    used.put(f, true);
+                    used.merge(f, 1, Integer::sum);
                 }
             }
         }
-        tables = new FieldTable[used.size()];
+        List<Field> order = new ArrayList<>(used.keySet());
+        order.sort((a, b) -> Integer.compare(used.get(b), used.get(a))); // stable: enum order among equals
+        tables = new FieldTable[order.size()];
         int t = 0;
-        for (Field f : used.keySet()) {
+        for (Field f : order) {
             tables[t++] = table(f, list);
         }
         scratch = new long[words];

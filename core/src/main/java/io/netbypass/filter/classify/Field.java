@@ -66,7 +66,8 @@ final class Field {
     }
 
     int kind() {
-        return bits <= 12 ? DIRECT : bits <= 64 ? RANGE : RANGE128;
+        // Up to 16 bits a direct table (128 KiB at most) beats a search: ports and lengths are random under a flood.
+        return bits <= 16 ? DIRECT : bits <= 64 ? RANGE : RANGE128;
     }
 
     BigInteger max() {

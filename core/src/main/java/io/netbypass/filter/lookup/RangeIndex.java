@@ -46,6 +46,14 @@ public final class RangeIndex {
         int lo = buckets[b];
         int hi = buckets[b + 1];
         long[] s = starts;
+        if (hi - lo <= 8) {
+            // A few candidates: count the starts at or below the key without a data-dependent branch.
+            int at = lo;
+            for (int i = lo + 1; i <= hi; i++) {
+                at += Long.compareUnsigned(s[i], key) <= 0 ? 1 : 0;
+            }
+            return values[at];
+        }
         while (lo < hi) {
             int mid = (lo + hi + 1) >>> 1;
             if (Long.compareUnsigned(s[mid], key) <= 0) {
