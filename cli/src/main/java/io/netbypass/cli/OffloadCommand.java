@@ -6,10 +6,13 @@ import io.netbypass.backend.vnic.VnicPort;
 import io.netbypass.backend.vnic.Vnics;
 import io.netbypass.filter.engine.FilterCounters;
 import io.netbypass.filter.engine.FilterEngine;
+import io.netbypass.filter.engine.FilterMetrics;
 import io.netbypass.filter.engine.FilterProgram;
 import io.netbypass.filter.engine.OfflineFilter;
 import io.netbypass.filter.rules.RuleSyntaxException;
 import io.netbypass.gen.Generator;
+import io.netbypass.metrics.CountersFile;
+import io.netbypass.metrics.MetricsServer;
 import io.netbypass.gen.WireFeeder;
 import io.netbypass.os.Affinity;
 import io.netbypass.port.Port;
@@ -73,6 +76,14 @@ final class OffloadCommand implements Callable<Integer> {
     @Option(names = "--write-dropped", paramLabel = "OUT.pcap", description = "pcap:FILE only: write the dropped and rate-limited packets here.")
     Path writeDropped;
 
+    @Option(names = "--counters", paramLabel = "FILE",
+            description = "Counters file for 'netbypass stat' (default /dev/shm/netbypass/PID.counters; deleted on exit).")
+    Path counters;
+
+    @Option(names = "--metrics", paramLabel = "[HOST:]PORT",
+            description = "Serve Prometheus metrics on /metrics (a bare port listens on 127.0.0.1 only).")
+    String metrics;
+
     @Mixin
     TrafficOptions traffic;
 
@@ -109,8 +120,13 @@ final class OffloadCommand implements Callable<Integer> {
         if (intervalNanos <= 0) {
             throw new IllegalArgumentException("--interval must be positive");
         }
-        try (Port p = Ports.open(port, first.transmits() ? Ports.Direction.BOTH : Ports.Direction.RECEIVE)) {
+        Path countersPath = counters != null ? counters : CountersFile.defaultPath(ProcessHandle.current().pid());
+        int capacity = 16 + 3 * Math.max(1024, 2 * (first.rules().size() + 1));
+        try (Port p = Ports.open(port, first.transmits() ? Ports.Direction.BOTH : Ports.Direction.RECEIVE);
+             CountersFile file = new CountersFile(countersPath, capacity, "netbypass offload " + port);
+             MetricsServer server = metrics == null ? null : new MetricsServer(metrics, countersPath)) {
             FilterEngine engine = new FilterEngine(p, first);
+            FilterMetrics published = new FilterMetrics(file, engine);
             AtomicBoolean stop = new AtomicBoolean();
             List<Runnable> undo = new ArrayList<>();
             undo.add(signal("INT", s -> stop.set(true)));
@@ -131,6 +147,9 @@ final class OffloadCommand implements Callable<Integer> {
             }
             out.printf(Locale.ROOT, "[+] offload %s: %s (%d rules, default %s)%s%n", p.name(), first.rules().source(),
                     first.rules().size(), first.rules().defaultAction(), cpu == null ? "" : ", worker on CPU " + cpu);
+            out.printf(Locale.ROOT, "[+] counters: %s (netbypass stat)%s%n", countersPath,
+                    server == null ? "" : ", metrics: http://" + (metrics.contains(":")
+                            ? metrics.substring(0, metrics.lastIndexOf(':')) : "127.0.0.1") + ":" + server.port() + "/metrics");
             out.flush();
             AtomicReference<Throwable> failed = new AtomicReference<>();
             final Thread wireThread = wire;
@@ -144,7 +163,7 @@ final class OffloadCommand implements Callable<Integer> {
                     if (wireThread != null) {
                         wireThread.start();
                     }
-                    run(engine, stop, intervalNanos, wireFeeder, wireThread, vnic, out);
+                    run(engine, published, stop, intervalNanos, wireFeeder, wireThread, vnic, out);
                 } catch (Throwable t) {
                     failed.set(t);
                 }
@@ -167,8 +186,10 @@ final class OffloadCommand implements Callable<Integer> {
         }
     }
 
-    private void run(FilterEngine engine, AtomicBoolean stop, long intervalNanos, WireFeeder feeder, Thread wire, Vnic nic,
-                     PrintWriter out) {
+    private void run(FilterEngine engine, FilterMetrics published, AtomicBoolean stop, long intervalNanos, WireFeeder feeder,
+                     Thread wire, Vnic nic, PrintWriter out) {
+        long publishEvery = 100_000_000L;
+        long nextPublish = System.nanoTime() + publishEvery;
         BackoffIdleStrategy idle = new BackoffIdleStrategy();
         long start = System.nanoTime();
         long end = duration > 0 ? start + (long) (duration * 1e9) : Long.MAX_VALUE;
@@ -184,6 +205,10 @@ final class OffloadCommand implements Callable<Integer> {
                 idle.idle(0);
             } else {
                 idle.reset();
+            }
+            if (now >= nextPublish) {
+                published.publish();
+                nextPublish = now + publishEvery;
             }
             if (now >= nextReport) {
                 long[] c = engine.counters().snapshot();
@@ -213,6 +238,7 @@ final class OffloadCommand implements Callable<Integer> {
             }
         }
         engine.doWork(System.nanoTime() - start); // forwards the slots released by the last batch
+        published.publish();
         summary(out, engine.port().name().toString(), engine.counters(), engine.program(), (System.nanoTime() - start) / 1e9);
     }
 

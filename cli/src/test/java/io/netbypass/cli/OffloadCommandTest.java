@@ -92,6 +92,90 @@ class OffloadCommandTest {
     }
 
     @Test
+    void anotherProcessReadsTheCountersAndTheMetricsEndpointServesThem() throws Exception {
+        Path counters = dir.resolve("live.counters");
+        AtomicReference<PcapCommandTest.Run> result = new AtomicReference<>();
+        Thread t = new Thread(() -> result.set(PcapCommandTest.run("offload", "vnic:st" + ProcessHandle.current().pid(),
+                "--rules", Path.of("../examples/dns-flood.rules").toString(),
+                "--counters", counters.toString(), "--metrics", "127.0.0.1:0", "--duration", "3",
+                "-R", "50000", "-d", "198.18.0.53:53-198.18.0.53:54", "-Z", "--seed", "5")));
+        t.start();
+        for (int i = 0; i < 100 && !Files.exists(counters); i++) {
+            Thread.sleep(20);
+        }
+        Thread.sleep(1000);
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        Process stat = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "io.netbypass.cli.Main", "stat", counters.toString()).redirectErrorStream(true).start();
+        String statOut = new String(stat.getInputStream().readAllBytes());
+        assertEquals(0, stat.waitFor(), statOut);
+        t.join(20_000);
+        PcapCommandTest.Run r = result.get();
+        assertEquals(0, r.code(), r.err() + r.out());
+        Matcher m = Pattern.compile("^ +(\\d+)  netbypass_rx_packets_total\\{port=\"vnic:st\\d+\"}$", Pattern.MULTILINE).matcher(statOut);
+        assertTrue(m.find(), statOut);
+        long seen = Long.parseLong(m.group(1));
+        long[] s = summary(r.out());
+        assertTrue(seen > 0 && seen <= s[0], "a live value from the other process: " + seen + " of " + s[0]);
+        assertTrue(statOut.contains("netbypass_rule_packets_total{port=\"vnic:st"), statOut);
+        assertTrue(statOut.contains(",rule=\"dns-flood\"}"), statOut);
+        assertTrue(r.out().matches("(?s).*metrics: http://127\\.0\\.0\\.1:\\d+/metrics.*"), r.out());
+        assertFalse(Files.exists(counters), "the counters file is removed on exit");
+    }
+
+    @Test
+    void sighupReloadsAndSigtermEndsCleanlyWithASummary() throws Exception {
+        Path rules = dir.resolve("sig.rules");
+        Files.writeString(rules, "drop udp dst port 53 name flood\ndefault pass\n");
+        String javaBin = ProcessHandle.current().info().command().orElseThrow();
+        Process p = new ProcessBuilder(javaBin, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "io.netbypass.cli.Main", "offload", "vnic:sig", "--rules", rules.toString(), "--counters",
+                dir.resolve("sig.counters").toString(), "-R", "20000", "-d", "198.18.0.53:53-198.18.0.53:54", "-Z")
+                .redirectErrorStream(true).start();
+        StringBuffer out = new StringBuffer();
+        Thread reader = new Thread(() -> {
+            try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    out.append(line).append('\n');
+                }
+            } catch (java.io.IOException ignored) {
+                // the process ended
+            }
+        });
+        reader.start();
+        try {
+            waitFor(out, "[+] UDP pps: ", 10_000);
+            Files.writeString(rules, "pass udp name everything\n");
+            new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start().waitFor();
+            waitFor(out, "[+] SIGHUP: reloaded " + rules + " (1 rules, default pass)", 10_000);
+            Files.writeString(rules, "pass udpp\n");
+            new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start().waitFor();
+            waitFor(out, "[!] SIGHUP: " + rules + ":1:6: unknown test 'udpp'", 10_000);
+            waitFor(out, "; the old rules keep running", 1000);
+            new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+            assertTrue(p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), out.toString());
+        } finally {
+            p.destroyForcibly();
+        }
+        reader.join(5000);
+        assertEquals(0, p.exitValue(), out.toString());
+        long[] s = summary(out.toString());
+        assertTrue(s[0] > 0 && s[0] == s[2] + s[3], out.toString());
+        assertTrue(out.toString().contains(", reloads 1"), out.toString());
+        assertTrue(out.toString().contains("\n    everything "), "the summary lists the reloaded rules: " + out);
+        assertFalse(Files.exists(dir.resolve("sig.counters")), "the counters file is removed on a clean end");
+    }
+
+    private static void waitFor(StringBuffer out, String text, long millis) throws InterruptedException {
+        long end = System.currentTimeMillis() + millis;
+        while (!out.toString().contains(text)) {
+            assertTrue(System.currentTimeMillis() < end, "no '" + text + "' in:\n" + out);
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
     void clearErrors() throws Exception {
         Path rules = dir.resolve("tx.rules");
         Files.writeString(rules, "tx icmp\n");

@@ -125,6 +125,19 @@ class RuleParserTest {
     }
 
     @Test
+    void shippedExamplesParseAndCompile() throws Exception {
+        try (var files = Files.list(Path.of("../examples"))) {
+            List<Path> rules = files.filter(p -> p.toString().endsWith(".rules")).sorted().toList();
+            assertTrue(rules.size() >= 2, rules.toString());
+            for (Path p : rules) {
+                RuleSet s = RuleParser.parse(p);
+                assertTrue(s.size() >= 3, p.toString());
+                io.netbypass.filter.classify.CompiledClassifier.compile(s);
+            }
+        }
+    }
+
+    @Test
     void noDefaultMeansPassAndEmptyFileIsNoRules() throws Exception {
         RuleSet s = parse("# nothing\n\n   \n");
         assertEquals(0, s.size());

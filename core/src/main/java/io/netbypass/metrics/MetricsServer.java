@@ -1,0 +1,91 @@
+package io.netbypass.metrics;
+
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * A Prometheus endpoint ({@code GET /metrics}, text exposition format 0.0.4) over a counters
+ * file. It reads the file as any other reader would, so it shows exactly what {@code netbypass
+ * stat} shows. The JDK's HTTP server is enough for a handful of series scraped every few seconds.
+ */
+public final class MetricsServer implements AutoCloseable {
+    private final HttpServer server;
+    private final CountersReader reader;
+
+    /**
+     * Serves {@code counters} on {@code address}: {@code HOST:PORT}, or a bare port meaning
+     * 127.0.0.1 (the endpoint stays local unless told otherwise).
+     */
+    public MetricsServer(String address, Path counters) throws IOException {
+        InetSocketAddress bind = parse(address);
+        this.reader = new CountersReader(counters);
+        try {
+            server = HttpServer.create(bind, 16);
+        } catch (IOException e) {
+            reader.close();
+            throw new IOException("cannot serve metrics on " + address + ": " + e.getMessage(), e);
+        }
+        server.createContext("/metrics", exchange -> {
+            byte[] body = render().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.start();
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    static InetSocketAddress parse(String address) {
+        int colon = address.lastIndexOf(':');
+        String host = colon < 0 ? "127.0.0.1" : address.substring(0, colon);
+        String port = colon < 0 ? address : address.substring(colon + 1);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int p;
+        try {
+            p = Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--metrics takes HOST:PORT or PORT, not '" + address + "'");
+        }
+        if (p < 0 || p > 65535) {
+            throw new IllegalArgumentException("--metrics port " + p + " is out of range 0-65535");
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByName(host), p);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--metrics host '" + host + "' is not an address");
+        }
+    }
+
+    /** The exposition text: each metric family's TYPE line, then all its series together. */
+    public String render() {
+        java.util.Map<String, StringBuilder> families = new java.util.LinkedHashMap<>();
+        for (CountersReader.Counter c : reader.counters()) {
+            int brace = c.label().indexOf('{');
+            String family = brace < 0 ? c.label() : c.label().substring(0, brace);
+            families.computeIfAbsent(family, k -> new StringBuilder("# TYPE " + k + " counter\n"))
+                    .append(c.label()).append(' ').append(c.value()).append('\n');
+        }
+        StringBuilder b = new StringBuilder();
+        families.values().forEach(b::append);
+        return b.toString();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        reader.close();
+    }
+}

@@ -1,0 +1,92 @@
+package io.netbypass.metrics;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class CountersFileTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aReaderSeesLabelsValuesAndFreedCounters() throws Exception {
+        Path path = dir.resolve("c.counters");
+        try (CountersFile file = new CountersFile(path, 4, "test writer")) {
+            int a = file.allocate("a_total{port=\"x\"}");
+            int b = file.allocate("b_total");
+            file.set(a, 42);
+            file.set(b, -1);
+            try (CountersReader r = new CountersReader(path)) {
+                assertEquals(ProcessHandle.current().pid(), r.pid());
+                assertEquals("test writer", r.name());
+                assertTrue(r.alive());
+                assertEquals(List.of(new CountersReader.Counter(a, "a_total{port=\"x\"}", 42), new CountersReader.Counter(b, "b_total", -1)),
+                        r.counters());
+                file.free(a);
+                int c = file.allocate("c_total");
+                assertEquals(a, c, "a freed counter is reused");
+                assertEquals(List.of(new CountersReader.Counter(c, "c_total", 0), new CountersReader.Counter(b, "b_total", -1)),
+                        r.counters(), "reused at zero, under its new label");
+                file.set(c, 7);
+                assertEquals(7, r.counters().getFirst().value(), "values are live through the mapping");
+            }
+            assertTrue(file.allocate("d") >= 0);
+            assertTrue(file.allocate("e") >= 0);
+            assertEquals(-1, file.allocate("f"), "full");
+            assertThrows(IllegalArgumentException.class, () -> file.allocate("x".repeat(300)));
+        }
+        assertFalse(Files.exists(path), "the file goes with the writer");
+    }
+
+    @Test
+    void notACountersFileIsAClearError() throws Exception {
+        Path junk = dir.resolve("junk");
+        Files.write(junk, new byte[512]);
+        var e = assertThrows(java.io.IOException.class, () -> new CountersReader(junk));
+        assertEquals(junk + ": not a netbypass counters file (version 1)", e.getMessage());
+        Files.write(junk, new byte[10]);
+        e = assertThrows(java.io.IOException.class, () -> new CountersReader(junk));
+        assertEquals(junk + ": not a netbypass counters file (too short)", e.getMessage());
+    }
+
+    @Test
+    void metricsEndpointServesTheFileInPrometheusTextFormat() throws Exception {
+        Path path = dir.resolve("m.counters");
+        try (CountersFile file = new CountersFile(path, 8, "m")) {
+            int r1 = file.allocate("netbypass_rule_packets_total{port=\"p\",rule=\"a\"}");
+            int rx = file.allocate("netbypass_rx_packets_total{port=\"p\"}");
+            int r2 = file.allocate("netbypass_rule_packets_total{port=\"p\",rule=\"b\"}");
+            file.set(r1, 1);
+            file.set(rx, 3);
+            file.set(r2, 2);
+            try (MetricsServer server = new MetricsServer("127.0.0.1:0", path)) {
+                HttpResponse<String> response = HttpClient.newHttpClient().send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, response.statusCode());
+                assertEquals("text/plain; version=0.0.4; charset=utf-8", response.headers().firstValue("Content-Type").orElse(""));
+                assertEquals("""
+                        # TYPE netbypass_rule_packets_total counter
+                        netbypass_rule_packets_total{port="p",rule="a"} 1
+                        netbypass_rule_packets_total{port="p",rule="b"} 2
+                        # TYPE netbypass_rx_packets_total counter
+                        netbypass_rx_packets_total{port="p"} 3
+                        """, response.body(), "each family's series together, under one TYPE line");
+            }
+        }
+        assertEquals("--metrics takes HOST:PORT or PORT, not 'x:y'",
+                assertThrows(IllegalArgumentException.class, () -> MetricsServer.parse("x:y")).getMessage());
+        assertEquals("127.0.0.1", MetricsServer.parse("9100").getAddress().getHostAddress(), "a bare port stays local");
+        assertEquals(9100, MetricsServer.parse("[::1]:9100").getPort());
+    }
+}
