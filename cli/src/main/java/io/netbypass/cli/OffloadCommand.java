@@ -30,6 +30,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -60,6 +62,10 @@ final class OffloadCommand implements Callable<Integer> {
 
     @Option(names = "--cpu", paramLabel = "N", description = "Pin the worker thread to CPU N (sched_setaffinity).")
     Integer cpu;
+
+    @Option(names = "--idle", paramLabel = "busy|backoff",
+            description = "When the queue is empty: spin (busy; the default with --cpu) or back off to short sleeps (backoff).")
+    String idleMode;
 
     @Option(names = "--interval", paramLabel = "MS", description = "Report interval in milliseconds (default: -T, 1000).")
     Long interval;
@@ -116,6 +122,7 @@ final class OffloadCommand implements Callable<Integer> {
     }
 
     private int live(FilterProgram first, PrintWriter out) throws Exception {
+        idleStrategy(); // a bad --idle is reported before anything opens
         long intervalNanos = (interval != null ? interval : traffic.reportMillis) * 1_000_000L;
         if (intervalNanos <= 0) {
             throw new IllegalArgumentException("--interval must be positive");
@@ -190,7 +197,7 @@ final class OffloadCommand implements Callable<Integer> {
                      Thread wire, Vnic nic, PrintWriter out) {
         long publishEvery = 100_000_000L;
         long nextPublish = System.nanoTime() + publishEvery;
-        BackoffIdleStrategy idle = new BackoffIdleStrategy();
+        IdleStrategy idle = idleStrategy();
         long start = System.nanoTime();
         long end = duration > 0 ? start + (long) (duration * 1e9) : Long.MAX_VALUE;
         long nextReport = start + intervalNanos;
@@ -240,6 +247,15 @@ final class OffloadCommand implements Callable<Integer> {
         engine.doWork(System.nanoTime() - start); // forwards the slots released by the last batch
         published.publish();
         summary(out, engine.port().name().toString(), engine.counters(), engine.program(), (System.nanoTime() - start) / 1e9);
+    }
+
+    private IdleStrategy idleStrategy() {
+        String mode = idleMode != null ? idleMode : cpu != null ? "busy" : "backoff";
+        return switch (mode) {
+            case "busy" -> new BusySpinIdleStrategy();
+            case "backoff" -> new BackoffIdleStrategy();
+            default -> throw new IllegalArgumentException("--idle is busy or backoff, not '" + mode + "'");
+        };
     }
 
     private static boolean allTaken(Vnic nic, FilterEngine engine) {

@@ -189,6 +189,20 @@ class RuleParserTest {
             "default                             | 1:8: expected drop or pass after 'default' at the end of the line",
             "default tx                          | 1:9: default is 'drop' or 'pass', not 'tx'",
             "default drop drop                   | 1:14: unexpected 'drop' at the end of the rule",
+            "drop proto 1-2                      | 1:12: proto takes one protocol, not '1-2'",
+            "drop proto bogus                    | 1:12: 'bogus' is not a protocol number",
+            "drop ether type 0x800-0x900         | 1:17: ether type takes one EtherType, not '0x800-0x900'",
+            "drop payload 1-2 0x00               | 1:14: payload takes one offset, not '1-2'",
+            "drop src 10.0.0.0/x                 | 1:10: 'x' is not a prefix length",
+            "drop icmp type                      | 1:15: expected ICMP types after 'type' at the end of the line",
+            "drop icmp type 8 code               | 1:22: expected ICMP codes after 'code' at the end of the line",
+            "drop flags 0x100                    | 1:12: '0x100' is not a TCP flags byte (0x00-0xff)",
+            "drop dns qname                      | 1:15: expected a DNS name after 'dns qname' at the end of the line",
+            "ratelimit 10/s burst 2000M          | 1:22: burst 2000M is out of range 1-1000M",
+            "drop host                           | 1:10: expected an address or list after 'host' at the end of the line",
+            "drop ether src                      | 1:15: expected a MAC address after 'ether src' at the end of the line",
+            "drop src                            | 1:9: expected an address, net, host, list or port after 'src' at the end of the line",
+            "drop payload 0 0xzz                 | 1:16: '0xzz' is not hex bytes",
     })
     void errorsSayWhereAndWhat(String line, String expected) {
         RuleSyntaxException e = assertThrows(RuleSyntaxException.class, () -> parse(line));
@@ -208,6 +222,24 @@ class RuleParserTest {
         assertEquals("t.rules:2:1: nothing may follow 'default' (line 1): no packet would reach it", e.getMessage());
         e = assertThrows(RuleSyntaxException.class, () -> parse("drop udp name a\ndrop tcp name a\n"));
         assertEquals("t.rules:2:15: rule name 'a' is already used", e.getMessage());
+    }
+
+    @Test
+    void longPayloadsAndBadListFilesAndExpansionLimits() throws Exception {
+        RuleSyntaxException e = assertThrows(RuleSyntaxException.class, () -> parse("drop payload 0 0x" + "ab".repeat(65)));
+        assertEquals("t.rules:1:16: at most 64 payload bytes per test, not 65", e.getMessage());
+        Files.createDirectory(dir.resolve("adir"));
+        e = assertThrows(RuleSyntaxException.class, () -> parse("drop src list adir"));
+        assertEquals("t.rules:1:15: prefix list " + dir.resolve("adir") + " does not exist or is not a file", e.getMessage());
+        Files.writeString(dir.resolve("two.txt"), "10.0.0.0/8 10.1.0.0/16\n");
+        e = assertThrows(RuleSyntaxException.class, () -> parse("drop src list two.txt"));
+        assertEquals(dir.resolve("two.txt") + ":1:1: one prefix per line, not '10.0.0.0/8 10.1.0.0/16'", e.getMessage());
+        // Either-side tests and negated multi-field tests multiply a rule's alternatives: 16 x 3 x 3 x 3 > 256.
+        RuleSet s = parse("\ndrop port 1 port 2 net 10.0.0.0/8 host 10.0.0.1 not icmp type 1 code 1 not icmp type 2 code 2"
+                + " not icmp type 3 code 3 name big\n");
+        e = assertThrows(RuleSyntaxException.class, () -> io.netbypass.filter.classify.CompiledClassifier.compile(s));
+        assertEquals("t.rules:2:1: the rule expands to more than 256 alternatives (each 'not' of a multi-field test or"
+                + " either-side test multiplies them): split it", e.getMessage());
     }
 
     @Test

@@ -14,7 +14,7 @@ package io.netbypass.filter.engine;
  */
 public final class RateLimiter {
     private static final int SCALE_SHIFT = 10;
-    private static final int PROBES = 8;
+    private static final int PROBES = 16;
 
     private final long interval;
     private final long tolerance;
@@ -24,7 +24,10 @@ public final class RateLimiter {
     private long single;
     private long evictions;
 
-    /** One bucket per key in a table of {@code capacity} keys (rounded up to a power of two); 0: one bucket for all. */
+    /**
+     * One bucket per key for up to {@code capacity} keys (the table is at least twice that, so
+     * probe windows rarely fill); 0: one bucket for all.
+     */
     public RateLimiter(long ratePerSecond, long burst, int capacity) {
         if (ratePerSecond < 1 || burst < 1) {
             throw new IllegalArgumentException("rate and burst must be positive");
@@ -32,7 +35,7 @@ public final class RateLimiter {
         this.interval = (1_000_000_000L << SCALE_SHIFT) / ratePerSecond;
         this.tolerance = (burst - 1) * interval;
         if (capacity > 0) {
-            int c = Integer.highestOneBit(Math.max(PROBES, capacity - 1)) << 1;
+            int c = Integer.highestOneBit(Math.max(PROBES, 2 * capacity - 1)) << 1;
             keys = new long[c];
             tat = new long[c];
             mask = c - 1;
