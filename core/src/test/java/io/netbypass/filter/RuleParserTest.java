@@ -203,6 +203,10 @@ class RuleParserTest {
             "drop ether src                      | 1:15: expected a MAC address after 'ether src' at the end of the line",
             "drop src                            | 1:9: expected an address, net, host, list or port after 'src' at the end of the line",
             "drop payload 0 0xzz                 | 1:16: '0xzz' is not hex bytes",
+            "drop src host 10.0.0.0/8            | 1:15: 'host' takes one address; use 'src net 10.0.0.0/8' for a prefix",
+            "drop port ,                         | 1:11: missing port number",
+            "drop port >65535                    | 1:11: port >65535 matches nothing (the largest is 65535)",
+            "drop port 1--2                      | 1:11: '-2' is not a port number",
     })
     void errorsSayWhereAndWhat(String line, String expected) {
         RuleSyntaxException e = assertThrows(RuleSyntaxException.class, () -> parse(line));
