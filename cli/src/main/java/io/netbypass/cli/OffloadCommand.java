@@ -129,6 +129,7 @@ final class OffloadCommand implements Callable<Integer> {
         }
         Path countersPath = counters != null ? counters : CountersFile.defaultPath(ProcessHandle.current().pid());
         int capacity = 16 + 3 * Math.max(1024, 2 * (first.rules().size() + 1));
+        ruleCounterRoom = (capacity - 16) / 3;
         try (Port p = Ports.open(port, first.transmits() ? Ports.Direction.BOTH : Ports.Direction.RECEIVE);
              CountersFile file = new CountersFile(countersPath, capacity, "netbypass offload " + port);
              MetricsServer server = metrics == null ? null : new MetricsServer(metrics, countersPath)) {
@@ -138,9 +139,14 @@ final class OffloadCommand implements Callable<Integer> {
             List<Runnable> undo = new ArrayList<>();
             undo.add(signal("INT", s -> stop.set(true)));
             undo.add(signal("TERM", s -> stop.set(true)));
-            if (rules != null) {
-                undo.add(signal("HUP", s -> reload(engine, out, "SIGHUP")));
-            }
+            undo.add(signal("HUP", s -> {
+                if (rules != null) {
+                    reload(engine, out, "SIGHUP");
+                } else {
+                    out.println("[!] SIGHUP: there is no --rules file to reload; still passing everything");
+                    out.flush();
+                }
+            }));
             Thread watcher = watch && rules != null ? watcher(engine, out, stop) : null;
             WireFeeder feeder = null;
             Thread wire = null;
@@ -235,10 +241,8 @@ final class OffloadCommand implements Callable<Integer> {
         if (feeder != null) {
             // Stop the wire, then decide what is still in the rings: nothing that arrived is left undecided.
             feeder.stop();
-            try {
-                wire.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            while (wire.isAlive()) {
+                engine.doWork(System.nanoTime() - start); // keep draining: a paused wire waits for ring space
             }
             while (!allTaken(nic, engine)) {
                 engine.doWork(System.nanoTime() - start);
@@ -286,12 +290,20 @@ final class OffloadCommand implements Callable<Integer> {
         out.flush();
     }
 
+    /** Rules (the default included) whose counters fit the counters file, sized at start. */
+    private volatile int ruleCounterRoom = Integer.MAX_VALUE;
+
     private void reload(FilterEngine engine, PrintWriter out, String why) {
         try {
             FilterProgram next = FilterProgram.load(rules);
             engine.reload(next);
             out.printf(Locale.ROOT, "[+] %s: reloaded %s (%d rules, default %s)%n", why, rules, next.rules().size(),
                     next.rules().defaultAction());
+            if (next.rules().size() + 1 > ruleCounterRoom) {
+                out.printf(Locale.ROOT, "[!] %s: the counters file holds per-rule counters for %d rules; rules past that are"
+                        + " counted in the summary but not published to stat or metrics (restart to resize)%n", why,
+                        ruleCounterRoom - 1);
+            }
         } catch (RuleSyntaxException | IOException | IllegalArgumentException e) {
             out.println("[!] " + why + ": " + Errors.oneLine(e) + "; the old rules keep running");
         }

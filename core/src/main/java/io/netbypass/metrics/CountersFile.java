@@ -35,7 +35,10 @@ public final class CountersFile implements AutoCloseable {
         this.path = path;
         this.capacity = capacity;
         this.arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+        refuseLiveOwner(path);
+        // A new file (a new inode), never a truncated one: a reader still mapping an old file keeps it whole.
+        Files.deleteIfExists(path);
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long length = fileLength(capacity);
             ch.truncate(length);
@@ -62,23 +65,52 @@ public final class CountersFile implements AutoCloseable {
         return path;
     }
 
+    private static void refuseLiveOwner(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (CountersReader old = new CountersReader(path)) {
+            if (old.pid() != ProcessHandle.current().pid() && old.alive()) {
+                throw new IOException(path + " is the counters file of running process " + old.pid()
+                        + ": give this one another --counters path");
+            }
+        } catch (IOException e) {
+            if (e.getMessage() != null && e.getMessage().contains("running process")) {
+                throw e;
+            }
+            // not a counters file, or a broken one: it is replaced
+        }
+    }
+
     /** Takes a free counter for {@code label}, value 0; -1 when the file is full. */
     public int allocate(String label) {
         byte[] b = label.getBytes(StandardCharsets.UTF_8);
         if (b.length > MAX_LABEL_LENGTH) {
             throw new IllegalArgumentException("counter label longer than " + MAX_LABEL_LENGTH + " bytes: " + label);
         }
-        for (int id = 0; id < capacity; id++) {
-            long r = recordOffset(id);
-            if ((int) INT.getAcquire(memory, r + RECORD_STATE_OFFSET) == STATE_FREE) {
-                LONG.setRelease(memory, valueOffset(capacity, id), 0L);
-                memory.set(ValueLayout.JAVA_INT, r + RECORD_LABEL_LENGTH_OFFSET, b.length);
-                MemorySegment.copy(b, 0, memory, ValueLayout.JAVA_BYTE, r + RECORD_LABEL_OFFSET, b.length);
-                INT.setRelease(memory, r + RECORD_STATE_OFFSET, STATE_ALLOCATED);
-                return id;
+        // Never-used records first: a reader in the middle of a freed record should not see it relabelled.
+        int id = -1;
+        for (int i = 0; i < capacity && id < 0; i++) {
+            long r = recordOffset(i);
+            if ((int) INT.getAcquire(memory, r + RECORD_STATE_OFFSET) == STATE_FREE
+                    && memory.get(ValueLayout.JAVA_INT, r + RECORD_LABEL_LENGTH_OFFSET) == 0) {
+                id = i;
             }
         }
-        return -1;
+        for (int i = 0; i < capacity && id < 0; i++) {
+            if ((int) INT.getAcquire(memory, recordOffset(i) + RECORD_STATE_OFFSET) == STATE_FREE) {
+                id = i;
+            }
+        }
+        if (id < 0) {
+            return -1;
+        }
+        long r = recordOffset(id);
+        LONG.setRelease(memory, valueOffset(capacity, id), 0L);
+        memory.set(ValueLayout.JAVA_INT, r + RECORD_LABEL_LENGTH_OFFSET, b.length);
+        MemorySegment.copy(b, 0, memory, ValueLayout.JAVA_BYTE, r + RECORD_LABEL_OFFSET, b.length);
+        INT.setRelease(memory, r + RECORD_STATE_OFFSET, STATE_ALLOCATED);
+        return id;
     }
 
     public void free(int id) {

@@ -277,6 +277,9 @@ public final class PacketParser {
                 p.sourcePort = (int) (header >>> 48);
                 p.destinationPort = (int) (header >>> 32) & 0xffff;
                 p.payloadOffset = offset + UdpDescriptor.HEADER_LENGTH;
+                if (p.ipProtocol == IpProtocols.UDP && !p.fragment && offset + udpLength < p.l3End) {
+                    p.payloadEnd = offset + udpLength; // bytes after the datagram are not its payload
+                }
             }
             case IpProtocols.SCTP -> {
                 if (available < SctpDescriptor.COMMON_HEADER_LENGTH) {

@@ -42,6 +42,8 @@ public final class ParsedPacket {
     int destinationPort;
     int tcpFlags;
     int payloadOffset;
+    /** Where the transport payload ends when the transport says (UDP's length); NONE: at l3End. */
+    int payloadEnd;
 
     void reset(MemorySegment segment, long base, int capturedLength, int linkType) {
         this.segment = segment;
@@ -69,6 +71,7 @@ public final class ParsedPacket {
         destinationPort = NONE;
         tcpFlags = 0;
         payloadOffset = NONE;
+        payloadEnd = NONE;
     }
 
     ParseStatus stop(ParseStatus why) {
@@ -113,5 +116,10 @@ public final class ParsedPacket {
     public int destinationPort() { return destinationPort; }
     public int tcpFlags() { return tcpFlags; }
     public int payloadOffset() { return payloadOffset; }
-    public int payloadLength() { return payloadOffset == NONE ? 0 : l3End - payloadOffset; }
+    /**
+     * Where the transport payload ends: UDP's length field when it is shorter than the IP
+     * datagram (the kernel trims the rest, so a socket never sees it), else {@link #l3End()}.
+     */
+    public int payloadEnd() { return payloadEnd == NONE ? l3End : payloadEnd; }
+    public int payloadLength() { return payloadOffset == NONE ? 0 : payloadEnd() - payloadOffset; }
 }

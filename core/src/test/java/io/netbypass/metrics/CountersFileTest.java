@@ -34,18 +34,45 @@ class CountersFileTest {
                         r.counters());
                 file.free(a);
                 int c = file.allocate("c_total");
-                assertEquals(a, c, "a freed counter is reused");
-                assertEquals(List.of(new CountersReader.Counter(c, "c_total", 0), new CountersReader.Counter(b, "b_total", -1)),
-                        r.counters(), "reused at zero, under its new label");
+                assertNotEquals(a, c, "never-used records go first");
+                assertEquals(List.of(new CountersReader.Counter(b, "b_total", -1), new CountersReader.Counter(c, "c_total", 0)),
+                        r.counters());
                 file.set(c, 7);
-                assertEquals(7, r.counters().getFirst().value(), "values are live through the mapping");
+                assertEquals(7, r.counters().getLast().value(), "values are live through the mapping");
+                int d = file.allocate("d_total");
+                int e = file.allocate("e_total");
+                assertEquals(a, e, "then freed ones are reused, at zero and under the new label");
+                assertEquals(new CountersReader.Counter(e, "e_total", 0), r.counters().getFirst());
+                assertTrue(d >= 0);
             }
-            assertTrue(file.allocate("d") >= 0);
-            assertTrue(file.allocate("e") >= 0);
             assertEquals(-1, file.allocate("f"), "full");
             assertThrows(IllegalArgumentException.class, () -> file.allocate("x".repeat(300)));
         }
         assertFalse(Files.exists(path), "the file goes with the writer");
+    }
+
+    @Test
+    void aLiveProcesssFileIsNotTakenOver() throws Exception {
+        Path path = dir.resolve("taken.counters");
+        Process other = new ProcessBuilder("sleep", "30").start();
+        try {
+            try (CountersFile file = new CountersFile(path, 2, "mine")) {
+                // Forge the owner: another live process.
+                try (var ch = java.nio.channels.FileChannel.open(path, java.nio.file.StandardOpenOption.WRITE)) {
+                    java.nio.ByteBuffer pid = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder()).putLong(0, other.pid());
+                    ch.write(pid, CountersDescriptor.PID_OFFSET);
+                }
+                var e = assertThrows(java.io.IOException.class, () -> new CountersFile(path, 2, "second"));
+                assertEquals(path + " is the counters file of running process " + other.pid()
+                        + ": give this one another --counters path", e.getMessage());
+            }
+        } finally {
+            other.destroy();
+        }
+        Files.write(path, new byte[300]); // a stale or broken file is simply replaced
+        try (CountersFile file = new CountersFile(path, 2, "third"); CountersReader r = new CountersReader(path)) {
+            assertEquals("third", r.name());
+        }
     }
 
     @Test

@@ -204,7 +204,7 @@ public final class CompiledClassifier implements RuleClassifier {
                 return p.ipProtocol() == IpProtocols.TCP && p.sourcePort() != ParsedPacket.NONE
                         ? t.direct[p.tcpFlags() & 0xff] : t.absentClass;
             case Field.LENGTH:
-                return t.direct[Math.min(wireLength, 65535)];
+                return t.direct[wireLength < 0 || wireLength > 65535 ? 65535 : wireLength];
             case Field.TTL:
                 return ipVersion == 0 ? t.absentClass : t.direct[p.ttl()];
             case Field.FRAGMENT:
@@ -254,7 +254,7 @@ public final class CompiledClassifier implements RuleClassifier {
         byte[] value = residualValue[r];
         byte[] mask = residualMask[r];
         int from = p.payloadOffset() + residualOffset[r];
-        if (from + value.length > p.l3End()) {
+        if (from + value.length > p.payloadEnd()) {
             return false;
         }
         MemorySegment s = p.segment();

@@ -63,7 +63,8 @@ public final class ReferenceClassifier implements RuleClassifier {
                     && side(port.side(), side -> port.ports().contains(side == Match.Side.SRC ? p.sourcePort() : p.destinationPort()));
             case Match.TcpFlags f -> p.ipProtocol() == IpProtocols.TCP && p.sourcePort() != ParsedPacket.NONE
                     && (Bytes.u8(s, p.base() + p.l4Offset() + 13) & f.mask()) == f.value();
-            case Match.Length l -> l.lengths().contains(Math.min(wireLength, 65535));
+            // Longer than 65535 (or a length field too large for an int) tests as 65535.
+            case Match.Length l -> l.lengths().contains(wireLength < 0 || wireLength > 65535 ? 65535 : wireLength);
             case Match.Ttl t -> p.ipVersion() != 0
                     && t.values().contains(Bytes.u8(s, l3 + (p.ipVersion() == 4 ? 8 : 7)));
             case Match.Fragment f -> p.ipVersion() != 0 && switch (f.kind()) {
@@ -129,7 +130,7 @@ public final class ReferenceClassifier implements RuleClassifier {
             return false;
         }
         int from = p.payloadOffset() + pl.offset();
-        if (from + pl.value().length > p.l3End()) {
+        if (from + pl.value().length > p.payloadEnd()) {
             return false;
         }
         for (int i = 0; i < pl.value().length; i++) {

@@ -26,6 +26,15 @@ public final class FilterEngine {
     private final FilterCounters counters = new FilterCounters();
     private FilterProgram program;
     private volatile FilterProgram pending;
+    private static final java.lang.invoke.VarHandle PENDING;
+
+    static {
+        try {
+            PENDING = java.lang.invoke.MethodHandles.lookup().findVarHandle(FilterEngine.class, "pending", FilterProgram.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     public FilterEngine(Port port, FilterProgram program) {
         if (program.transmits() && port.txRings() == 0) {
@@ -67,10 +76,9 @@ public final class FilterEngine {
 
     /** One duty cycle; returns the packets decided (0: nothing arrived). */
     public int doWork(long nowNanos) {
-        FilterProgram next = pending;
-        if (next != null) {
-            pending = null;
-            program = next;
+        if (pending != null) {
+            // Take it atomically: a reload stored between a read and a clear would be lost.
+            program = (FilterProgram) PENDING.getAndSet(this, (FilterProgram) null);
             counters.reloads++;
         }
         port.rxSync();

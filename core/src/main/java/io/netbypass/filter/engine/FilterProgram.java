@@ -131,12 +131,12 @@ public final class FilterProgram {
         }
         if (v == 6) {
             long at = p.base() + p.l3Offset();
-            long src = Bytes.i64(p.segment(), at + 8) * 31 + Bytes.i64(p.segment(), at + 16);
-            long dst = Bytes.i64(p.segment(), at + 24) * 31 + Bytes.i64(p.segment(), at + 32);
+            long src = RateLimiter.key128(Bytes.i64(p.segment(), at + 8), Bytes.i64(p.segment(), at + 16));
+            long dst = RateLimiter.key128(Bytes.i64(p.segment(), at + 24), Bytes.i64(p.segment(), at + 32));
             return switch (per) {
-                case SRC -> RateLimiter.mix(src) ^ 6;
-                case DST -> RateLimiter.mix(dst) ^ 6;
-                default -> flow(RateLimiter.mix(src), RateLimiter.mix(dst), p);
+                case SRC -> src;
+                case DST -> dst;
+                default -> flow(src, dst, p);
             };
         }
         return 0; // non-IP frames share one bucket

@@ -54,12 +54,16 @@ public final class OfflineFilter {
                         != ParseStatus.OK) {
                     c.malformed++;
                 }
+                // A record's original length is what was on the wire; a lying one (shorter than
+                // captured, or past 2^31) is read as captured or as huge.
+                int wireLength = record.originalLength() < 0 ? Integer.MAX_VALUE
+                        : Math.max(record.originalLength(), record.capturedLength());
                 c.received++;
-                c.receivedBytes += record.originalLength();
+                c.receivedBytes += wireLength;
                 if (p.ipVersion() != 0 && p.ipProtocol() == IpProtocols.UDP) {
                     c.udp++;
                 }
-                int verdict = program.decide(p, record.originalLength(), record.timestampNanos() - first);
+                int verdict = program.decide(p, wireLength, record.timestampNanos() - first);
                 if (listener != null) {
                     listener.verdict(c.received - 1, verdict);
                 }

@@ -1,27 +1,41 @@
 package io.netbypass.filter.engine;
 
+import java.security.SecureRandom;
+
 /**
- * Token buckets as GCRA (the generic cell rate algorithm): each key keeps one number, its
- * theoretical arrival time (TAT). A packet at time t conforms when {@code max(TAT, t) - t} is at
- * most the burst tolerance; a conforming packet pushes TAT one emission interval further. This
- * passes {@code burst} back-to-back packets, then {@code rate} per second.
+ * Token buckets as GCRA (the generic cell rate algorithm): each key keeps its theoretical
+ * arrival time (TAT). A packet at time t conforms when {@code max(TAT, t) - t} is at most the
+ * burst tolerance; a conforming packet pushes TAT one emission interval further. This passes
+ * {@code burst} back-to-back packets, then {@code rate} per second.
  *
- * <p>Keys live in an open-addressing table of fixed capacity. When a key's probe window is full
- * the entry with the oldest TAT gives way: if that TAT is already past, the key had recovered a
- * full burst and forgetting it changes nothing; otherwise the eviction is counted. Time is in
- * nanoseconds from any origin that never goes backwards; internally 1/1024 ns for exact rates.
+ * <p>Exact for any rate: the interval is {@code 1e9 / rate} ns plus a remainder counted in
+ * {@code 1/rate} ns, kept per key. Times are nanoseconds from any origin (they may be negative,
+ * as offline timestamps before the first packet are); a new or forgotten key starts with a full
+ * burst.
+ *
+ * <p>Keys live in an open-addressing table. When a key's probe window is full, the entry with
+ * the oldest TAT gives way: if that TAT is already past, the key had recovered a full burst and
+ * forgetting it changes nothing; otherwise the eviction is counted. Keys are hashed with a
+ * per-process random seed, so no source can choose an address that shares another's bucket.
  * Single-threaded, allocation-free.
  */
 public final class RateLimiter {
-    private static final int SCALE_SHIFT = 10;
     private static final int PROBES = 16;
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+    /** TAT of a bucket that has seen nothing: max(TAT, now) is now. */
+    private static final long FRESH = Long.MIN_VALUE;
+    private static final long SEED = new SecureRandom().nextLong();
 
-    private final long interval;
-    private final long tolerance;
+    private final long rate;
+    private final long intervalNanos;
+    private final long intervalRemainder;
+    private final long toleranceNanos;
     private final long[] keys;
     private final long[] tat;
+    private final long[] fraction;
     private final int mask;
-    private long single;
+    private long single = FRESH;
+    private long singleFraction;
     private long evictions;
 
     /**
@@ -29,38 +43,45 @@ public final class RateLimiter {
      * probe windows rarely fill); 0: one bucket for all.
      */
     public RateLimiter(long ratePerSecond, long burst, int capacity) {
-        if (ratePerSecond < 1 || burst < 1) {
-            throw new IllegalArgumentException("rate and burst must be positive");
+        if (ratePerSecond < 1 || burst < 1 || ratePerSecond > NANOS_PER_SECOND * 1000 || burst > 1L << 40) {
+            throw new IllegalArgumentException("rate and burst must be positive and sane: " + ratePerSecond + "/s burst " + burst);
         }
-        this.interval = (1_000_000_000L << SCALE_SHIFT) / ratePerSecond;
-        this.tolerance = (burst - 1) * interval;
+        this.rate = ratePerSecond;
+        this.intervalNanos = NANOS_PER_SECOND / ratePerSecond;
+        this.intervalRemainder = NANOS_PER_SECOND % ratePerSecond;
+        // (burst - 1) intervals, rounded down to whole ns: at most 2^40 s, no overflow.
+        this.toleranceNanos = Math.multiplyExact(burst - 1, NANOS_PER_SECOND) / ratePerSecond;
         if (capacity > 0) {
             int c = Integer.highestOneBit(Math.max(PROBES, 2 * capacity - 1)) << 1;
             keys = new long[c];
             tat = new long[c];
+            fraction = new long[c];
             mask = c - 1;
         } else {
             keys = null;
             tat = null;
+            fraction = null;
             mask = 0;
         }
     }
 
     /** Does a packet at {@code nowNanos} conform for the single bucket? */
     public boolean conform(long nowNanos) {
-        long now = nowNanos << SCALE_SHIFT;
-        long t = Math.max(single, now);
-        if (t - now > tolerance) {
+        long t = Math.max(single, nowNanos);
+        long f = t == single ? singleFraction : 0;
+        if (t - nowNanos > toleranceNanos) {
             return false;
         }
-        single = t + interval;
+        f += intervalRemainder;
+        long carry = f >= rate ? 1 : 0;
+        single = t + intervalNanos + carry;
+        singleFraction = f - carry * rate;
         return true;
     }
 
     /** Does a packet at {@code nowNanos} conform for {@code key}'s bucket? */
     public boolean conform(long key, long nowNanos) {
-        long now = nowNanos << SCALE_SHIFT;
-        long k = mix(key) | 1; // 0 marks an empty slot
+        long k = mix(key ^ SEED) | 1; // 0 marks an empty slot
         int home = (int) (k >>> 32) & mask;
         int victim = home;
         long oldest = Long.MAX_VALUE;
@@ -68,32 +89,37 @@ public final class RateLimiter {
             int slot = (home + i) & mask;
             long stored = keys[slot];
             if (stored == k) {
-                return update(slot, now);
+                return update(slot, nowNanos);
             }
             if (stored == 0) {
                 keys[slot] = k;
-                tat[slot] = 0;
-                return update(slot, now);
+                tat[slot] = FRESH;
+                return update(slot, nowNanos);
             }
             if (tat[slot] < oldest) {
                 oldest = tat[slot];
                 victim = slot;
             }
         }
-        if (oldest > now) {
+        if (oldest > nowNanos) {
             evictions++; // the evicted key was still limited: it starts again with a full burst
         }
         keys[victim] = k;
-        tat[victim] = 0;
-        return update(victim, now);
+        tat[victim] = FRESH;
+        return update(victim, nowNanos);
     }
 
     private boolean update(int slot, long now) {
-        long t = Math.max(tat[slot], now);
-        if (t - now > tolerance) {
+        long stored = tat[slot];
+        long t = Math.max(stored, now);
+        long f = t == stored ? fraction[slot] : 0;
+        if (t - now > toleranceNanos) {
             return false;
         }
-        tat[slot] = t + interval;
+        f += intervalRemainder;
+        long carry = f >= rate ? 1 : 0;
+        tat[slot] = t + intervalNanos + carry;
+        fraction[slot] = f - carry * rate;
         return true;
     }
 
@@ -106,5 +132,10 @@ public final class RateLimiter {
         z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
         z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
         return z ^ (z >>> 31);
+    }
+
+    /** A 64-bit key for a 128-bit address, keyed with the process's secret seed (not invertible by a sender). */
+    static long key128(long high, long low) {
+        return mix(mix(high ^ SEED) ^ low ^ (SEED * 0x9E3779B97F4A7C15L));
     }
 }

@@ -5,8 +5,6 @@ import io.netbypass.filter.lookup.RangeIndex128;
 
 import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -41,7 +39,7 @@ public final class PrefixList {
     /** Loads a list file; a bad line is an error naming {@code file:line:col}. */
     public static PrefixList load(Path path) throws IOException, RuleSyntaxException {
         List<Prefix> prefixes = new ArrayList<>();
-        List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8);
+        List<String> lines = TextFile.read(path).lines().toList();
         for (int n = 0; n < lines.size(); n++) {
             String line = lines.get(n);
             int hash = line.indexOf('#');

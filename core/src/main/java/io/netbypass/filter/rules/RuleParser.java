@@ -4,9 +4,7 @@ import io.netbypass.packet.EtherTypes;
 import io.netbypass.packet.IpProtocols;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,12 +44,7 @@ public final class RuleParser {
 
     /** Parses a rule file; list files are found relative to its directory. */
     public static RuleSet parse(Path path) throws IOException, RuleSyntaxException {
-        String content;
-        try {
-            content = Files.readString(path, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new NoSuchFileException(path.toString());
-        }
+        String content = TextFile.read(path);
         Path dir = path.toAbsolutePath().getParent();
         return new RuleParser(path.toString(), dir).parseAll(content);
     }
@@ -399,7 +392,12 @@ public final class RuleParser {
     }
 
     private PrefixList list(Token t) throws RuleSyntaxException, IOException {
-        Path p = directory == null ? Path.of(t.text) : directory.resolve(t.text);
+        Path p;
+        try {
+            p = directory == null ? Path.of(t.text) : directory.resolve(t.text);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw error(t, "'" + t.text + "' is not a file name");
+        }
         Path key = p.toAbsolutePath().normalize();
         PrefixList cached = lists.get(key);
         if (cached != null) {
@@ -408,7 +406,12 @@ public final class RuleParser {
         if (!Files.isRegularFile(p)) {
             throw error(t, "prefix list " + p + " does not exist or is not a file");
         }
-        PrefixList loaded = PrefixList.load(p);
+        PrefixList loaded;
+        try {
+            loaded = PrefixList.load(p);
+        } catch (IOException e) {
+            throw error(t, "cannot read prefix list " + p + ": " + e.getMessage());
+        }
         lists.put(key, loaded);
         return loaded;
     }

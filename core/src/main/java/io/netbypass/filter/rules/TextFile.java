@@ -1,0 +1,45 @@
+package io.netbypass.filter.rules;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Reads a rules or list file as UTF-8; bytes that are not UTF-8 are an error at their line. */
+final class TextFile {
+    private TextFile() {
+    }
+
+    static String read(Path path) throws IOException, RuleSyntaxException {
+        byte[] bytes = Files.readAllBytes(path);
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            int line = 1;
+            int column = 1;
+            int bad = firstBadByte(bytes);
+            for (int i = 0; i < bad; i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                    column = 1;
+                } else {
+                    column++;
+                }
+            }
+            throw new RuleSyntaxException(path.toString(), line, column, "not UTF-8 text");
+        }
+    }
+
+    private static int firstBadByte(byte[] b) {
+        var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(b);
+        var out = java.nio.CharBuffer.allocate(b.length + 1);
+        var result = decoder.decode(in, out, true);
+        return result.isError() ? in.position() : b.length;
+    }
+}
