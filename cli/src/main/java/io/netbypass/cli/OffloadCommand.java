@@ -14,7 +14,7 @@ import io.netbypass.gen.Generator;
 import io.netbypass.metrics.CountersFile;
 import io.netbypass.metrics.MetricsServer;
 import io.netbypass.gen.WireFeeder;
-import io.netbypass.os.Affinity;
+import io.netbypass.linux.Affinity;
 import io.netbypass.port.Port;
 
 import java.io.IOException;

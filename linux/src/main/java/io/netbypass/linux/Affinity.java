@@ -1,4 +1,4 @@
-package io.netbypass.os;
+package io.netbypass.linux;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;

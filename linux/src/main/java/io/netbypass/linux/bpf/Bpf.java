@@ -1,0 +1,145 @@
+package io.netbypass.linux.bpf;
+
+import io.netbypass.linux.LinuxException;
+import io.netbypass.linux.Native;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * bpf(2) commands netbypass uses: maps (XSKMAP), program load with the verifier's log on
+ * failure, and XDP links (BPF_LINK_CREATE), which detach by themselves when the last descriptor
+ * closes, also when the process dies. Offsets: ../shared/reference/afxdp-abi.md, linux/bpf.h.
+ */
+public final class Bpf {
+    public static final int MAP_CREATE = 0;
+    public static final int MAP_LOOKUP_ELEM = 1;
+    public static final int MAP_UPDATE_ELEM = 2;
+    public static final int MAP_DELETE_ELEM = 3;
+    public static final int PROG_LOAD = 5;
+    public static final int LINK_CREATE = 28;
+
+    public static final int MAP_TYPE_ARRAY = 2;
+    public static final int MAP_TYPE_XSKMAP = 17;
+    public static final int PROG_TYPE_XDP = 6;
+    public static final int ATTACH_XDP = 37;
+
+    public static final int XDP_FLAGS_SKB_MODE = 2;
+    public static final int XDP_FLAGS_DRV_MODE = 4;
+
+    /** XDP return codes. */
+    public static final int XDP_ABORTED = 0, XDP_DROP = 1, XDP_PASS = 2, XDP_TX = 3, XDP_REDIRECT = 4;
+    /** Helper ids. */
+    public static final int HELPER_MAP_LOOKUP_ELEM = 1, HELPER_REDIRECT_MAP = 51;
+    /** struct xdp_md offsets. */
+    public static final int XDP_MD_DATA = 0, XDP_MD_DATA_END = 4, XDP_MD_RX_QUEUE_INDEX = 16;
+
+    static final int ATTR_SIZE = 144;
+    private static final int LOG_SIZE = 1 << 20;
+
+    private Bpf() {
+    }
+
+    /** Creates a map; returns its fd. */
+    public static int mapCreate(int type, int keySize, int valueSize, int maxEntries, String name) throws LinuxException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment attr = a.allocate(ATTR_SIZE, 8);
+            attr.set(ValueLayout.JAVA_INT, 0, type);
+            attr.set(ValueLayout.JAVA_INT, 4, keySize);
+            attr.set(ValueLayout.JAVA_INT, 8, valueSize);
+            attr.set(ValueLayout.JAVA_INT, 12, maxEntries);
+            name(attr, 28, name);
+            return Native.bpf(MAP_CREATE, attr, "bpf(BPF_MAP_CREATE, " + name + ")");
+        }
+    }
+
+    /** {@code map[key] = value} for a map with u32 keys and u32 values (XSKMAP: a socket fd). */
+    public static void mapUpdate(int mapFd, int key, int value, String what) throws LinuxException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment k = a.allocate(ValueLayout.JAVA_INT);
+            k.set(ValueLayout.JAVA_INT, 0, key);
+            MemorySegment v = a.allocate(ValueLayout.JAVA_INT);
+            v.set(ValueLayout.JAVA_INT, 0, value);
+            MemorySegment attr = a.allocate(ATTR_SIZE, 8);
+            attr.set(ValueLayout.JAVA_INT, 0, mapFd);
+            attr.set(ValueLayout.JAVA_LONG, 8, k.address());
+            attr.set(ValueLayout.JAVA_LONG, 16, v.address());
+            Native.bpf(MAP_UPDATE_ELEM, attr, "bpf(BPF_MAP_UPDATE_ELEM, " + what + ")");
+        }
+    }
+
+    public static void mapDelete(int mapFd, int key, String what) throws LinuxException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment k = a.allocate(ValueLayout.JAVA_INT);
+            k.set(ValueLayout.JAVA_INT, 0, key);
+            MemorySegment attr = a.allocate(ATTR_SIZE, 8);
+            attr.set(ValueLayout.JAVA_INT, 0, mapFd);
+            attr.set(ValueLayout.JAVA_LONG, 8, k.address());
+            Native.bpf(MAP_DELETE_ELEM, attr, "bpf(BPF_MAP_DELETE_ELEM, " + what + ")");
+        }
+    }
+
+    /**
+     * Loads an XDP program. When the kernel refuses it, loads it again with the verifier log on
+     * and puts the log's end into the exception, so the reason is in front of whoever reads it.
+     */
+    public static int loadXdp(String name, BpfAssembler program) throws LinuxException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment insns = program.assemble(a);
+            MemorySegment license = a.allocateFrom("GPL");
+            MemorySegment attr = a.allocate(ATTR_SIZE, 8);
+            attr.set(ValueLayout.JAVA_INT, 0, PROG_TYPE_XDP);
+            attr.set(ValueLayout.JAVA_INT, 4, program.size());
+            attr.set(ValueLayout.JAVA_LONG, 8, insns.address());
+            attr.set(ValueLayout.JAVA_LONG, 16, license.address());
+            name(attr, 48, name);
+            attr.set(ValueLayout.JAVA_INT, 68, ATTACH_XDP);
+            int fd = Native.bpfRaw(PROG_LOAD, attr);
+            if (fd >= 0) {
+                return fd;
+            }
+            MemorySegment log = a.allocate(LOG_SIZE);
+            attr.set(ValueLayout.JAVA_INT, 24, 1);
+            attr.set(ValueLayout.JAVA_INT, 28, LOG_SIZE);
+            attr.set(ValueLayout.JAVA_LONG, 32, log.address());
+            int again = Native.bpfRaw(PROG_LOAD, attr);
+            if (again >= 0) {
+                return again; // loaded with the log on (it should not differ, but take it)
+            }
+            throw new LinuxException("bpf(BPF_PROG_LOAD, " + name + ")", -again, verifierTail(log.getString(0)));
+        }
+    }
+
+    private static String verifierTail(String log) {
+        String[] lines = log.strip().split("\n");
+        int from = Math.max(0, lines.length - 12);
+        StringBuilder b = new StringBuilder("verifier:");
+        for (int i = from; i < lines.length; i++) {
+            b.append("\n  ").append(lines[i]);
+        }
+        return lines.length == 0 || log.isBlank() ? "" : b.toString();
+    }
+
+    /** Attaches an XDP program to an interface with a link; closing the returned fd detaches it. */
+    public static int linkXdp(int progFd, int ifIndex, int flags, String what) throws LinuxException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment attr = a.allocate(ATTR_SIZE, 8);
+            attr.set(ValueLayout.JAVA_INT, 0, progFd);
+            attr.set(ValueLayout.JAVA_INT, 4, ifIndex);
+            attr.set(ValueLayout.JAVA_INT, 8, ATTACH_XDP);
+            attr.set(ValueLayout.JAVA_INT, 12, flags);
+            return Native.bpf(LINK_CREATE, attr, "bpf(BPF_LINK_CREATE, XDP on " + what + ")");
+        }
+    }
+
+    private static void name(MemorySegment attr, long offset, String name) {
+        byte[] b = name.getBytes(StandardCharsets.US_ASCII);
+        int n = Math.min(b.length, 15); // BPF_OBJ_NAME_LEN 16 with the terminating NUL
+        for (int i = 0; i < n; i++) {
+            byte c = b[i];
+            attr.set(ValueLayout.JAVA_BYTE, offset + i, Character.isLetterOrDigit(c) || c == '_' || c == '.' ? c : (byte) '_');
+        }
+    }
+}
