@@ -1,0 +1,54 @@
+package io.netbypass.linux.afxdp;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+/**
+ * One mmapped AF_XDP ring: free-running u32 producer and consumer shared with the kernel, a
+ * flags word (need_wakeup) and {@code size} entries (a power of two). The side we produce on
+ * publishes with release and reads the other side with acquire; the same for consuming.
+ */
+final class XskRing {
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+    final MemorySegment mapping;
+    private final long producer;
+    private final long consumer;
+    private final long flags;
+    final long desc;
+    final int size;
+    final int mask;
+    /** Our cached copy of our own side's index. */
+    int cached;
+
+    XskRing(MemorySegment mapping, MemorySegment offsets, long at, int size) {
+        this.mapping = mapping;
+        this.producer = offsets.get(ValueLayout.JAVA_LONG, at + XdpDescriptor.RING_PRODUCER);
+        this.consumer = offsets.get(ValueLayout.JAVA_LONG, at + XdpDescriptor.RING_CONSUMER);
+        this.desc = offsets.get(ValueLayout.JAVA_LONG, at + XdpDescriptor.RING_DESC);
+        this.flags = offsets.get(ValueLayout.JAVA_LONG, at + XdpDescriptor.RING_FLAGS);
+        this.size = size;
+        this.mask = size - 1;
+    }
+
+    int producerAcquire() {
+        return (int) INT.getAcquire(mapping, producer);
+    }
+
+    void producerRelease(int value) {
+        INT.setRelease(mapping, producer, value);
+    }
+
+    int consumerAcquire() {
+        return (int) INT.getAcquire(mapping, consumer);
+    }
+
+    void consumerRelease(int value) {
+        INT.setRelease(mapping, consumer, value);
+    }
+
+    boolean needsWakeup() {
+        return ((int) INT.getAcquire(mapping, flags) & XdpDescriptor.XDP_RING_NEED_WAKEUP) != 0;
+    }
+}
