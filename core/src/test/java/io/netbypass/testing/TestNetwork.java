@@ -55,6 +55,24 @@ public final class TestNetwork implements AutoCloseable {
         ip("-n", nsB, "link", "set", "lo", "up");
     }
 
+    /**
+     * Pins each side's neighbour entry for the other, so no ARP is needed: tests that take
+     * packets away from the kernel (XDP drop, a bypassed queue) would otherwise take ARP too.
+     */
+    public void staticNeighbours() throws IOException, InterruptedException {
+        ip("-n", nsA, "neigh", "replace", addressB, "lladdr", mac(nsB, ifB), "dev", ifA);
+        ip("-n", nsB, "neigh", "replace", addressA, "lladdr", mac(nsA, ifA), "dev", ifB);
+    }
+
+    private static String mac(String ns, String ifName) throws IOException, InterruptedException {
+        String out = Commands.run(10, "ip", "-n", ns, "link", "show", "dev", ifName).stdout();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("link/ether ([0-9a-f:]{17})").matcher(out);
+        if (!m.find()) {
+            throw new IOException("no MAC address for " + ifName + " in " + ns + ": " + out);
+        }
+        return m.group(1);
+    }
+
     /** Runs a command inside namespace {@code ns}. */
     public Commands.Result exec(String ns, long timeoutSeconds, String... command) throws IOException, InterruptedException {
         String[] full = new String[command.length + 4];

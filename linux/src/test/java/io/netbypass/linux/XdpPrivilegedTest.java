@@ -62,6 +62,7 @@ class XdpPrivilegedTest {
     @Test
     void attachActDetachAndRefuseASecondProgram() throws Exception {
         try (TestNetwork net = TestNetwork.create(4)) {
+            net.staticNeighbours();
             inNamespace(net.nsB, () -> {
                 assertTrue(pings(net), "the namespaces talk before any program");
                 try (XdpAttachment drop = XdpAttachment.attach(net.ifB, "nb_drop", XdpPrograms.dropAll(), null)) {
@@ -84,6 +85,39 @@ class XdpPrivilegedTest {
                 }
                 return null;
             });
+        }
+    }
+
+    @Test
+    void killDashNineGivesTheInterfaceBackWithinASecond() throws Exception {
+        try (TestNetwork net = TestNetwork.create(1)) {
+            net.staticNeighbours();
+            String javaBin = ProcessHandle.current().info().command().orElseThrow();
+            Process holder = new ProcessBuilder(javaBin, "--enable-native-access=ALL-UNNAMED", "-cp",
+                    System.getProperty("java.class.path"), HoldXdp.class.getName(), net.nsB, net.ifB)
+                    .redirectErrorStream(true).start();
+            try {
+                String line = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine();
+                assertEquals("attached NATIVE", line);
+                assertTrue(link(net).contains("prog/xdp"), link(net));
+                inNamespace(net.nsB, () -> {
+                    assertFalse(pings(net), "the holder's program drops traffic");
+                    return null;
+                });
+                new ProcessBuilder("kill", "-9", Long.toString(holder.pid())).start().waitFor();
+                assertTrue(holder.waitFor(5, java.util.concurrent.TimeUnit.SECONDS));
+                long died = System.nanoTime();
+                while (link(net).contains("prog/xdp") && System.nanoTime() - died < 1_000_000_000L) {
+                    Thread.sleep(10);
+                }
+                assertFalse(link(net).contains("prog/xdp"), "the link died with its process: " + link(net));
+                inNamespace(net.nsB, () -> {
+                    assertTrue(pings(net), "the kernel has the interface back");
+                    return null;
+                });
+            } finally {
+                holder.destroyForcibly();
+            }
         }
     }
 
