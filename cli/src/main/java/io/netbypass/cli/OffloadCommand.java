@@ -10,7 +10,6 @@ import io.netbypass.filter.engine.FilterMetrics;
 import io.netbypass.filter.engine.FilterProgram;
 import io.netbypass.filter.engine.OfflineFilter;
 import io.netbypass.filter.rules.RuleSyntaxException;
-import io.netbypass.gen.Generator;
 import io.netbypass.metrics.CountersFile;
 import io.netbypass.metrics.MetricsServer;
 import io.netbypass.gen.WireFeeder;
@@ -153,8 +152,7 @@ final class OffloadCommand implements Callable<Integer> {
             Vnic nic = null;
             if (p instanceof VnicPort vp) {
                 nic = Vnics.get(vp.name().device());
-                feeder = new WireFeeder(nic, new Generator(traffic.generatorOptions()), Math.min(traffic.burst, 256),
-                        traffic.rate, traffic.count);
+                feeder = traffic.feeder(nic);
                 wire = new Thread(feeder, "wire");
                 wire.setDaemon(true);
             }
@@ -268,10 +266,12 @@ final class OffloadCommand implements Callable<Integer> {
     }
 
     private static void report(PrintWriter out, long[] a, long[] b, double seconds) {
-        out.printf(Locale.ROOT, "[+] UDP pps: %d%n", Math.round((b[2] - a[2]) / seconds));
+        java.util.function.IntToLongFunction pps = i -> Math.round((b[i] - a[i]) / seconds);
+        out.printf(Locale.ROOT, "[+] UDP pps: %d%n", pps.applyAsLong(FilterCounters.UDP));
         out.printf(Locale.ROOT, "    rx %d pps: dropped %d, passed %d, rate-limited %d, tx %d, malformed %d%n",
-                Math.round((b[0] - a[0]) / seconds), Math.round((b[3] - a[3]) / seconds), Math.round((b[4] - a[4]) / seconds),
-                Math.round((b[6] - a[6]) / seconds), Math.round((b[5] - a[5]) / seconds), Math.round((b[7] - a[7]) / seconds));
+                pps.applyAsLong(FilterCounters.RECEIVED), pps.applyAsLong(FilterCounters.DROPPED),
+                pps.applyAsLong(FilterCounters.PASSED), pps.applyAsLong(FilterCounters.LIMITED),
+                pps.applyAsLong(FilterCounters.TRANSMITTED), pps.applyAsLong(FilterCounters.MALFORMED));
         out.flush();
     }
 

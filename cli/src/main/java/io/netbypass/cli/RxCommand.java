@@ -4,7 +4,6 @@ import io.netbypass.backend.Ports;
 import io.netbypass.backend.pcap.PcapPort;
 import io.netbypass.backend.vnic.VnicPort;
 import io.netbypass.backend.vnic.Vnics;
-import io.netbypass.gen.Generator;
 import io.netbypass.gen.WireFeeder;
 import io.netbypass.port.Port;
 import io.netbypass.port.Ring;
@@ -48,8 +47,7 @@ final class RxCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(port + " has no RX ring (a /T port transmits only)");
             }
             if (p instanceof VnicPort) {
-                feeder = new WireFeeder(Vnics.get(p.name().device()), new Generator(traffic.generatorOptions()),
-                        Math.min(traffic.burst, 256), traffic.rate, traffic.count);
+                feeder = traffic.feeder(Vnics.get(p.name().device()));
                 feederThread = new Thread(feeder, "wire");
                 feederThread.setDaemon(true);
                 feederThread.start();

@@ -58,6 +58,15 @@ final class TrafficOptions {
     /** A template frame must fit a chain of slots. */
     static final int MAX_TEMPLATE = io.netbypass.port.Ring.MAX_FRAGMENTS * io.netbypass.port.BufferPool.DEFAULT_BUFFER_SIZE;
 
+    /**
+     * Drives {@code nic}'s wire with these options on a daemon thread named "wire" (not started):
+     * a vnic has no real wire, so commands that receive on one feed it in process.
+     */
+    io.netbypass.gen.WireFeeder feeder(io.netbypass.backend.vnic.Vnic nic) throws IOException {
+        return new io.netbypass.gen.WireFeeder(nic, new io.netbypass.gen.Generator(generatorOptions()), Math.min(burst, 256),
+                rate, count);
+    }
+
     GeneratorOptions generatorOptions() throws IOException {
         if (burst < 1 || burst > 65536) {
             throw new IllegalArgumentException("-b must be 1..65536, not " + burst);

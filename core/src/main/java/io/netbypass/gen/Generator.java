@@ -1,5 +1,7 @@
 package io.netbypass.gen;
 
+import io.netbypass.util.SplitMix64;
+
 import io.netbypass.packet.Bytes;
 import io.netbypass.packet.Checksums;
 
@@ -189,11 +191,7 @@ public final class Generator implements FrameSource {
         dst.set(Bytes.U16_BE, udp + 6, (short) (checksum == 0 ? 0xffff : checksum));
     }
 
-    /** SplitMix64: tiny, fast, and the same sequence everywhere for a seed. */
     private long nextRandom() {
-        long z = (random += 0x9E3779B97F4A7C15L);
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return SplitMix64.mix(random += SplitMix64.GOLDEN_GAMMA);
     }
 }

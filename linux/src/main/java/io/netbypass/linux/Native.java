@@ -52,6 +52,10 @@ public final class Native {
     private static final MethodHandle SYSCALL_BPF = LINKER.downcallHandle(LIBC.find("syscall").orElseThrow(),
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), ERRNO_OPTION,
             Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle SCHED_SETAFFINITY = errno("sched_setaffinity",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
+    private static final MethodHandle SCHED_GETAFFINITY = errno("sched_getaffinity",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(),
             FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -257,6 +261,28 @@ public final class Native {
             }
         } catch (LinuxException e) {
             throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** sched_setaffinity(0, set): the calling thread's CPUs. Returns 0 or -errno. */
+    public static int setAffinity(MemorySegment cpuSet) {
+        MemorySegment st = STATE.get();
+        try {
+            int rc = (int) SCHED_SETAFFINITY.invokeExact(st, 0, cpuSet.byteSize(), cpuSet);
+            return rc != 0 ? -lastErrno(st) : 0;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** sched_getaffinity(0, set) into {@code cpuSet}. Returns 0 or -errno. */
+    public static int getAffinity(MemorySegment cpuSet) {
+        MemorySegment st = STATE.get();
+        try {
+            int rc = (int) SCHED_GETAFFINITY.invokeExact(st, 0, cpuSet.byteSize(), cpuSet);
+            return rc < 0 ? -lastErrno(st) : 0;
         } catch (Throwable t) {
             throw rethrow(t);
         }

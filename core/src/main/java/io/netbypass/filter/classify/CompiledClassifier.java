@@ -103,15 +103,6 @@ public final class CompiledClassifier implements RuleClassifier {
         return new CompiledClassifier(this);
     }
 
-    public int variants() {
-        return variants;
-    }
-
-    /** Fields looked up per packet. */
-    public int fields() {
-        return tables.length;
-    }
-
     // ---------------------------------------------------------------- data path
 
     @Override

@@ -29,11 +29,12 @@ public final class FilterCounters {
     public long txRingFull() { return txRingFull; }
     public long reloads() { return reloads; }
 
-    /** A snapshot, for per-second differences. */
+    /** Positions in a {@link #snapshot()}. */
+    public static final int RECEIVED = 0, RECEIVED_BYTES = 1, UDP = 2, DROPPED = 3, PASSED = 4, TRANSMITTED = 5, LIMITED = 6,
+            MALFORMED = 7, TX_RING_FULL = 8;
+
+    /** A snapshot, for per-interval differences (indexed by the constants above). */
     public long[] snapshot() {
         return new long[] {received, receivedBytes, udp, dropped, passed, transmitted, limited, malformed, txRingFull};
     }
-
-    public static final String[] NAMES = {"rx", "rx_bytes", "udp", "dropped", "passed", "tx", "rate_limited", "malformed",
-            "tx_ring_full"};
 }

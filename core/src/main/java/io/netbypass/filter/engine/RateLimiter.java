@@ -1,5 +1,7 @@
 package io.netbypass.filter.engine;
 
+import io.netbypass.util.SplitMix64;
+
 import java.security.SecureRandom;
 
 /**
@@ -129,9 +131,7 @@ public final class RateLimiter {
     }
 
     static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-        return z ^ (z >>> 31);
+        return SplitMix64.mix(z);
     }
 
     /** A 64-bit key for a 128-bit address, keyed with the process's secret seed (not invertible by a sender). */

@@ -259,7 +259,7 @@ public final class RuleParser {
             case "arp":
                 return new Match.EtherType(EtherTypes.ARP);
             case "tcp", "udp", "sctp", "gre", "esp", "ah", "udplite":
-                return new Match.Protocol(protocolNumber(t.text));
+                return new Match.Protocol(protocolByName(t.text));
             case "icmp", "icmp6":
                 int icmp = t.text.equals("icmp") ? IpProtocols.ICMP : IpProtocols.ICMPV6;
                 if (!atEnd() && peek().text.equals("type")) {
@@ -550,10 +550,6 @@ public final class RuleParser {
             case "udplite" -> IpProtocols.UDPLITE;
             default -> null;
         };
-    }
-
-    private static int protocolNumber(String name) {
-        return protocolByName(name);
     }
 
     // ---------------------------------------------------------------- tokens

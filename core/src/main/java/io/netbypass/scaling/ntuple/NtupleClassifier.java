@@ -35,7 +35,6 @@ public final class NtupleClassifier {
     private final int[] byLocation;
 
     private static final class Group {
-        final long[] mask;
         /** The words this group's mask looks at, and their masks in the same order. */
         final int[] active;
         final long[] activeMask;
@@ -50,7 +49,6 @@ public final class NtupleClassifier {
         final int shift;
 
         Group(long[] mask, int minLocation, int entries) {
-            this.mask = mask;
             int n = 0;
             int[] a = new int[WORDS];
             for (int i = 0; i < WORDS; i++) {
@@ -220,12 +218,8 @@ public final class NtupleClassifier {
     private static final long[] MULTIPLIERS = new long[WORDS];
 
     static {
-        long x = 0x9E3779B97F4A7C15L;
         for (int i = 0; i < WORDS; i++) {
-            x += 0x9E3779B97F4A7C15L;
-            long z = (x ^ (x >>> 30)) * 0xBF58476D1CE4E5B9L;
-            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-            MULTIPLIERS[i] = (z ^ (z >>> 31)) | 1;
+            MULTIPLIERS[i] = io.netbypass.util.SplitMix64.next((i + 1) * io.netbypass.util.SplitMix64.GOLDEN_GAMMA) | 1;
         }
     }
 
