@@ -6,8 +6,13 @@ import io.netbypass.port.Port;
 import io.netbypass.port.PortException;
 import io.netbypass.port.PortName;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+
 /**
- * Opens a port by name on the backend its prefix names ({@code vnic} when none). Each backend is
+ * Opens a port by name on the backend its prefix names ({@code vnic} when none). The software
+ * NIC and capture files are built in; other backends are {@link PortBackend} services, each
  * probed with {@code isAvailable()}; one that is missing here says so in one line.
  */
 public final class Ports {
@@ -17,23 +22,65 @@ public final class Ports {
     /** What the caller will do with the port; backends whose direction is not in the name use it. */
     public enum Direction { RECEIVE, TRANSMIT, BOTH }
 
+    private static final List<PortBackend> SERVICES = load();
+
     private Ports() {
     }
 
+    private static List<PortBackend> load() {
+        List<PortBackend> found = new ArrayList<>();
+        ServiceLoader.load(PortBackend.class, Ports.class.getClassLoader()).forEach(found::add);
+        return List.copyOf(found);
+    }
+
     public static Port open(String text, Direction direction) {
-        return open(PortName.parse(text, DEFAULT_BACKEND), direction);
+        return open(PortName.parse(text, DEFAULT_BACKEND), PortOptions.of(direction));
+    }
+
+    public static Port open(String text, PortOptions options) {
+        return open(PortName.parse(text, DEFAULT_BACKEND), options);
     }
 
     public static Port open(PortName name, Direction direction) {
-        return switch (name.backend()) {
-            case "vnic" -> Vnics.open(name);
-            case "pcap" -> switch (direction) {
-                case RECEIVE -> PcapPort.openReceive(name);
-                case TRANSMIT -> PcapPort.openTransmit(name);
-                case BOTH -> throw new PortException(name + ": a capture file is opened either to read or to write");
-            };
-            default -> throw new PortException(name + ": backend '" + name.backend() + "' is not available in this build yet"
-                    + " (available: vnic, pcap)");
-        };
+        return open(name, PortOptions.of(direction));
+    }
+
+    public static Port open(PortName name, PortOptions options) {
+        boolean steers = !options.steering().isEmpty();
+        switch (name.backend()) {
+            case "vnic" -> {
+                refuseSteering(name, steers);
+                return Vnics.open(name);
+            }
+            case "pcap" -> {
+                refuseSteering(name, steers);
+                return switch (options.direction()) {
+                    case RECEIVE -> PcapPort.openReceive(name);
+                    case TRANSMIT -> PcapPort.openTransmit(name);
+                    case BOTH -> throw new PortException(name + ": a capture file is opened either to read or to write");
+                };
+            }
+            default -> {
+                for (PortBackend b : SERVICES) {
+                    if (b.prefix().equals(name.backend())) {
+                        if (!b.isAvailable()) {
+                            throw new PortException(name + ": backend '" + b.prefix() + "' is not available here: "
+                                    + b.unavailabilityCause());
+                        }
+                        return b.open(name, options);
+                    }
+                }
+                StringBuilder have = new StringBuilder("vnic, pcap");
+                SERVICES.forEach(b -> have.append(", ").append(b.prefix()));
+                throw new PortException(name + ": backend '" + name.backend() + "' is not available in this build yet"
+                        + " (available: " + have + ")");
+            }
+        }
+    }
+
+    private static void refuseSteering(PortName name, boolean steers) {
+        if (steers) {
+            throw new PortException(name + ": flow steering rules are for xdp: ports (on vnic, add them with 'netbypass ntuple')");
+        }
     }
 }

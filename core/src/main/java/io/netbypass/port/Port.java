@@ -69,6 +69,13 @@ public interface Port extends AutoCloseable {
 
     boolean isClosed();
 
+    /**
+     * The device's own counters for this port (the kernel's AF_XDP drop counts, say), as
+     * name/value pairs with stable snake_case names; read outside the hot path. None by default.
+     */
+    default void statistics(java.util.function.ObjLongConsumer<String> sink) {
+    }
+
     /** Gives the rings back to the device (for a NIC: its queues return to the host stack). */
     @Override
     void close();

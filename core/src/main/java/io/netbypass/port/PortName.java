@@ -68,9 +68,16 @@ public record PortName(String backend, String device, Register register, int rin
         }
     }
 
-    /** Ring and slot counts from {@code @conf:}; 0 means "the device's". */
-    public record PortConfig(int rxRings, int txRings, int hostRings, int rxSlots, int txSlots) {
-        public static final PortConfig DEVICE = new PortConfig(0, 0, 0, 0, 0);
+    /**
+     * Ring and slot counts from {@code @conf:}; 0 means "the device's". {@code xdpMode} is
+     * {@code native} or {@code generic} (how an XDP program attaches), null for the default.
+     */
+    public record PortConfig(int rxRings, int txRings, int hostRings, int rxSlots, int txSlots, String xdpMode) {
+        public static final PortConfig DEVICE = new PortConfig(0, 0, 0, 0, 0, null);
+
+        public PortConfig(int rxRings, int txRings, int hostRings, int rxSlots, int txSlots) {
+            this(rxRings, txRings, hostRings, rxSlots, txSlots, null);
+        }
     }
 
     public PortName {
@@ -215,6 +222,7 @@ public record PortName(String backend, String device, Register register, int rin
             throw bad(text, "unknown option '@" + spec + "' (only @conf:KEY=VALUE,...)");
         }
         int rx = 0, tx = 0, host = 0, rxSlots = 0, txSlots = 0;
+        String mode = null;
         String body = spec.substring("conf:".length());
         if (body.isEmpty()) {
             throw bad(text, "empty @conf:");
@@ -226,6 +234,13 @@ public record PortName(String backend, String device, Register register, int rin
             }
             String key = pair.substring(0, eq);
             String value = pair.substring(eq + 1);
+            if (key.equals("mode")) {
+                if (!value.equals("native") && !value.equals("generic")) {
+                    throw bad(text, "@conf: mode=" + value + " is not native or generic");
+                }
+                mode = value;
+                continue;
+            }
             int v;
             if (value.isEmpty() || value.length() > 6 || !value.chars().allMatch(Character::isDigit)
                     || (v = Integer.parseInt(value)) < 1 || v > 65535) {
@@ -240,10 +255,10 @@ public record PortName(String backend, String device, Register register, int rin
                 case "rx-slots" -> rxSlots = v;
                 case "tx-slots" -> txSlots = v;
                 default -> throw bad(text, "unknown @conf: key '" + key
-                        + "' (rings, rx-rings, tx-rings, host-rings, slots, rx-slots, tx-slots)");
+                        + "' (rings, rx-rings, tx-rings, host-rings, slots, rx-slots, tx-slots, mode)");
             }
         }
-        return new PortConfig(rx, tx, host, rxSlots, txSlots);
+        return new PortConfig(rx, tx, host, rxSlots, txSlots, mode);
     }
 
     private static IllegalArgumentException bad(String text, String why) {
@@ -281,6 +296,9 @@ public record PortName(String backend, String device, Register register, int rin
             add(c, "host-rings", config.hostRings());
             add(c, "rx-slots", config.rxSlots());
             add(c, "tx-slots", config.txSlots());
+            if (config.xdpMode() != null) {
+                c.append(c.isEmpty() ? "" : ",").append("mode=").append(config.xdpMode());
+            }
             b.append("@conf:").append(c);
         }
         return b.toString();

@@ -58,6 +58,11 @@ class PortNameTest {
         assertEquals(new PortName.PortConfig(4, 4, 2, 1024, 1024), c.config());
         assertEquals("vnic:eth3@conf:rx-rings=4,tx-rings=4,host-rings=2,rx-slots=1024,tx-slots=1024", c.toString());
         assertEquals(c, p(c.toString()), "the canonical form parses back to the same port");
+        PortName x = p("xdp:eth3-1/R@conf:mode=generic,slots=512");
+        assertEquals("generic", x.config().xdpMode());
+        assertEquals("xdp:eth3-1/R@conf:rx-slots=512,tx-slots=512,mode=generic", x.toString());
+        assertEquals(x, p(x.toString()));
+
         PortName d = p("vnic:eth3-1/R@conf:rx-slots=256");
         assertEquals(256, d.config().rxSlots());
         assertEquals(1, d.ring());
@@ -79,7 +84,8 @@ class PortNameTest {
         "vnic:eth3/RT|flags R and T exclude each other",
         "vnic:averyveryverylongname|interface name 'averyveryverylongname' is longer than 15 characters",
         "vnic:eth3@rings=4|unknown option '@rings=4' (only @conf:KEY=VALUE,...)",
-        "vnic:eth3@conf:ringz=4|unknown @conf: key 'ringz' (rings, rx-rings, tx-rings, host-rings, slots, rx-slots, tx-slots)",
+        "vnic:eth3@conf:ringz=4|unknown @conf: key 'ringz' (rings, rx-rings, tx-rings, host-rings, slots, rx-slots, tx-slots, mode)",
+        "xdp:eth3@conf:mode=turbo|@conf: mode=turbo is not native or generic",
         "vnic:eth3@conf:slots=0|@conf: slots=0 is not a count 1..65535",
         "vnic:eth3@conf:slots|'slots' in @conf: is not KEY=VALUE",
         "pcap:|missing capture file after 'pcap:'",

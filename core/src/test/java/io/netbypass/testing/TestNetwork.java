@@ -64,13 +64,31 @@ public final class TestNetwork implements AutoCloseable {
         ip("-n", nsB, "neigh", "replace", addressA, "lladdr", mac(nsA, ifA), "dev", ifB);
     }
 
-    private static String mac(String ns, String ifName) throws IOException, InterruptedException {
+    /** The MAC address of {@code ifName} in namespace {@code ns}, as ip prints it. */
+    public static String mac(String ns, String ifName) throws IOException, InterruptedException {
         String out = Commands.run(10, "ip", "-n", ns, "link", "show", "dev", ifName).stdout();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("link/ether ([0-9a-f:]{17})").matcher(out);
         if (!m.find()) {
             throw new IOException("no MAC address for " + ifName + " in " + ns + ": " + out);
         }
         return m.group(1);
+    }
+
+    public byte[] macBytesA() throws IOException, InterruptedException {
+        return macBytes(mac(nsA, ifA));
+    }
+
+    public byte[] macBytesB() throws IOException, InterruptedException {
+        return macBytes(mac(nsB, ifB));
+    }
+
+    private static byte[] macBytes(String text) {
+        String[] parts = text.split(":");
+        byte[] b = new byte[6];
+        for (int i = 0; i < 6; i++) {
+            b[i] = (byte) Integer.parseInt(parts[i], 16);
+        }
+        return b;
     }
 
     /** Runs a command inside namespace {@code ns}. */

@@ -46,6 +46,8 @@ public final class Native {
     private static final MethodHandle RECVFROM = errno("recvfrom",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle IF_NAMETOINDEX = errno("if_nametoindex", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle IOCTL = LINKER.downcallHandle(LIBC.find("ioctl").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), ERRNO_OPTION, Linker.Option.firstVariadicArg(2));
     private static final MethodHandle SETNS = errno("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle OPEN = LINKER.downcallHandle(LIBC.find("open").orElseThrow(),
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), ERRNO_OPTION, Linker.Option.firstVariadicArg(2));
@@ -224,6 +226,21 @@ public final class Native {
         } catch (Throwable t) {
             throw rethrow(t);
         }
+    }
+
+    /** ioctl(fd, request, arg); throws naming {@code what}. */
+    public static int ioctl(int fd, long request, MemorySegment arg, String what) throws LinuxException {
+        MemorySegment st = STATE.get();
+        int rc;
+        try {
+            rc = (int) IOCTL.invokeExact(st, fd, request, arg);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (rc < 0) {
+            throw new LinuxException(what, lastErrno(st));
+        }
+        return rc;
     }
 
     /** if_nametoindex(3): the interface's index in the calling thread's network namespace. */

@@ -59,6 +59,9 @@ public final class VnicPort implements Port {
             }
         }
         PortName.PortConfig conf = name.config();
+        if (conf.xdpMode() != null) {
+            throw new PortException(name + ": @conf:mode is for xdp: ports (how the XDP program attaches)");
+        }
         for (int rings : new int[] {conf.rxRings(), conf.txRings()}) {
             if (rings != 0 && rings != nic.queues()) {
                 throw new PortException(name + ": @conf rings=" + rings + " but vnic " + nic.name() + " has "

@@ -14,6 +14,12 @@ public final class XdpDescriptor {
     public static final int XDP_UMEM_COMPLETION_RING = 6;
     public static final int XDP_STATISTICS = 7;
     public static final int XDP_OPTIONS = 8;
+    /** Frames one sendto may transmit in copy mode (Linux 6.17+; 32 before, and on refusal). */
+    public static final int XDP_MAX_TX_SKB_BUDGET = 9;
+    /** XDP_OPTIONS flag: the socket runs zero-copy. */
+    public static final int XDP_OPTIONS_ZEROCOPY = 1;
+    /** The kernel's XDP_PACKET_HEADROOM: a received frame starts this far into its chunk. */
+    public static final int XDP_PACKET_HEADROOM = 256;
 
     public static final int XDP_SHARED_UMEM = 1;
     public static final int XDP_COPY = 2;
@@ -58,8 +64,10 @@ public final class XdpDescriptor {
     public static final int DESC_LEN = 8;
     public static final int DESC_OPTIONS = 12;
 
-    /** struct xdp_statistics (48 bytes). */
+    /** struct xdp_statistics (48 bytes): six u64 counters, in this order. */
     public static final int STATISTICS_LENGTH = 48;
+    public static final String[] STATISTICS_NAMES = {"rx_dropped", "rx_invalid_descs", "tx_invalid_descs", "rx_ring_full",
+            "rx_fill_ring_empty_descs", "tx_ring_empty_descs"};
 
     private XdpDescriptor() {
     }

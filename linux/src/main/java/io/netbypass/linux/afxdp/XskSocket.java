@@ -11,10 +11,11 @@ import java.lang.foreign.ValueLayout;
 import static io.netbypass.linux.afxdp.XdpDescriptor.*;
 
 /**
- * One AF_XDP socket bound to one RX queue, with its own UMEM: frames of {@code frameSize} bytes
- * in an anonymous mapping, half of them lent to the kernel through the fill ring for receiving.
- * The kernel writes received frames into UMEM and posts {@code (addr, len)} on the RX ring; the
- * application reads them in place and gives the frames back through the fill ring.
+ * One AF_XDP socket bound to one queue of an interface, on a {@link Umem}: the first socket on a
+ * UMEM registers it, later ones share it (XDP_SHARED_UMEM) with their own fill and completion
+ * rings. The kernel writes received frames into UMEM and posts {@code (addr, len)} on the RX
+ * ring; frames go back through the fill ring; TX descriptors go out through the TX ring and come
+ * back on the completion ring.
  *
  * <p>Bind order follows the kernel's needs (UMEM, rings, mmap, bind); the XSKMAP entry that makes
  * the XDP program redirect to this socket is the caller's last step. Copy mode is used when the
@@ -31,59 +32,92 @@ public final class XskSocket implements AutoCloseable {
     private final String name;
     private final int fd;
     private final int queue;
-    private final int frameSize;
-    private final MemorySegment umem;
-    private final XskRing fill;
-    private final XskRing completion;
-    private final XskRing rx;
-    private final XskRing tx;
+    private final Umem umem;
+    /** The UMEM this socket made for itself (closed with it), or null when it is shared. */
+    private final Umem ownUmem;
+    final XskRing fill;
+    final XskRing completion;
+    final XskRing rx;
+    final XskRing tx;
     private final boolean zeroCopy;
+    private final MemorySegment statistics;
     private long received;
     private long wakeups;
 
-    private XskSocket(String name, int fd, int queue, int frameSize, MemorySegment umem, XskRing fill, XskRing completion,
+    private XskSocket(String name, int fd, int queue, Umem umem, Umem ownUmem, XskRing fill, XskRing completion,
                       XskRing rx, XskRing tx, boolean zeroCopy) {
         this.name = name;
         this.fd = fd;
         this.queue = queue;
-        this.frameSize = frameSize;
         this.umem = umem;
+        this.ownUmem = ownUmem;
         this.fill = fill;
         this.completion = completion;
         this.rx = rx;
         this.tx = tx;
         this.zeroCopy = zeroCopy;
+        this.statistics = Arena.ofAuto().allocate(STATISTICS_LENGTH, 8);
+    }
+
+    /**
+     * A socket with a UMEM of its own: {@code frames} frames of {@code frameSize} bytes, half of
+     * them lent to the kernel at once; read it with {@link #receive}.
+     */
+    public static XskSocket open(String ifName, int queue, int frames, int frameSize, int ringSize) throws LinuxException {
+        if (Integer.bitCount(frames) != 1) {
+            throw new IllegalArgumentException("frames must be a power of two");
+        }
+        Umem umem = Umem.allocate(frames, frameSize, ifName + " queue " + queue);
+        try {
+            XskSocket s = open(ifName, queue, umem, null, ringSize, true, true, false, umem);
+            s.lend(Math.min(frames / 2, ringSize));
+            return s;
+        } catch (LinuxException | RuntimeException e) {
+            umem.close();
+            throw e;
+        }
     }
 
     /**
      * Opens a socket on {@code ifName} queue {@code queue} (in the calling thread's network
-     * namespace). {@code frames} and {@code ringSize} must be powers of two, frameSize 2048 or 4096.
+     * namespace) over {@code umem}: registered here when {@code shareWith} is null, else shared
+     * with that socket, which must stay open as long as this one. {@code ringSize} (a power of
+     * two) sizes all four rings; {@code rx}/{@code tx} say which of the RX and TX rings to create.
+     * {@code copy} asks for copy mode; otherwise zero-copy is tried first.
      */
-    public static XskSocket open(String ifName, int queue, int frames, int frameSize, int ringSize) throws LinuxException {
-        if (Integer.bitCount(frames) != 1 || Integer.bitCount(ringSize) != 1 || (frameSize != 2048 && frameSize != 4096)) {
-            throw new IllegalArgumentException("frames and ring size must be powers of two, frames 2048 or 4096 bytes");
+    public static XskSocket open(String ifName, int queue, Umem umem, XskSocket shareWith, int ringSize, boolean rx,
+                                 boolean tx, boolean copy) throws LinuxException {
+        return open(ifName, queue, umem, shareWith, ringSize, rx, tx, copy, null);
+    }
+
+    private static XskSocket open(String ifName, int queue, Umem umem, XskSocket shareWith, int ringSize, boolean rx,
+                                  boolean tx, boolean copy, Umem own) throws LinuxException {
+        if (Integer.bitCount(ringSize) != 1 || (!rx && !tx)) {
+            throw new IllegalArgumentException("ring size must be a power of two, and a socket needs an RX or a TX ring");
         }
         String what = ifName + " queue " + queue;
         int ifIndex = Native.ifIndex(ifName);
         int fd = Native.socket(AF_XDP, SOCK_RAW, 0, "AF_XDP, " + what);
-        MemorySegment umem = null;
         MemorySegment[] maps = new MemorySegment[4];
         try (Arena a = Arena.ofConfined()) {
-            long length = (long) frames * frameSize;
-            umem = Native.mmap(length, Native.PROT_READ | Native.PROT_WRITE,
-                    Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_POPULATE, -1, 0, "UMEM for " + what);
-            MemorySegment reg = a.allocate(UMEM_REG_LENGTH, 8);
-            reg.set(ValueLayout.JAVA_LONG, UMEM_REG_ADDR, umem.address());
-            reg.set(ValueLayout.JAVA_LONG, UMEM_REG_LEN, length);
-            reg.set(ValueLayout.JAVA_INT, UMEM_REG_CHUNK_SIZE, frameSize);
-            reg.set(ValueLayout.JAVA_INT, UMEM_REG_HEADROOM, 0);
-            Native.setsockopt(fd, SOL_XDP, XDP_UMEM_REG, reg, "XDP_UMEM_REG, " + what);
+            if (shareWith == null) {
+                umem.register(fd, what);
+            }
             MemorySegment entries = a.allocate(ValueLayout.JAVA_INT);
             entries.set(ValueLayout.JAVA_INT, 0, ringSize);
             Native.setsockopt(fd, SOL_XDP, XDP_UMEM_FILL_RING, entries, "XDP_UMEM_FILL_RING, " + what);
             Native.setsockopt(fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, entries, "XDP_UMEM_COMPLETION_RING, " + what);
-            Native.setsockopt(fd, SOL_XDP, XDP_RX_RING, entries, "XDP_RX_RING, " + what);
-            Native.setsockopt(fd, SOL_XDP, XDP_TX_RING, entries, "XDP_TX_RING, " + what);
+            if (rx) {
+                Native.setsockopt(fd, SOL_XDP, XDP_RX_RING, entries, "XDP_RX_RING, " + what);
+            }
+            if (tx) {
+                Native.setsockopt(fd, SOL_XDP, XDP_TX_RING, entries, "XDP_TX_RING, " + what);
+                try {
+                    Native.setsockopt(fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, entries, "XDP_MAX_TX_SKB_BUDGET, " + what);
+                } catch (LinuxException e) {
+                    // older kernels: 32 frames per sendto in copy mode
+                }
+            }
             MemorySegment off = a.allocate(MMAP_OFFSETS_LENGTH, 8);
             Native.getsockopt(fd, SOL_XDP, XDP_MMAP_OFFSETS, off, "XDP_MMAP_OFFSETS, " + what);
             int shared = Native.MAP_SHARED | Native.MAP_POPULATE;
@@ -92,54 +126,87 @@ public final class XskSocket implements AutoCloseable {
                     PGOFF_FILL_RING, "fill ring of " + what);
             maps[1] = Native.mmap(off.get(ValueLayout.JAVA_LONG, OFFSETS_COMPLETION + RING_DESC) + ringSize * 8L, rw, shared, fd,
                     PGOFF_COMPLETION_RING, "completion ring of " + what);
-            maps[2] = Native.mmap(off.get(ValueLayout.JAVA_LONG, OFFSETS_RX + RING_DESC) + (long) ringSize * DESC_LENGTH, rw,
-                    shared, fd, PGOFF_RX_RING, "RX ring of " + what);
-            maps[3] = Native.mmap(off.get(ValueLayout.JAVA_LONG, OFFSETS_TX + RING_DESC) + (long) ringSize * DESC_LENGTH, rw,
-                    shared, fd, PGOFF_TX_RING, "TX ring of " + what);
-            XskRing fill = new XskRing(maps[0], off, OFFSETS_FILL, ringSize);
-            XskRing completion = new XskRing(maps[1], off, OFFSETS_COMPLETION, ringSize);
-            XskRing rx = new XskRing(maps[2], off, OFFSETS_RX, ringSize);
-            XskRing tx = new XskRing(maps[3], off, OFFSETS_TX, ringSize);
+            if (rx) {
+                maps[2] = Native.mmap(off.get(ValueLayout.JAVA_LONG, OFFSETS_RX + RING_DESC) + (long) ringSize * DESC_LENGTH, rw,
+                        shared, fd, PGOFF_RX_RING, "RX ring of " + what);
+            }
+            if (tx) {
+                maps[3] = Native.mmap(off.get(ValueLayout.JAVA_LONG, OFFSETS_TX + RING_DESC) + (long) ringSize * DESC_LENGTH, rw,
+                        shared, fd, PGOFF_TX_RING, "TX ring of " + what);
+            }
+            XskRing fillRing = new XskRing(maps[0], off, OFFSETS_FILL, ringSize);
+            XskRing completionRing = new XskRing(maps[1], off, OFFSETS_COMPLETION, ringSize);
+            XskRing rxRing = rx ? new XskRing(maps[2], off, OFFSETS_RX, ringSize) : null;
+            XskRing txRing = tx ? new XskRing(maps[3], off, OFFSETS_TX, ringSize) : null;
             MemorySegment sa = a.allocate(SOCKADDR_LENGTH, 8);
             sa.set(ValueLayout.JAVA_SHORT, SOCKADDR_FAMILY, (short) AF_XDP);
             sa.set(ValueLayout.JAVA_INT, SOCKADDR_IFINDEX, ifIndex);
             sa.set(ValueLayout.JAVA_INT, SOCKADDR_QUEUE_ID, queue);
-            boolean zeroCopy = true;
-            try {
-                sa.set(ValueLayout.JAVA_SHORT, SOCKADDR_FLAGS, (short) (XDP_ZEROCOPY | XDP_USE_NEED_WAKEUP));
-                Native.bind(fd, sa, "AF_XDP, " + what + ", zero-copy");
-            } catch (LinuxException e) {
-                if (e.errno() != Errno.EOPNOTSUPP && e.errno() != Errno.EINVAL) {
-                    throw e;
+            if (shareWith != null) {
+                // A sharing socket inherits the owner's copy/zero-copy and need_wakeup: no mode flags allowed.
+                sa.set(ValueLayout.JAVA_SHORT, SOCKADDR_FLAGS, (short) XDP_SHARED_UMEM);
+                sa.set(ValueLayout.JAVA_INT, SOCKADDR_SHARED_UMEM_FD, shareWith.fd);
+                bind(fd, sa, "AF_XDP, " + what + ", sharing the UMEM of queue " + shareWith.queue);
+            } else if (!copy) {
+                try {
+                    sa.set(ValueLayout.JAVA_SHORT, SOCKADDR_FLAGS, (short) (XDP_ZEROCOPY | XDP_USE_NEED_WAKEUP));
+                    bind(fd, sa, "AF_XDP, " + what + ", zero-copy");
+                } catch (LinuxException e) {
+                    if (e.errno() != Errno.EOPNOTSUPP && e.errno() != Errno.EINVAL) {
+                        throw e;
+                    }
+                    copy = true; // the driver copies (veth, generic XDP)
                 }
-                zeroCopy = false; // the driver copies (veth, generic XDP)
-                sa.set(ValueLayout.JAVA_SHORT, SOCKADDR_FLAGS, (short) (XDP_COPY | XDP_USE_NEED_WAKEUP));
-                Native.bind(fd, sa, "AF_XDP, " + what);
             }
-            XskSocket s = new XskSocket(what, fd, queue, frameSize, umem, fill, completion, rx, tx, zeroCopy);
-            s.lend(0, Math.min(frames / 2, ringSize));
-            return s;
+            if (shareWith == null && copy) {
+                sa.set(ValueLayout.JAVA_SHORT, SOCKADDR_FLAGS, (short) (XDP_COPY | XDP_USE_NEED_WAKEUP));
+                bind(fd, sa, "AF_XDP, " + what);
+            }
+            MemorySegment opts = a.allocate(ValueLayout.JAVA_INT);
+            Native.getsockopt(fd, SOL_XDP, XDP_OPTIONS, opts, "XDP_OPTIONS, " + what);
+            boolean zeroCopy = (opts.get(ValueLayout.JAVA_INT, 0) & XDP_OPTIONS_ZEROCOPY) != 0;
+            return new XskSocket(what, fd, queue, umem, own, fillRing, completionRing, rxRing, txRing, zeroCopy);
         } catch (LinuxException | RuntimeException e) {
             for (MemorySegment m : maps) {
                 if (m != null) {
                     Native.munmap(m);
                 }
             }
-            if (umem != null) {
-                Native.munmap(umem);
-            }
             Native.close(fd);
             throw e;
         }
     }
 
-    /** Puts frames {@code first..first+count} on the fill ring for the kernel to receive into. */
-    private void lend(int first, int count) {
-        int p = fill.cached;
-        for (int i = 0; i < count; i++) {
-            fill.mapping.set(ValueLayout.JAVA_LONG, fill.desc + (long) ((p + i) & fill.mask) * 8, (long) (first + i) * frameSize);
+    /**
+     * bind(2), retried for up to half a second on EBUSY: a socket closed a moment ago (by us or
+     * by a process that just exited) holds its queue until the kernel's deferred release runs.
+     */
+    private static void bind(int fd, MemorySegment sa, String what) throws LinuxException {
+        long end = System.nanoTime() + 500_000_000L;
+        while (true) {
+            try {
+                Native.bind(fd, sa, what);
+                return;
+            } catch (LinuxException e) {
+                if (e.errno() != Errno.EBUSY || System.nanoTime() > end) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
-        fill.cached = p + count;
+    }
+
+    /** Puts chunks {@code 0..count-1} on the fill ring (own-UMEM sockets). */
+    private void lend(int count) {
+        for (int i = 0; i < count; i++) {
+            fill.setAddress(fill.cached + i, (long) i * umem.chunkSize());
+        }
+        fill.cached += count;
         fill.producerRelease(fill.cached);
     }
 
@@ -149,6 +216,10 @@ public final class XskSocket implements AutoCloseable {
 
     public int queue() {
         return queue;
+    }
+
+    public Umem umem() {
+        return umem;
     }
 
     public boolean zeroCopy() {
@@ -171,42 +242,69 @@ public final class XskSocket implements AutoCloseable {
         int cons = rx.cached;
         int n = rx.producerAcquire() - cons;
         if (n == 0) {
-            wakeIfAsked();
+            wakeFillIfAsked();
             return 0;
         }
         int p = fill.cached;
+        long chunk = umem.chunkSize();
+        MemorySegment memory = umem.memory();
         for (int i = 0; i < n; i++) {
-            long d = rx.desc + (long) ((cons + i) & rx.mask) * DESC_LENGTH;
-            long addr = rx.mapping.get(ValueLayout.JAVA_LONG, d + DESC_ADDR);
-            int len = rx.mapping.get(ValueLayout.JAVA_INT, d + DESC_LEN);
-            handler.frame(umem, addr, len);
+            long addr = rx.descAddress(cons + i);
+            handler.frame(memory, addr, rx.descLength(cons + i));
             // The frame goes back to the kernel: its chunk base, whatever headroom the kernel used.
-            fill.mapping.set(ValueLayout.JAVA_LONG, fill.desc + (long) ((p + i) & fill.mask) * 8, addr - addr % frameSize);
+            fill.setAddress(p + i, addr - addr % chunk);
         }
         rx.cached = cons + n;
         rx.consumerRelease(rx.cached);
         fill.cached = p + n;
         fill.producerRelease(fill.cached);
         received += n;
-        wakeIfAsked();
+        wakeFillIfAsked();
         return n;
     }
 
-    private void wakeIfAsked() {
+    /** When the kernel set need_wakeup on the fill ring: a recvfrom to get it receiving again. */
+    void wakeFillIfAsked() {
         if (fill.needsWakeup()) {
             wakeups++;
             Native.wake(fd, MSG_DONTWAIT);
         }
     }
 
+    /** sendto(MSG_DONTWAIT): makes the kernel transmit what is on the TX ring. Returns 0 or -errno. */
+    int kick() {
+        return Native.kick(fd, MSG_DONTWAIT);
+    }
+
+    /**
+     * Adds the kernel's counters for this socket (XDP_STATISTICS) into {@code into}, in the order
+     * of {@link XdpDescriptor#STATISTICS_NAMES}. A failure leaves {@code into} as it was.
+     */
+    public void addStatistics(long[] into) {
+        try {
+            Native.getsockopt(fd, SOL_XDP, XDP_STATISTICS, statistics, "XDP_STATISTICS, " + name);
+        } catch (LinuxException e) {
+            return;
+        }
+        for (int i = 0; i < STATISTICS_NAMES.length; i++) {
+            into[i] += statistics.get(ValueLayout.JAVA_LONG, 8L * i);
+        }
+    }
+
     @Override
     public void close() {
+        Native.close(fd);
         Native.munmap(fill.mapping);
         Native.munmap(completion.mapping);
-        Native.munmap(rx.mapping);
-        Native.munmap(tx.mapping);
-        Native.close(fd);
-        Native.munmap(umem);
+        if (rx != null) {
+            Native.munmap(rx.mapping);
+        }
+        if (tx != null) {
+            Native.munmap(tx.mapping);
+        }
+        if (ownUmem != null) {
+            ownUmem.close();
+        }
     }
 
     @Override

@@ -1,0 +1,24 @@
+package io.netbypass.backend;
+
+import io.netbypass.port.Port;
+import io.netbypass.port.PortName;
+
+/**
+ * A transport that opens ports of one name prefix, found with {@link java.util.ServiceLoader}:
+ * backends that need the operating system live outside core (the {@code linux} module's
+ * {@code xdp:}) and are probed with {@link #isAvailable()} before use, as Netty probes its
+ * native transports.
+ */
+public interface PortBackend {
+    /** The prefix of the port names it opens, e.g. {@code xdp}. */
+    String prefix();
+
+    /** Whether this machine and process can open its ports at all (kernel features, privileges). */
+    boolean isAvailable();
+
+    /** One line saying why {@link #isAvailable()} is false. */
+    String unavailabilityCause();
+
+    /** Opens a port; failures are {@link io.netbypass.port.PortException}s with one line naming the port and the cause. */
+    Port open(PortName name, PortOptions options);
+}

@@ -1,0 +1,89 @@
+package io.netbypass.linux.ethtool;
+
+import io.netbypass.linux.Errno;
+import io.netbypass.linux.LinuxException;
+import io.netbypass.linux.Native;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The SIOCETHTOOL ioctl: {@code struct ifreq} naming the interface, its data pointer at a
+ * command struct. Calls run in the calling thread's network namespace (the socket's).
+ */
+public final class Ethtool {
+    public static final long SIOCETHTOOL = 0x8946;
+    public static final int ETHTOOL_GCHANNELS = 0x3c;
+    static final int IFREQ_LENGTH = 40;
+    static final int IFREQ_DATA = 16;
+    private static final int AF_INET = 2;
+    private static final int SOCK_DGRAM = 2;
+
+    /** {@code struct ethtool_channels}: the maxima and current counts of each kind of channel. */
+    public record Channels(int maxRx, int maxTx, int maxOther, int maxCombined, int rx, int tx, int other, int combined) {
+        /** RX queues: dedicated RX channels plus combined ones. */
+        public int rxQueues() {
+            return rx + combined;
+        }
+    }
+
+    private Ethtool() {
+    }
+
+    /** ETHTOOL_GCHANNELS (ethtool -l). */
+    public static Channels channels(String ifName) throws LinuxException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment cmd = a.allocate(36, 4);
+            cmd.set(ValueLayout.JAVA_INT, 0, ETHTOOL_GCHANNELS);
+            call(ifName, cmd, a, "ETHTOOL_GCHANNELS");
+            int[] v = new int[8];
+            for (int i = 0; i < 8; i++) {
+                v[i] = cmd.get(ValueLayout.JAVA_INT, 4 + 4L * i);
+            }
+            return new Channels(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
+        }
+    }
+
+    /**
+     * How many RX queues {@code ifName} has: ETHTOOL_GCHANNELS, or, for a driver without it, the
+     * {@code rx-N} entries in sysfs (valid only where /sys belongs to the caller's namespace).
+     */
+    public static int rxQueues(String ifName) throws LinuxException {
+        try {
+            int n = channels(ifName).rxQueues();
+            if (n > 0) {
+                return n;
+            }
+        } catch (LinuxException e) {
+            if (e.errno() != Errno.EOPNOTSUPP) {
+                throw e;
+            }
+        }
+        try (var s = Files.list(Path.of("/sys/class/net", ifName, "queues"))) {
+            return (int) Math.max(1, s.filter(p -> p.getFileName().toString().startsWith("rx-")).count());
+        } catch (IOException e) {
+            return 1;
+        }
+    }
+
+    static void call(String ifName, MemorySegment command, Arena a, String what) throws LinuxException {
+        byte[] name = ifName.getBytes(StandardCharsets.US_ASCII);
+        if (name.length > 15) {
+            throw new IllegalArgumentException("interface name '" + ifName + "' is longer than 15 characters");
+        }
+        MemorySegment ifr = a.allocate(IFREQ_LENGTH, 8);
+        MemorySegment.copy(name, 0, ifr, ValueLayout.JAVA_BYTE, 0, name.length);
+        ifr.set(ValueLayout.ADDRESS, IFREQ_DATA, command);
+        int fd = Native.socket(AF_INET, SOCK_DGRAM, 0, "AF_INET, for ethtool on " + ifName);
+        try {
+            Native.ioctl(fd, SIOCETHTOOL, ifr, "ioctl(SIOCETHTOOL " + what + ", " + ifName + ")");
+        } finally {
+            Native.close(fd);
+        }
+    }
+}

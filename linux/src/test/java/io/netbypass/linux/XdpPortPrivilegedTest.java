@@ -1,0 +1,251 @@
+package io.netbypass.linux;
+
+import io.netbypass.backend.PortOptions;
+import io.netbypass.backend.Ports;
+import io.netbypass.gen.AddressRange;
+import io.netbypass.gen.Generator;
+import io.netbypass.gen.GeneratorOptions;
+import io.netbypass.linux.afxdp.XdpPort;
+import io.netbypass.linux.xdp.XdpAttachment;
+import io.netbypass.linux.xdp.XdpPrograms;
+import io.netbypass.packet.IpProtocols;
+import io.netbypass.packet.LinkType;
+import io.netbypass.packet.PacketParser;
+import io.netbypass.packet.ParsedPacket;
+import io.netbypass.port.Port;
+import io.netbypass.port.PortException;
+import io.netbypass.port.Ring;
+import io.netbypass.scaling.ntuple.NtupleParser;
+import io.netbypass.scaling.ntuple.RxFlowSpec;
+import io.netbypass.testing.Privileged;
+import io.netbypass.testing.TestNetwork;
+
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * {@code xdp:} ports on a 4-queue veth pair between two namespaces of our own: our generator
+ * sends through AF_XDP TX rings on chosen queues of one side (a packet arrives on the other
+ * side's RX queue of the same number); the other side's port and the kernel's UDP socket must
+ * each get exactly their share.
+ */
+@Privileged
+class XdpPortPrivilegedTest {
+    /** Sends {@code count} UDP frames from A's {@code sourcePort} to B's {@code port} out of A's TX queue {@code queue}. */
+    private static void send(TestNetwork net, InNamespace a, int queue, int sourcePort, int port, int count) throws Exception {
+        byte[] macA = net.macBytesA();
+        byte[] macB = net.macBytesB();
+        a.call(() -> {
+            GeneratorOptions o = GeneratorOptions.defaults()
+                    .withSource(AddressRange.single(net.addressA, sourcePort), false)
+                    .withDestination(AddressRange.single(net.addressB, port), false)
+                    .withMacs(macA, macB);
+            Generator g = new Generator(o);
+            try (Port tx = Ports.open("xdp:" + net.ifA + "-" + queue, Ports.Direction.TRANSMIT)) {
+                assertEquals(0, tx.rxRings(), "a port opened to transmit takes no RX queue (no XDP program on A)");
+                Ring ring = tx.txRing(0);
+                int sent = 0;
+                long end = System.nanoTime() + 5_000_000_000L;
+                while (sent < count && System.nanoTime() < end) {
+                    int slot = ring.cur();
+                    int n = 0;
+                    while (sent + n < count && slot != ring.tail()) {
+                        ring.setLength(slot, g.next(ring.buffers(), ring.offset(slot)));
+                        slot = ring.next(slot);
+                        n++;
+                    }
+                    ring.advance(slot);
+                    tx.txSync();
+                    sent += n;
+                }
+                assertEquals(count, sent);
+            }
+            return null;
+        });
+    }
+
+    /** Reads the port for {@code millis} ms (or until {@code expected} of ours came): source port -> frames to {@code port}. */
+    private static Map<Integer, Integer> receive(Port p, int port, int expected, long millis) {
+        Map<Integer, Integer> bySource = new TreeMap<>();
+        ParsedPacket pp = new ParsedPacket();
+        long end = System.nanoTime() + millis * 1_000_000L;
+        int ours = 0;
+        while (System.nanoTime() < end && ours < expected) {
+            p.rxSync();
+            for (int r = 0; r < p.rxRings(); r++) {
+                Ring ring = p.rxRing(r);
+                for (int i = ring.head(); i != ring.tail(); i = ring.next(i)) {
+                    PacketParser.parse(ring.buffers(), ring.offset(i), ring.length(i), LinkType.ETHERNET, pp);
+                    if (pp.ipProtocol() == IpProtocols.UDP && pp.destinationPort() == port) {
+                        bySource.merge(pp.sourcePort(), 1, Integer::sum);
+                        ours++;
+                    }
+                }
+                ring.advance(ring.tail());
+            }
+        }
+        return bySource;
+    }
+
+    /** Datagrams the kernel's socket gets within the timeout: source port -> count. */
+    private static Map<Integer, Integer> kernelReceive(DatagramSocket s) throws Exception {
+        Map<Integer, Integer> bySource = new TreeMap<>();
+        DatagramPacket d = new DatagramPacket(new byte[2048], 2048);
+        try {
+            while (true) {
+                s.receive(d);
+                bySource.merge(d.getPort(), 1, Integer::sum);
+            }
+        } catch (SocketTimeoutException e) {
+            return bySource;
+        }
+    }
+
+    private static DatagramSocket kernelSocket(TestNetwork net) throws Exception {
+        DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(net.addressB), 0));
+        s.setSoTimeout(400);
+        return s;
+    }
+
+    @Test
+    void queueModeTakesExactlyQueue2WhileTheKernelKeepsTheOtherQueues() throws Exception {
+        try (TestNetwork net = TestNetwork.create(4); InNamespace a = new InNamespace(net.nsA); InNamespace b = new InNamespace(net.nsB)) {
+            net.staticNeighbours();
+            XdpPort port = b.call(() -> (XdpPort) Ports.open("xdp:" + net.ifB + "~2", Ports.Direction.RECEIVE));
+            DatagramSocket kernel = b.call(() -> kernelSocket(net));
+            try {
+                assertEquals(1, port.rxRings());
+                assertEquals(2, port.rxRing(0).id());
+                assertEquals(0, port.txRings(), "~2 is -2/R: no TX ring");
+                int dport = kernel.getLocalPort();
+                send(net, a, 2, 2222, dport, 300);
+                send(net, a, 1, 1111, dport, 100);
+                send(net, a, 3, 3333, dport, 100);
+                assertEquals(Map.of(2222, 300), b.call(() -> receive(port, dport, 300, 3000)),
+                        "the port got queue 2's frames, every one, and nothing from queues 1 and 3");
+                assertEquals(Map.of(1111, 100, 3333, 100), b.call(() -> kernelReceive(kernel)),
+                        "the kernel's socket got queues 1 and 3, every datagram, and nothing of queue 2");
+                Map<String, Long> stats = new HashMap<>();
+                port.statistics(stats::put);
+                assertEquals(0L, stats.get("xdp_rx_dropped"), stats.toString());
+                assertTrue(stats.get("received") >= 300, stats.toString());
+
+                // Queue 2 leaves the bypass (a map edit only) and comes back.
+                b.call(() -> {
+                    port.setBypassed(2, false);
+                    return null;
+                });
+                send(net, a, 2, 2223, dport, 50);
+                assertEquals(Map.of(2223, 50), b.call(() -> kernelReceive(kernel)), "queue 2 is the kernel's again");
+                assertEquals(Map.of(), b.call(() -> receive(port, dport, 1, 300)));
+                b.call(() -> {
+                    port.setBypassed(2, true);
+                    return null;
+                });
+                send(net, a, 2, 2224, dport, 50);
+                assertEquals(Map.of(2224, 50), b.call(() -> receive(port, dport, 50, 3000)));
+                assertEquals(Map.of(), b.call(() -> kernelReceive(kernel)));
+            } finally {
+                b.call(() -> {
+                    port.close();
+                    return null;
+                });
+            }
+            // Closed: the program is gone and queue 2 flows to the kernel.
+            send(net, a, 2, 2225, kernel.getLocalPort(), 40);
+            assertEquals(Map.of(2225, 40), b.call(() -> kernelReceive(kernel)));
+            kernel.close();
+        }
+    }
+
+    @Test
+    void everyQueueOnOneSharedUmemAndFramesReflectedBackByBufferSwap() throws Exception {
+        try (TestNetwork net = TestNetwork.create(4); InNamespace a = new InNamespace(net.nsA); InNamespace b = new InNamespace(net.nsB)) {
+            net.staticNeighbours();
+            // B takes all four queues, receiving and transmitting; A listens on its queue 2 for the reflections.
+            XdpPort all = b.call(() -> (XdpPort) Ports.open("xdp:" + net.ifB, Ports.Direction.BOTH));
+            XdpPort back = a.call(() -> (XdpPort) Ports.open("xdp:" + net.ifA + "-2/R", Ports.Direction.RECEIVE));
+            try {
+                assertEquals(4, all.rxRings());
+                assertEquals(4, all.txRings());
+                for (int q : new int[] {0, 1, 3}) {
+                    send(net, a, q, 5000 + q, 7777, 25 * (q + 1));
+                }
+                Map<Integer, Integer> got = b.call(() -> receive(all, 7777, 250, 3000));
+                assertEquals(Map.of(5000, 25, 5001, 50, 5003, 100), got, "each queue's frames, on one UMEM");
+
+                // Queue 1's next frames go back out of B's TX queue 2 (buffer swap, no copy) and arrive on A's queue 2.
+                send(net, a, 1, 6001, 7777, 60);
+                int reflected = b.call(() -> {
+                    int done = 0;
+                    long end = System.nanoTime() + 3_000_000_000L;
+                    while (done < 60 && System.nanoTime() < end) {
+                        all.rxSync();
+                        Ring in = all.rxRing(1);
+                        Ring out = all.txRing(2);
+                        int j = out.cur();
+                        int i = in.head();
+                        while (i != in.tail() && j != out.tail()) {
+                            in.swapInto(i, out, j);
+                            i = in.next(i);
+                            j = out.next(j);
+                            done++;
+                        }
+                        in.advance(i);
+                        out.advance(j);
+                        all.txSync();
+                    }
+                    return done;
+                });
+                assertEquals(60, reflected);
+                assertEquals(Map.of(6001, 60), a.call(() -> receive(back, 7777, 60, 3000)),
+                        "every reflected frame reached A's queue 2");
+            } finally {
+                b.call(() -> {
+                    all.close();
+                    return null;
+                });
+                a.call(() -> {
+                    back.close();
+                    return null;
+                });
+            }
+        }
+    }
+
+    @Test
+    void anotherProgramOnTheInterfaceIsAClearErrorAndBadNamesAreRefused() throws Exception {
+        try (TestNetwork net = TestNetwork.create(2); InNamespace b = new InNamespace(net.nsB)) {
+            b.call(() -> {
+                try (XdpAttachment other = XdpAttachment.attach(net.ifB, "someone_else", XdpPrograms.passAll(), null)) {
+                    PortException e = assertThrows(PortException.class,
+                            () -> Ports.open("xdp:" + net.ifB + "-1/R", Ports.Direction.RECEIVE));
+                    assertTrue(e.getMessage().startsWith("xdp:" + net.ifB + "-1/R: another XDP program is attached to the interface"),
+                            e.getMessage());
+                }
+                // With it gone, the same name opens.
+                Ports.open("xdp:" + net.ifB + "-1/R", Ports.Direction.RECEIVE).close();
+                assertEquals("xdp:" + net.ifB + "-5/R: " + net.ifB + " has queues 0..1, no queue 5",
+                        assertThrows(PortException.class, () -> Ports.open("xdp:" + net.ifB + "-5/R", Ports.Direction.RECEIVE))
+                                .getMessage());
+                assertEquals("xdp:nbnosuch0: no interface nbnosuch0 here",
+                        assertThrows(PortException.class, () -> Ports.open("xdp:nbnosuch0", Ports.Direction.RECEIVE))
+                                .getMessage());
+                assertTrue(assertThrows(PortException.class, () -> Ports.open("xdp:" + net.ifB + "^", Ports.Direction.RECEIVE))
+                        .getMessage().contains("host rings"));
+                return null;
+            });
+        }
+    }
+}
