@@ -170,6 +170,42 @@ class XdpPortPrivilegedTest {
     }
 
     @Test
+    void flowModeTakesOnlyMatchingFlowsAndTheKernelGetsTheRest() throws Exception {
+        try (TestNetwork net = TestNetwork.create(4); InNamespace a = new InNamespace(net.nsA); InNamespace b = new InNamespace(net.nsB)) {
+            net.staticNeighbours();
+            DatagramSocket steered = b.call(() -> kernelSocket(net));
+            DatagramSocket other = b.call(() -> kernelSocket(net));
+            DatagramSocket dropped = b.call(() -> kernelSocket(net));
+            List<RxFlowSpec> rules = List.of(
+                    NtupleParser.parse("flow-type udp4 dst-port " + dropped.getLocalPort() + " action -1"),
+                    NtupleParser.parse("flow-type udp4 dst-ip " + net.addressB + " dst-port " + steered.getLocalPort() + " action 0"));
+            XdpPort port = b.call(() -> (XdpPort) Ports.open("xdp:" + net.ifB, new PortOptions(Ports.Direction.RECEIVE, rules)));
+            try {
+                for (int q = 0; q < 4; q++) {
+                    send(net, a, q, 4000 + q, steered.getLocalPort(), 40);
+                    send(net, a, q, 4100 + q, other.getLocalPort(), 30);
+                    send(net, a, q, 4200 + q, dropped.getLocalPort(), 20);
+                }
+                assertEquals(Map.of(4000, 40, 4001, 40, 4002, 40, 4003, 40),
+                        b.call(() -> receive(port, steered.getLocalPort(), 160, 3000)), "the matching flow, from every queue");
+                assertEquals(Map.of(), b.call(() -> receive(port, other.getLocalPort(), 1, 200)));
+                assertEquals(Map.of(), b.call(() -> kernelReceive(steered)), "none of the steered flow reached the kernel");
+                assertEquals(Map.of(4100, 30, 4101, 30, 4102, 30, 4103, 30), b.call(() -> kernelReceive(other)),
+                        "the kernel got every datagram of the flows no rule matched");
+                assertEquals(Map.of(), b.call(() -> kernelReceive(dropped)), "action -1 dropped in the driver");
+            } finally {
+                b.call(() -> {
+                    port.close();
+                    return null;
+                });
+                steered.close();
+                other.close();
+                dropped.close();
+            }
+        }
+    }
+
+    @Test
     void everyQueueOnOneSharedUmemAndFramesReflectedBackByBufferSwap() throws Exception {
         try (TestNetwork net = TestNetwork.create(4); InNamespace a = new InNamespace(net.nsA); InNamespace b = new InNamespace(net.nsB)) {
             net.staticNeighbours();

@@ -287,6 +287,20 @@ public final class NtupleClassifier {
         }
     }
 
+    /**
+     * The key words {@code spec} compares (see {@link NtupleKey}): {@code mask[i]} the bits of word
+     * {@code i} it looks at, {@code value[i]} what they must be (already masked). Other matchers of
+     * the same rules (the XDP flow program) use this, so every matcher means the same thing.
+     */
+    public static void ruleWords(RxFlowSpec spec, long[] value, long[] mask) {
+        java.util.Arrays.fill(value, 0);
+        java.util.Arrays.fill(mask, 0);
+        compile(spec, value, mask);
+        for (int i = 0; i < WORDS; i++) {
+            value[i] &= mask[i];
+        }
+    }
+
     /** Turns the rule's header/mask bytes into key words (see {@link NtupleKey}). */
     private static void compile(RxFlowSpec r, long[] v, long[] m) {
         FlowType type = r.flowType();

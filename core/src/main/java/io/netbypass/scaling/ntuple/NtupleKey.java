@@ -14,33 +14,38 @@ import io.netbypass.packet.ParsedPacket;
  * allocating.
  */
 public final class NtupleKey {
-    static final int META = 0;
-    static final int SRC_HI = 1;
-    static final int SRC_LO = 2;
-    static final int DST_HI = 3;
-    static final int DST_LO = 4;
+    public static final int META = 0;
+    public static final int SRC_HI = 1;
+    public static final int SRC_LO = 2;
+    public static final int DST_HI = 3;
+    public static final int DST_LO = 4;
     /** The first four bytes of the L4 header: ports, an ESP SPI, or ip4/ip6 "l4data". */
-    static final int L4 = 5;
-    static final int AH_SPI = 6;
+    public static final int L4 = 5;
+    public static final int AH_SPI = 6;
     /** IPv4 TOS or IPv6 traffic class. */
-    static final int TOS = 7;
-    static final int MAC_DST = 8;
-    static final int MAC_SRC = 9;
+    public static final int TOS = 7;
+    public static final int MAC_DST = 8;
+    public static final int MAC_SRC = 9;
     /** EtherType of the network layer | outer VLAN TPID << 16 | outer VLAN TCI << 32. */
-    static final int ETHERTYPE = 10;
-    static final int WORDS = 11;
+    public static final int ETHERTYPE = 10;
+    public static final int WORDS = 11;
 
     // META bits
-    static final long IP_VERSION_MASK = 0xfL;
-    static final int PROTOCOL_SHIFT = 8;
-    static final long PROTOCOL_MASK = 0xffL << PROTOCOL_SHIFT;
-    static final long PROTOCOL_KNOWN = 1L << 16;
-    static final long L4_KNOWN = 1L << 17;
-    static final long NOT_FRAGMENT = 1L << 18;
-    static final long HAS_AH = 1L << 19;
-    static final long HAS_ETHERNET = 1L << 20;
+    public static final long IP_VERSION_MASK = 0xfL;
+    public static final int PROTOCOL_SHIFT = 8;
+    public static final long PROTOCOL_MASK = 0xffL << PROTOCOL_SHIFT;
+    public static final long PROTOCOL_KNOWN = 1L << 16;
+    public static final long L4_KNOWN = 1L << 17;
+    public static final long NOT_FRAGMENT = 1L << 18;
+    public static final long HAS_AH = 1L << 19;
+    public static final long HAS_ETHERNET = 1L << 20;
 
     final long[] words = new long[WORDS];
+
+    /** Word {@code i} as last extracted. */
+    public long word(int i) {
+        return words[i];
+    }
 
     /** Fills the key from a parsed frame; fields the packet lacks stay zero and unflagged. */
     public NtupleKey extract(ParsedPacket p) {

@@ -19,6 +19,7 @@ public final class Bpf {
     public static final int MAP_UPDATE_ELEM = 2;
     public static final int MAP_DELETE_ELEM = 3;
     public static final int PROG_LOAD = 5;
+    public static final int PROG_TEST_RUN = 10;
     public static final int LINK_CREATE = 28;
 
     public static final int MAP_TYPE_ARRAY = 2;
@@ -120,6 +121,24 @@ public final class Bpf {
             b.append("\n  ").append(lines[i]);
         }
         return lines.length == 0 || log.isBlank() ? "" : b.toString();
+    }
+
+    /**
+     * BPF_PROG_TEST_RUN: runs the program once on {@code frame} (an XDP program sees it as a
+     * packet on queue 0) and returns its return value.
+     */
+    public static int testRun(int progFd, byte[] frame) throws LinuxException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment in = a.allocate(Math.max(1, frame.length), 8);
+            MemorySegment.copy(frame, 0, in, ValueLayout.JAVA_BYTE, 0, frame.length);
+            MemorySegment attr = a.allocate(ATTR_SIZE, 8);
+            attr.set(ValueLayout.JAVA_INT, 0, progFd);
+            attr.set(ValueLayout.JAVA_INT, 8, frame.length);
+            attr.set(ValueLayout.JAVA_LONG, 16, in.address());
+            attr.set(ValueLayout.JAVA_INT, 32, 1);
+            Native.bpf(PROG_TEST_RUN, attr, "bpf(BPF_PROG_TEST_RUN)");
+            return attr.get(ValueLayout.JAVA_INT, 4);
+        }
     }
 
     /** Attaches an XDP program to an interface with a link; closing the returned fd detaches it. */
