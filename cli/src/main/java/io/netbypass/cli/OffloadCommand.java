@@ -38,14 +38,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
 /** {@code netbypass offload PORT}: the DDoS filter on a bypassed queue, or offline over a capture. */
 @Command(name = "offload", mixinStandardHelpOptions = true,
         description = {"Filter a bypassed RX queue: busy-poll it, drop what the rules drop, hand the rest to the kernel,",
                 "and print '[+] UDP pps: N' with the verdict counts every interval, then a summary.",
-                "PORT: vnic:eth3-4/R (in process; its wire is fed with the traffic options, as for rx), or",
+                "PORT: xdp:eth3-4/R (AF_XDP on queue 4 of a real interface; --steer selects flows in XDP),",
+                "vnic:eth3-4/R (in process; its wire is fed with the traffic options, as for rx), or",
                 "pcap:FILE to classify a capture offline (--write-passed/--write-dropped keep the packets).",
                 "Ctrl-C or SIGTERM ends it cleanly; SIGHUP (or --watch) reloads the rules: a valid file replaces",
                 "the running set between two batches, an invalid one is reported and the old rules keep running."})
@@ -53,7 +53,7 @@ final class OffloadCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Parameters(paramLabel = "PORT", description = "Port to filter: vnic:eth3-4/R, pcap:FILE.")
+    @Parameters(paramLabel = "PORT", description = "Port to filter: xdp:eth3-4/R, vnic:eth3-4/R, pcap:FILE.")
     String port;
 
     @Option(names = "--rules", paramLabel = "FILE", description = "Rules file (docs/FILTER.md); without it every packet passes.")
@@ -92,6 +92,9 @@ final class OffloadCommand implements Callable<Integer> {
     @Mixin
     TrafficOptions traffic;
 
+    @Mixin
+    SteerOptions steering;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -129,7 +132,7 @@ final class OffloadCommand implements Callable<Integer> {
         Path countersPath = counters != null ? counters : CountersFile.defaultPath(ProcessHandle.current().pid());
         int capacity = 16 + 3 * Math.max(1024, 2 * (first.rules().size() + 1));
         ruleCounterRoom = (capacity - 16) / 3;
-        try (Port p = Ports.open(port, first.transmits() ? Ports.Direction.BOTH : Ports.Direction.RECEIVE);
+        try (Port p = Ports.open(port, steering.options(first.transmits() ? Ports.Direction.BOTH : Ports.Direction.RECEIVE));
              CountersFile file = new CountersFile(countersPath, capacity, "netbypass offload " + port);
              MetricsServer server = metrics == null ? null : new MetricsServer(metrics, countersPath)) {
             FilterEngine engine = new FilterEngine(p, first);
@@ -158,6 +161,13 @@ final class OffloadCommand implements Callable<Integer> {
             }
             out.printf(Locale.ROOT, "[+] offload %s: %s (%d rules, default %s)%s%n", p.name(), first.rules().source(),
                     first.rules().size(), first.rules().defaultAction(), cpu == null ? "" : ", worker on CPU " + cpu);
+            if (p instanceof io.netbypass.linux.afxdp.XdpPort xp) {
+                out.printf(Locale.ROOT, "[+] %s: %s%n", p.name(), xp.description());
+                if (first.passes()) {
+                    out.println("[!] xdp: ports have no path back to the kernel in this build (the TAP host path comes"
+                            + " later): packets the rules pass are counted as forward_unavailable and dropped");
+                }
+            }
             out.printf(Locale.ROOT, "[+] counters: %s (netbypass stat)%s%n", countersPath,
                     server == null ? "" : ", metrics: http://" + (metrics.contains(":")
                             ? metrics.substring(0, metrics.lastIndexOf(':')) : "127.0.0.1") + ":" + server.port() + "/metrics");
@@ -249,6 +259,21 @@ final class OffloadCommand implements Callable<Integer> {
         engine.doWork(System.nanoTime() - start); // forwards the slots released by the last batch
         published.publish();
         summary(out, engine.port().name().toString(), engine.counters(), engine.program(), (System.nanoTime() - start) / 1e9);
+        portStatistics(out, engine.port());
+    }
+
+    /** The port's own counters (the kernel's AF_XDP drops, say), those that are not zero. */
+    static void portStatistics(PrintWriter out, Port p) {
+        StringBuilder b = new StringBuilder();
+        p.statistics((name, value) -> {
+            if (value != 0) {
+                b.append(b.isEmpty() ? "" : ", ").append(name).append(' ').append(value);
+            }
+        });
+        if (!b.isEmpty()) {
+            out.printf(Locale.ROOT, "    port %s: %s%n", p.name(), b);
+            out.flush();
+        }
     }
 
     private IdleStrategy idleStrategy() {
@@ -339,10 +364,7 @@ final class OffloadCommand implements Callable<Integer> {
         }
     }
 
-    /** Installs a handler; returns how to put the previous one back. */
     private static Runnable signal(String name, SignalHandler handler) {
-        Signal s = new Signal(name);
-        SignalHandler old = Signal.handle(s, handler);
-        return () -> Signal.handle(s, old);
+        return Signals.handle(name, handler);
     }
 }

@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
         description = {"Receive on a port, count and drop, printing pps like pkt-gen -f rx.",
                 "pcap:FILE reads the capture to its end. A vnic port (vnic:eth3, vnic:eth3-4/R) has no real wire:",
                 "its wire is fed in process with the traffic options (-s -d -z -Z -l -R -n --seed), and the NIC's",
-                "RSS and ntuple rules decide what reaches the port."})
+                "RSS and ntuple rules decide what reaches the port. xdp:eth3-4/R takes queue 4 of a real interface",
+                "with AF_XDP (--steer: only matching flows). Ctrl-C or SIGTERM stops it with the summary."})
 final class RxCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -37,12 +38,22 @@ final class RxCommand implements Callable<Integer> {
     @Mixin
     TrafficOptions traffic;
 
+    @Mixin
+    SteerOptions steering = new SteerOptions();
+
     @Override
     public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
         Thread feederThread = null;
         WireFeeder feeder = null;
-        try (Port p = Ports.open(port, Ports.Direction.RECEIVE)) {
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable undoInt = Signals.handle("INT", s -> stop.set(true));
+        Runnable undoTerm = Signals.handle("TERM", s -> stop.set(true));
+        try (Port p = Ports.open(port, steering.options(Ports.Direction.RECEIVE))) {
+            if (p instanceof io.netbypass.linux.afxdp.XdpPort xp) {
+                out.printf(java.util.Locale.ROOT, "[+] %s: %s%n", p.name(), xp.description());
+                out.flush();
+            }
             if (p.rxRings() == 0) {
                 throw new IllegalArgumentException(port + " has no RX ring (a /T port transmits only)");
             }
@@ -84,7 +95,7 @@ final class RxCommand implements Callable<Integer> {
                     report.interval(packets, bytes, events, now);
                     nextReport += interval;
                 }
-                if (now >= end) {
+                if (now >= end || stop.get()) {
                     break;
                 }
                 if (!got) {
@@ -100,6 +111,9 @@ final class RxCommand implements Callable<Integer> {
                 feederThread.join();
             }
             report.summary("Received", packets, bytes, events, (System.nanoTime() - start) / 1e9);
+            if (!(p instanceof VnicPort)) {
+                OffloadCommand.portStatistics(out, p);
+            }
             if (p instanceof VnicPort vp) {
                 var nic = Vnics.get(vp.name().device());
                 var s = nic.stats();
@@ -108,6 +122,9 @@ final class RxCommand implements Callable<Integer> {
                         s.sum(s.rxRing()), s.sum(s.rxHost()), s.sum(s.rxMissed()), s.ntupleDrops());
                 out.flush();
             }
+        } finally {
+            undoInt.run();
+            undoTerm.run();
         }
         return 0;
     }

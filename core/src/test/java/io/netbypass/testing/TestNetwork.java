@@ -47,6 +47,11 @@ public final class TestNetwork implements AutoCloseable {
         ip("link", "add", ifA, "numtxqueues", Integer.toString(queues), "numrxqueues", Integer.toString(queues),
                 "netns", nsA, "type", "veth", "peer", "name", ifB, "numtxqueues", Integer.toString(queues),
                 "numrxqueues", Integer.toString(queues), "netns", nsB);
+        // IPv4 only: no neighbour discovery or MLD reports riding the queues a test counts exactly.
+        for (String ns : new String[] {nsA, nsB}) {
+            Commands.run(10, "ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
+                    "net.ipv6.conf.default.disable_ipv6=1").orFail("sysctl disable_ipv6 in " + ns);
+        }
         ip("-n", nsA, "addr", "add", addressA + "/30", "dev", ifA);
         ip("-n", nsB, "addr", "add", addressB + "/30", "dev", ifB);
         ip("-n", nsA, "link", "set", ifA, "up");

@@ -79,6 +79,16 @@ public final class FilterProgram {
         return rules;
     }
 
+    /** True when some rule (or the default) passes packets to the kernel (rate limits pass what is under the rate). */
+    public boolean passes() {
+        for (int k : kind) {
+            if (k == Action.Kind.PASS.ordinal() || k == Action.Kind.RATELIMIT.ordinal()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** True when some rule (or the default) sends packets back out: the port needs a TX ring. */
     public boolean transmits() {
         for (int k : kind) {

@@ -65,6 +65,7 @@ public final class XdpPort implements Port {
     private int[][] spares = new int[0][];
     private int[] spareCount = new int[0];
     private XdpInterface program;
+    private int steeringRules;
     private volatile boolean closed;
 
     private long received;
@@ -237,6 +238,7 @@ public final class XdpPort implements Port {
         // Sockets bound, then the program, then the map entries: no packet meets a half-made path.
         XdpAttachment.Mode m = mode == null ? null : mode.equals("native") ? XdpAttachment.Mode.NATIVE : XdpAttachment.Mode.GENERIC;
         program = XdpInterface.acquire(ifName, queues, options.steering(), m);
+        steeringRules = options.steering().size();
         for (XskSocket s : rxSocket) {
             program.bypass(s.queue(), s.fd());
         }
@@ -276,6 +278,17 @@ public final class XdpPort implements Port {
     /** Whether the sockets run zero-copy (false on veth: the kernel copies). */
     public boolean zeroCopy() {
         return !sockets.isEmpty() && sockets.get(0).zeroCopy();
+    }
+
+    /** One line for the operator: sockets, copy or zero-copy, how the program is attached, which mode. */
+    public String description() {
+        StringBuilder q = new StringBuilder();
+        for (XskSocket s : sockets) {
+            q.append(q.isEmpty() ? "" : ",").append(s.queue());
+        }
+        return "AF_XDP on " + ifName + " queue" + (sockets.size() == 1 ? " " : "s ") + q + " (" + (zeroCopy() ? "zero-copy" : "copy mode")
+                + (rx.isEmpty() ? ", transmit only)" : ", XDP " + program.mode().name().toLowerCase()
+                + (steeringRules == 0 ? ", queue mode)" : ", flow mode with " + steeringRules + " rule" + (steeringRules == 1 ? ")" : "s)")));
     }
 
     public long received() { return received; }
