@@ -277,10 +277,7 @@ public final class FlowSteering {
             a.jumpAlways(transport);
 
             a.bind(gen);
-            a.movReg(R0, R5).alu(ADD, R0, Ipv6Descriptor.EXT_MIN_LENGTH);
-            a.jumpReg(JGT, R0, R4, finish);
-            read(B, R2, R5, Ipv6Descriptor.EXT_LENGTH_OFFSET, finish);
-            a.alu(ADD, R2, 1).alu(LSH, R2, 3);
+            extensionLength(Ipv6Descriptor.EXT_LENGTH_OFFSET, 1, 3); // 8-byte units, not counting the first
             a.jumpAlways(common);
 
             a.bind(frag);
@@ -299,10 +296,7 @@ public final class FlowSteering {
             a.jumpAlways(common);
 
             a.bind(ah);
-            a.movReg(R0, R5).alu(ADD, R0, Ipv6Descriptor.EXT_MIN_LENGTH);
-            a.jumpReg(JGT, R0, R4, finish);
-            read(B, R2, R5, Ipv6Descriptor.AH_LENGTH_OFFSET, finish);
-            a.alu(ADD, R2, 2).alu(LSH, R2, 2);
+            extensionLength(Ipv6Descriptor.AH_LENGTH_OFFSET, 2, 2); // AH: 4-byte units, minus 2
 
             a.bind(common);
             if (last) {
@@ -316,6 +310,17 @@ public final class FlowSteering {
             a.load(DW, R0, R10, FRAG_OFFSET);
             a.jump(JNE, R0, 0, transport); // what follows a later fragment's header is payload
         }
+    }
+
+    /**
+     * R2 = the length of the extension header at R5, {@code (length byte + add) << shift}; a header
+     * whose first 8 bytes pass the datagram's end (R4) ends the walk.
+     */
+    private void extensionLength(int lengthOffset, int add, int shift) {
+        a.movReg(R0, R5).alu(ADD, R0, Ipv6Descriptor.EXT_MIN_LENGTH);
+        a.jumpReg(JGT, R0, R4, finish);
+        read(B, R2, R5, lengthOffset, finish);
+        a.alu(ADD, R2, add).alu(LSH, R2, shift);
     }
 
     /** R3 = protocol, R5 = transport offset, R4 = datagram end. */
