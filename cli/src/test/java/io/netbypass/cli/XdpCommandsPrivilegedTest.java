@@ -100,6 +100,53 @@ class XdpCommandsPrivilegedTest {
     }
 
     @Test
+    void killDashNineOfTheReceivingProcessGivesTheQueueBackWithinASecond() throws Exception {
+        try (TestNetwork net = TestNetwork.create(4)) {
+            net.staticNeighbours();
+            // The kernel's own sender in A uses TX queue 2 on CPU 0 (XPS), so its datagrams land on B's queue 2.
+            net.exec(net.nsA, 10, "bash", "-c", "for q in 0 1 2 3; do echo 0 > /sys/class/net/" + net.ifA + "/queues/tx-$q/xps_cpus;"
+                    + " done; echo 1 > /sys/class/net/" + net.ifA + "/queues/tx-2/xps_cpus").orFail("xps");
+            java.util.concurrent.ExecutorService inB = java.util.concurrent.Executors.newSingleThreadExecutor();
+            java.net.DatagramSocket kernel = inB.submit(() -> {
+                io.netbypass.linux.Native.enterNetworkNamespace(net.nsB);
+                return new java.net.DatagramSocket(new java.net.InetSocketAddress(java.net.InetAddress.getByName(net.addressB), 0));
+            }).get();
+            inB.shutdown();
+            String sendLoop = "for i in $(seq 1 300); do echo k > /dev/udp/" + net.addressB + "/" + kernel.getLocalPort()
+                    + "; sleep 0.01; done";
+            Process rx = net.start(net.nsB, java("rx", "xdp:" + net.ifB + "-2/R", "--seconds", "60"));
+            Process sender = null;
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(rx.getInputStream()))) {
+                String line;
+                while ((line = in.readLine()) != null && !line.startsWith("[+] xdp:")) {
+                    // until the port is open
+                }
+                assertNotNull(line, "rx opened its port");
+                net.exec(net.nsA, 10, "taskset", "-c", "0", "bash", "-c", "for i in 1 2 3 4 5; do echo x > /dev/udp/"
+                        + net.addressB + "/" + kernel.getLocalPort() + "; done").orFail("send");
+                kernel.setSoTimeout(500);
+                assertThrows(java.net.SocketTimeoutException.class, () -> kernel.receive(new java.net.DatagramPacket(new byte[64], 64)),
+                        "while rx runs, queue 2 is not the kernel's");
+
+                rx.destroyForcibly(); // SIGKILL: no chance to clean up; the BPF link dies with its last descriptor
+                long killed = System.nanoTime();
+                assertTrue(rx.waitFor(10, TimeUnit.SECONDS));
+                sender = net.start(net.nsA, "taskset", "-c", "0", "bash", "-c", sendLoop);
+                kernel.setSoTimeout(3000);
+                kernel.receive(new java.net.DatagramPacket(new byte[64], 64));
+                long back = System.nanoTime() - killed;
+                assertTrue(back < 1_000_000_000L, "the kernel got queue 2's datagrams again " + back / 1_000_000 + " ms after kill -9");
+            } finally {
+                rx.destroyForcibly();
+                if (sender != null) {
+                    sender.destroyForcibly();
+                }
+                kernel.close();
+            }
+        }
+    }
+
+    @Test
     void offloadInsideANamespaceFiltersTheQueueAndPrintsItsLine() throws Exception {
         try (TestNetwork net = TestNetwork.create(4)) {
             net.staticNeighbours();
