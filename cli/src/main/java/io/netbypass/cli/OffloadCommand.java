@@ -38,7 +38,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import sun.misc.SignalHandler;
 
 /** {@code netbypass offload PORT}: the DDoS filter on a bypassed queue, or offline over a capture. */
 @Command(name = "offload", mixinStandardHelpOptions = true,
@@ -139,9 +138,9 @@ final class OffloadCommand implements Callable<Integer> {
             FilterMetrics published = new FilterMetrics(file, engine);
             AtomicBoolean stop = new AtomicBoolean();
             List<Runnable> undo = new ArrayList<>();
-            undo.add(signal("INT", s -> stop.set(true)));
-            undo.add(signal("TERM", s -> stop.set(true)));
-            undo.add(signal("HUP", s -> {
+            undo.add(Signals.handle("INT", s -> stop.set(true)));
+            undo.add(Signals.handle("TERM", s -> stop.set(true)));
+            undo.add(Signals.handle("HUP", s -> {
                 if (rules != null) {
                     reload(engine, out, "SIGHUP");
                 } else {
@@ -362,9 +361,5 @@ final class OffloadCommand implements Callable<Integer> {
         } catch (IOException e) {
             return null;
         }
-    }
-
-    private static Runnable signal(String name, SignalHandler handler) {
-        return Signals.handle(name, handler);
     }
 }

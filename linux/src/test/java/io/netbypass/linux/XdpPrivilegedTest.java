@@ -9,8 +9,6 @@ import io.netbypass.testing.Privileged;
 import io.netbypass.testing.TestNetwork;
 
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 import org.junit.jupiter.api.Test;
 
@@ -25,14 +23,8 @@ import static org.junit.jupiter.api.Assertions.*;
 class XdpPrivilegedTest {
     /** Runs {@code work} on a thread that has entered namespace {@code ns} (setns is per thread). */
     private static <T> T inNamespace(String ns, Callable<T> work) throws Exception {
-        ExecutorService one = Executors.newSingleThreadExecutor();
-        try {
-            return one.submit(() -> {
-                Native.enterNetworkNamespace(ns);
-                return work.call();
-            }).get();
-        } finally {
-            one.shutdownNow();
+        try (InNamespace thread = new InNamespace(ns)) {
+            return thread.call(work);
         }
     }
 

@@ -40,6 +40,8 @@ public final class FlowSteering {
     /** Stack: key word i at fp - 8 * (i + 1), then the fragment flag and the fragment offset. */
     private static final int FRAG = -8 * (WORDS + 1);
     private static final int FRAG_OFFSET = -8 * (WORDS + 2);
+    /** The IPv4 header length, kept across reads while the header is parsed. */
+    private static final int IP_HEADER_LENGTH = -8 * (WORDS + 3);
     /** Offsets stay below this, so the verifier can bound every packet pointer. */
     private static final int MAX_OFFSET = 0x3fff;
     /** Return value of a matched queue rule when the program is built without a map (for BPF_PROG_TEST_RUN). */
@@ -199,7 +201,7 @@ public final class FlowSteering {
         a.movReg(R4, R5).aluReg(ADD, R4, R0);
         a.jumpReg(JGT, R4, R_LEN, finish);
         // A valid header: from here the packet is IPv4 to the key.
-        a.store(DW, R10, FRAG_OFFSET - 8, R0); // the header length, kept across reads
+        a.store(DW, R10, IP_HEADER_LENGTH, R0);
         orMeta(4);
         read(B, R0, R5, 1, finish);
         storeWord(TOS, R0);
@@ -222,7 +224,7 @@ public final class FlowSteering {
         a.storeImm(DW, R10, FRAG, 1);
         a.bind(whole);
         read(B, R3, R5, 9, finish);
-        a.load(DW, R0, R10, FRAG_OFFSET - 8);
+        a.load(DW, R0, R10, IP_HEADER_LENGTH);
         a.aluReg(ADD, R5, R0);
         a.jumpAlways(transport);
     }
