@@ -160,12 +160,15 @@ final class OffloadCommand implements Callable<Integer> {
             }
             out.printf(Locale.ROOT, "[+] offload %s: %s (%d rules, default %s)%s%n", p.name(), first.rules().source(),
                     first.rules().size(), first.rules().defaultAction(), cpu == null ? "" : ", worker on CPU " + cpu);
-            if (p instanceof io.netbypass.linux.afxdp.XdpPort xp) {
-                out.printf(Locale.ROOT, "[+] %s: %s%n", p.name(), xp.description());
-                if (first.passes()) {
-                    out.println("[!] xdp: ports have no path back to the kernel in this build (the TAP host path comes"
-                            + " later): packets the rules pass are counted as forward_unavailable and dropped");
-                }
+            if (p.description() != null) {
+                out.printf(Locale.ROOT, "[+] %s: %s%n", p.name(), p.description());
+            }
+            if (p.name().backend().equals("xdp") && first.passes()) {
+                out.println("[!] xdp: ports have no path back to the kernel in this build (the TAP host path comes"
+                        + " later): packets the rules pass are counted as forward_unavailable and dropped");
+            } else if (p.name().backend().equals("afpacket")) {
+                out.println("[!] afpacket: sees copies: the kernel still receives every frame, so verdicts are counted"
+                        + " but take nothing from it (take a queue with xdp: to drop)");
             }
             out.printf(Locale.ROOT, "[+] counters: %s (netbypass stat)%s%n", countersPath,
                     server == null ? "" : ", metrics: http://" + (metrics.contains(":")

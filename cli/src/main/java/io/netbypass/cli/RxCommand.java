@@ -50,8 +50,8 @@ final class RxCommand implements Callable<Integer> {
         Runnable undoInt = Signals.handle("INT", s -> stop.set(true));
         Runnable undoTerm = Signals.handle("TERM", s -> stop.set(true));
         try (Port p = Ports.open(port, steering.options(Ports.Direction.RECEIVE))) {
-            if (p instanceof io.netbypass.linux.afxdp.XdpPort xp) {
-                out.printf(java.util.Locale.ROOT, "[+] %s: %s%n", p.name(), xp.description());
+            if (p.description() != null) {
+                out.printf(java.util.Locale.ROOT, "[+] %s: %s%n", p.name(), p.description());
                 out.flush();
             }
             if (p.rxRings() == 0) {

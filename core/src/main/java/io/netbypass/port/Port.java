@@ -70,6 +70,14 @@ public interface Port extends AutoCloseable {
     boolean isClosed();
 
     /**
+     * One line for the operator about how the port reaches the device (sockets, copy or
+     * zero-copy, attach mode), or null when the name says it all.
+     */
+    default String description() {
+        return null;
+    }
+
+    /**
      * The device's own counters for this port (the kernel's AF_XDP drop counts, say), as
      * name/value pairs with stable snake_case names; read outside the hot path. None by default.
      */

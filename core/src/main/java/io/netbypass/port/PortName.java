@@ -70,13 +70,17 @@ public record PortName(String backend, String device, Register register, int rin
 
     /**
      * Ring and slot counts from {@code @conf:}; 0 means "the device's". {@code xdpMode} is
-     * {@code native} or {@code generic} (how an XDP program attaches), null for the default.
+     * {@code native} or {@code generic} (how an XDP program attaches), {@code fanout} how an
+     * {@code afpacket:} port with several rings spreads packets over them ({@code hash},
+     * {@code cpu}, {@code qm}, {@code lb}, {@code rnd}); null for the defaults.
      */
-    public record PortConfig(int rxRings, int txRings, int hostRings, int rxSlots, int txSlots, String xdpMode) {
-        public static final PortConfig DEVICE = new PortConfig(0, 0, 0, 0, 0, null);
+    public record PortConfig(int rxRings, int txRings, int hostRings, int rxSlots, int txSlots, String xdpMode,
+                             String fanout) {
+        public static final PortConfig DEVICE = new PortConfig(0, 0, 0, 0, 0, null, null);
+        public static final Set<String> FANOUT_MODES = Set.of("hash", "cpu", "qm", "lb", "rnd");
 
         public PortConfig(int rxRings, int txRings, int hostRings, int rxSlots, int txSlots) {
-            this(rxRings, txRings, hostRings, rxSlots, txSlots, null);
+            this(rxRings, txRings, hostRings, rxSlots, txSlots, null, null);
         }
     }
 
@@ -223,6 +227,7 @@ public record PortName(String backend, String device, Register register, int rin
         }
         int rx = 0, tx = 0, host = 0, rxSlots = 0, txSlots = 0;
         String mode = null;
+        String fanout = null;
         String body = spec.substring("conf:".length());
         if (body.isEmpty()) {
             throw bad(text, "empty @conf:");
@@ -241,6 +246,13 @@ public record PortName(String backend, String device, Register register, int rin
                 mode = value;
                 continue;
             }
+            if (key.equals("fanout")) {
+                if (!PortConfig.FANOUT_MODES.contains(value)) {
+                    throw bad(text, "@conf: fanout=" + value + " is not hash, cpu, qm, lb or rnd");
+                }
+                fanout = value;
+                continue;
+            }
             int v;
             if (value.isEmpty() || value.length() > 6 || !value.chars().allMatch(Character::isDigit)
                     || (v = Integer.parseInt(value)) < 1 || v > 65535) {
@@ -255,10 +267,10 @@ public record PortName(String backend, String device, Register register, int rin
                 case "rx-slots" -> rxSlots = v;
                 case "tx-slots" -> txSlots = v;
                 default -> throw bad(text, "unknown @conf: key '" + key
-                        + "' (rings, rx-rings, tx-rings, host-rings, slots, rx-slots, tx-slots, mode)");
+                        + "' (rings, rx-rings, tx-rings, host-rings, slots, rx-slots, tx-slots, mode, fanout)");
             }
         }
-        return new PortConfig(rx, tx, host, rxSlots, txSlots, mode);
+        return new PortConfig(rx, tx, host, rxSlots, txSlots, mode, fanout);
     }
 
     private static IllegalArgumentException bad(String text, String why) {
@@ -298,6 +310,9 @@ public record PortName(String backend, String device, Register register, int rin
             add(c, "tx-slots", config.txSlots());
             if (config.xdpMode() != null) {
                 c.append(c.isEmpty() ? "" : ",").append("mode=").append(config.xdpMode());
+            }
+            if (config.fanout() != null) {
+                c.append(c.isEmpty() ? "" : ",").append("fanout=").append(config.fanout());
             }
             b.append("@conf:").append(c);
         }

@@ -62,6 +62,10 @@ class PortNameTest {
         assertEquals("generic", x.config().xdpMode());
         assertEquals("xdp:eth3-1/R@conf:rx-slots=512,tx-slots=512,mode=generic", x.toString());
         assertEquals(x, p(x.toString()));
+        PortName f = p("afpacket:eth3@conf:rings=4,fanout=qm");
+        assertEquals("qm", f.config().fanout());
+        assertEquals("afpacket:eth3@conf:rx-rings=4,tx-rings=4,fanout=qm", f.toString());
+        assertEquals(f, p(f.toString()));
 
         PortName d = p("vnic:eth3-1/R@conf:rx-slots=256");
         assertEquals(256, d.config().rxSlots());
@@ -84,8 +88,9 @@ class PortNameTest {
         "vnic:eth3/RT|flags R and T exclude each other",
         "vnic:averyveryverylongname|interface name 'averyveryverylongname' is longer than 15 characters",
         "vnic:eth3@rings=4|unknown option '@rings=4' (only @conf:KEY=VALUE,...)",
-        "vnic:eth3@conf:ringz=4|unknown @conf: key 'ringz' (rings, rx-rings, tx-rings, host-rings, slots, rx-slots, tx-slots, mode)",
+        "vnic:eth3@conf:ringz=4|unknown @conf: key 'ringz' (rings, rx-rings, tx-rings, host-rings, slots, rx-slots, tx-slots, mode, fanout)",
         "xdp:eth3@conf:mode=turbo|@conf: mode=turbo is not native or generic",
+        "afpacket:eth3@conf:fanout=roundrobin|@conf: fanout=roundrobin is not hash, cpu, qm, lb or rnd",
         "vnic:eth3@conf:slots=0|@conf: slots=0 is not a count 1..65535",
         "vnic:eth3@conf:slots|'slots' in @conf: is not KEY=VALUE",
         "pcap:|missing capture file after 'pcap:'",

@@ -45,6 +45,8 @@ public final class Native {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle RECVFROM = errno("recvfrom",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle SENDMMSG = errno("sendmmsg",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     private static final MethodHandle IF_NAMETOINDEX = errno("if_nametoindex", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle IOCTL = LINKER.downcallHandle(LIBC.find("ioctl").orElseThrow(),
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), ERRNO_OPTION, Linker.Option.firstVariadicArg(2));
@@ -223,6 +225,17 @@ public final class Native {
         try {
             long rc = (long) RECVFROM.invokeExact(st, fd, MemorySegment.NULL, 0L, flags, MemorySegment.NULL, MemorySegment.NULL);
             return rc < 0 ? -lastErrno(st) : 0;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** sendmmsg(2) of {@code count} {@code struct mmsghdr} at {@code messages}: how many went, or -errno. */
+    public static int sendmmsg(int fd, MemorySegment messages, int count, int flags) {
+        MemorySegment st = STATE.get();
+        try {
+            int rc = (int) SENDMMSG.invokeExact(st, fd, messages, count, flags);
+            return rc < 0 ? -lastErrno(st) : rc;
         } catch (Throwable t) {
             throw rethrow(t);
         }

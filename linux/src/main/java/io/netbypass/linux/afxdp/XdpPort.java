@@ -281,6 +281,7 @@ public final class XdpPort implements Port {
     }
 
     /** One line for the operator: sockets, copy or zero-copy, how the program is attached, which mode. */
+    @Override
     public String description() {
         StringBuilder q = new StringBuilder();
         for (XskSocket s : sockets) {
