@@ -61,8 +61,9 @@ final class OffloadCommand implements Callable<Integer> {
     @Option(names = "--cpu", paramLabel = "N", description = "Pin the worker thread to CPU N (sched_setaffinity).")
     Integer cpu;
 
-    @Option(names = "--idle", paramLabel = "busy|backoff",
-            description = "When the queue is empty: spin (busy; the default with --cpu) or back off to short sleeps (backoff).")
+    @Option(names = "--idle", paramLabel = "busy|backoff|wait",
+            description = "When the queue is empty: spin (busy; the default with --cpu), back off to short sleeps (backoff),"
+                    + " or sleep in poll(2) until the kernel delivers (wait: xdp: and afpacket: ports; the default there).")
     String idleMode;
 
     @Option(names = "--interval", paramLabel = "MS", description = "Report interval in milliseconds (default: -T, 1000).")
@@ -123,7 +124,7 @@ final class OffloadCommand implements Callable<Integer> {
     }
 
     private int live(FilterProgram first, PrintWriter out) throws Exception {
-        idleStrategy(); // a bad --idle is reported before anything opens
+        idleStrategy(idleMode, null, "backoff"); // a bad --idle is reported before anything opens
         long intervalNanos = (interval != null ? interval : traffic.reportMillis) * 1_000_000L;
         if (intervalNanos <= 0) {
             throw new IllegalArgumentException("--interval must be positive");
@@ -213,7 +214,7 @@ final class OffloadCommand implements Callable<Integer> {
                      Thread wire, Vnic nic, PrintWriter out) {
         long publishEvery = 100_000_000L;
         long nextPublish = System.nanoTime() + publishEvery;
-        IdleStrategy idle = idleStrategy();
+        IdleStrategy idle = idleStrategy(idleMode, engine.port(), cpu != null ? "busy" : "backoff");
         long start = System.nanoTime();
         long end = duration > 0 ? start + (long) (duration * 1e9) : Long.MAX_VALUE;
         long nextReport = start + intervalNanos;
@@ -278,12 +279,25 @@ final class OffloadCommand implements Callable<Integer> {
         }
     }
 
-    private IdleStrategy idleStrategy() {
-        String mode = idleMode != null ? idleMode : cpu != null ? "busy" : "backoff";
-        return switch (mode) {
+    /**
+     * The idle strategy {@code --idle mode} names for {@code port} (null: only check the name);
+     * without {@code --idle}, waiting in the kernel where the port can, else {@code fallback}
+     * (busy when the worker has a CPU of its own).
+     */
+    static IdleStrategy idleStrategy(String mode, Port port, String fallback) {
+        IdleStrategy wait = port == null ? null : port.waitStrategy();
+        String m = mode != null ? mode : wait != null && !fallback.equals("busy") ? "wait" : fallback;
+        return switch (m) {
             case "busy" -> new BusySpinIdleStrategy();
             case "backoff" -> new BackoffIdleStrategy();
-            default -> throw new IllegalArgumentException("--idle is busy or backoff, not '" + mode + "'");
+            case "wait" -> {
+                if (port != null && wait == null) {
+                    throw new IllegalArgumentException("--idle wait: " + port.name() + " has nothing to wait on in the kernel"
+                            + " (busy or backoff)");
+                }
+                yield wait;
+            }
+            default -> throw new IllegalArgumentException("--idle is wait, busy or backoff, not '" + m + "'");
         };
     }
 

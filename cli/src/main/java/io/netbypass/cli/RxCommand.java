@@ -35,6 +35,11 @@ final class RxCommand implements Callable<Integer> {
     @Option(names = "--seconds", paramLabel = "S", description = "Stop after this many seconds (default: when the traffic ends).")
     double seconds;
 
+    @Option(names = "--idle", paramLabel = "wait|busy|backoff",
+            description = "When the rings are empty: sleep in poll(2) until the kernel delivers (wait: the default on"
+                    + " xdp: and afpacket: ports, as pkt-gen does), spin (busy) or back off to short sleeps (backoff).")
+    String idleMode;
+
     @Mixin
     TrafficOptions traffic;
 
@@ -63,7 +68,7 @@ final class RxCommand implements Callable<Integer> {
                 feederThread.setDaemon(true);
                 feederThread.start();
             }
-            BackoffIdleStrategy idle = new BackoffIdleStrategy();
+            org.agrona.concurrent.IdleStrategy idle = OffloadCommand.idleStrategy(idleMode, p, "backoff");
             long start = System.nanoTime();
             long end = seconds > 0 ? start + (long) (seconds * 1e9) : Long.MAX_VALUE;
             PktGenReport report = new PktGenReport(out, start);

@@ -70,6 +70,15 @@ public interface Port extends AutoCloseable {
     boolean isClosed();
 
     /**
+     * An idle strategy that sleeps in the kernel until a receive ring may have packets (poll(2)
+     * on the port's sockets), for {@link #pollRx}; null when the port has nothing to wait on in
+     * the kernel (in-process and file ports). Each call makes a new one, for one thread.
+     */
+    default IdleStrategy waitStrategy() {
+        return null;
+    }
+
+    /**
      * One line for the operator about how the port reaches the device (sockets, copy or
      * zero-copy, attach mode), or null when the name says it all.
      */

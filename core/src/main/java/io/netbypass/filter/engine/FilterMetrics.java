@@ -5,8 +5,10 @@ import io.netbypass.metrics.CountersFile;
 /**
  * Publishes a {@link FilterEngine}'s counters into a {@link CountersFile} as Prometheus series:
  * per port (packets received, bytes, UDP, each verdict, malformed, TX ring full, reloads) and per
- * rule (packets, bytes, over the rate). Called from the worker thread, a few times a second; a
- * reload re-labels the rule counters.
+ * rule (packets, bytes, over the rate), and the port's own device counters ({@link
+ * io.netbypass.port.Port#statistics}: the kernel's AF_XDP drops, say) as
+ * {@code netbypass_port_counter_total{port,counter}}. Called from the worker thread, a few times a
+ * second; a reload re-labels the rule counters.
  */
 public final class FilterMetrics {
     private final CountersFile file;
@@ -15,6 +17,8 @@ public final class FilterMetrics {
     private final int[] portIds;
     private FilterProgram labelled;
     private int[] ruleIds = new int[0];
+    private final java.util.Map<String, Integer> deviceIds = new java.util.HashMap<>();
+    private final java.util.function.ObjLongConsumer<String> deviceSink = this::device;
 
     private static final String[] PORT_SERIES = {
             "netbypass_rx_packets_total", "netbypass_rx_bytes_total", "netbypass_rx_udp_packets_total",
@@ -68,7 +72,23 @@ public final class FilterMetrics {
             file.set(ruleIds[3 * r + 1], p.bytes(r));
             file.set(ruleIds[3 * r + 2], p.limited(r));
         }
+        engine.port().statistics(deviceSink);
         file.heartbeat();
+    }
+
+    private void device(String counter, long value) {
+        Integer id = deviceIds.get(counter);
+        if (id == null) {
+            try {
+                id = file.allocate("netbypass_port_counter_total{port=\"" + port + "\",counter=\"" + escape(counter) + "\"}");
+            } catch (IllegalArgumentException e) {
+                id = -1; // a label too long for the file: this counter stays out of it
+            }
+            deviceIds.put(counter, id); // -1 too: a full file is not asked again every publish
+        }
+        if (id >= 0) {
+            file.set(id, value);
+        }
     }
 
     static String escape(String s) {

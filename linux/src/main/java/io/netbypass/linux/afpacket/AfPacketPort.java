@@ -208,6 +208,18 @@ public final class AfPacketPort implements Port {
     @Override public Ring txRing(int i) { return tx.get(i); }
     @Override public boolean isClosed() { return closed; }
 
+    @Override
+    public org.agrona.concurrent.IdleStrategy waitStrategy() {
+        if (rxSocket.length == 0) {
+            return null;
+        }
+        int[] fds = new int[rxSocket.length];
+        for (int i = 0; i < fds.length; i++) {
+            fds[i] = rxSocket[i].fd;
+        }
+        return new io.netbypass.linux.PollIdleStrategy(fds, 16, 10);
+    }
+
     public long received() { return received; }
     public long transmitted() { return transmitted; }
 

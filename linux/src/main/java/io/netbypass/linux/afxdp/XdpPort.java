@@ -41,7 +41,9 @@ import java.util.function.ObjLongConsumer;
  * backend): they are counted as {@code forward_unavailable} and their buffers reused.
  */
 public final class XdpPort implements Port {
-    public static final int DEFAULT_SLOTS = 2048;
+    /** RX: the fill ring is the buffer against the receiving thread being off the CPU; 8 MiB of UMEM per queue. */
+    public static final int DEFAULT_RX_SLOTS = 4096;
+    public static final int DEFAULT_TX_SLOTS = 2048;
     public static final int CHUNK_SIZE = 2048;
     private static final int CHUNK_SHIFT = Integer.numberOfTrailingZeros(CHUNK_SIZE);
     private static final int XDP_PKT_CONTD = 1;
@@ -112,8 +114,8 @@ public final class XdpPort implements Port {
         if (conf.hostRings() != 0) {
             throw new PortException(name + ": xdp: ports have no host rings in this build");
         }
-        int rxSlots = slots(name, conf.rxSlots());
-        int txSlots = slots(name, conf.txSlots());
+        int rxSlots = slots(name, conf.rxSlots(), DEFAULT_RX_SLOTS);
+        int txSlots = slots(name, conf.txSlots(), DEFAULT_TX_SLOTS);
         int queues;
         try {
             queues = Ethtool.rxQueues(name.device());
@@ -170,8 +172,8 @@ public final class XdpPort implements Port {
         return m;
     }
 
-    private static int slots(PortName name, int asked) {
-        int s = asked == 0 ? DEFAULT_SLOTS : asked;
+    private static int slots(PortName name, int asked, int otherwise) {
+        int s = asked == 0 ? otherwise : asked;
         if (Integer.bitCount(s) != 1 || s < 64) {
             throw new PortException(name + ": AF_XDP rings have a power-of-two number of slots >= 64, not " + s);
         }
@@ -269,6 +271,18 @@ public final class XdpPort implements Port {
     @Override public Ring rxRing(int i) { return rx.get(i); }
     @Override public Ring txRing(int i) { return tx.get(i); }
     @Override public boolean isClosed() { return closed; }
+
+    @Override
+    public org.agrona.concurrent.IdleStrategy waitStrategy() {
+        if (rxSocket.length == 0) {
+            return null;
+        }
+        int[] fds = new int[rxSocket.length];
+        for (int i = 0; i < fds.length; i++) {
+            fds[i] = rxSocket[i].fd();
+        }
+        return new io.netbypass.linux.PollIdleStrategy(fds, 16, 10);
+    }
 
     /** How the XDP program is attached (null for a port that only transmits). */
     public XdpAttachment.Mode mode() {

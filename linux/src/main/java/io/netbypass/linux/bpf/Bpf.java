@@ -23,6 +23,7 @@ public final class Bpf {
     public static final int LINK_CREATE = 28;
 
     public static final int MAP_TYPE_ARRAY = 2;
+    public static final int MAP_TYPE_PERCPU_ARRAY = 6;
     public static final int MAP_TYPE_XSKMAP = 17;
     public static final int PROG_TYPE_XDP = 6;
     public static final int ATTACH_XDP = 37;
@@ -79,6 +80,37 @@ public final class Bpf {
             attr.set(ValueLayout.JAVA_INT, 0, mapFd);
             attr.set(ValueLayout.JAVA_LONG, 8, k.address());
             Native.bpf(MAP_DELETE_ELEM, attr, "bpf(BPF_MAP_DELETE_ELEM, " + what + ")");
+        }
+    }
+
+    /**
+     * Reads {@code map[key]} (u32 key) into {@code value}, which must hold the map's value size;
+     * for a per-CPU map that is the value size, rounded up to 8, times {@link #possibleCpus()}.
+     */
+    public static void mapLookup(int mapFd, int key, MemorySegment value, String what) throws LinuxException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment k = a.allocate(ValueLayout.JAVA_INT);
+            k.set(ValueLayout.JAVA_INT, 0, key);
+            MemorySegment attr = a.allocate(ATTR_SIZE, 8);
+            attr.set(ValueLayout.JAVA_INT, 0, mapFd);
+            attr.set(ValueLayout.JAVA_LONG, 8, k.address());
+            attr.set(ValueLayout.JAVA_LONG, 16, value.address());
+            Native.bpf(MAP_LOOKUP_ELEM, attr, "bpf(BPF_MAP_LOOKUP_ELEM, " + what + ")");
+        }
+    }
+
+    /** How many CPUs this kernel may ever have (/sys/devices/system/cpu/possible): per-CPU maps hold one value each. */
+    public static int possibleCpus() {
+        try {
+            String text = java.nio.file.Files.readString(java.nio.file.Path.of("/sys/devices/system/cpu/possible")).strip();
+            int highest = 0;
+            for (String range : text.split(",")) {
+                String[] ends = range.split("-");
+                highest = Math.max(highest, Integer.parseInt(ends[ends.length - 1]));
+            }
+            return highest + 1;
+        } catch (java.io.IOException | RuntimeException e) {
+            return Runtime.getRuntime().availableProcessors();
         }
     }
 

@@ -25,6 +25,35 @@ public final class XdpPrograms {
         return a;
     }
 
+    /**
+     * Drops in the driver every packet of RX queue {@code queue} ({@code -1}: of every queue),
+     * adding one to the u64 at key 0 of {@code countsMapFd}, a per-CPU array (no atomics needed);
+     * other queues' packets pass to the kernel.
+     */
+    public static BpfAssembler countingDrop(int queue, int countsMapFd) {
+        BpfAssembler a = new BpfAssembler();
+        BpfAssembler.Label pass = a.label("pass");
+        BpfAssembler.Label drop = a.label("drop");
+        if (queue >= 0) {
+            a.load(W, R2, R1, Bpf.XDP_MD_RX_QUEUE_INDEX);
+            a.jump(JNE, R2, queue, pass);
+        }
+        a.storeImm(W, R10, -4, 0);
+        a.loadMap(R1, countsMapFd);
+        a.movReg(R2, R10);
+        a.alu(ADD, R2, -4);
+        a.call(Bpf.HELPER_MAP_LOOKUP_ELEM);
+        a.jump(JEQ, R0, 0, drop);
+        a.load(DW, R1, R0, 0);
+        a.alu(ADD, R1, 1);
+        a.store(DW, R0, 0, R1);
+        a.bind(drop);
+        a.ret(Bpf.XDP_DROP);
+        a.bind(pass);
+        a.ret(Bpf.XDP_PASS);
+        return a;
+    }
+
     /** Every packet dropped in the driver: the ceiling of this path, for benchmarks. */
     public static BpfAssembler dropAll() {
         return new BpfAssembler().ret(Bpf.XDP_DROP);

@@ -1,0 +1,92 @@
+package io.netbypass.cli;
+
+import io.netbypass.linux.LinuxException;
+import io.netbypass.linux.xdp.DriverDrop;
+import io.netbypass.linux.xdp.XdpAttachment;
+
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code netbypass xdp-drop IF}: XDP_DROP in the driver for one queue or all, counted: the path's ceiling. */
+@Command(name = "xdp-drop", mixinStandardHelpOptions = true,
+        description = {"Drop an interface's RX queue (or every queue) in the driver with an XDP program of our own,",
+                "counting per CPU, and print the drop rate every second. The other queues stay with the kernel.",
+                "It is the ceiling an AF_XDP receiver (netbypass rx xdp:IF-N/R) is measured against, and a",
+                "last-resort drop. The program goes away when the command ends, or is killed."})
+final class XdpDropCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "IF", description = "Interface (in this network namespace).")
+    String ifName;
+
+    @Option(names = "--queue", paramLabel = "N", description = "Only RX queue N (default: every queue).")
+    Integer queue;
+
+    @Option(names = "--mode", paramLabel = "native|generic", description = "How to attach (default: native, else generic).")
+    String mode;
+
+    @Option(names = "--seconds", paramLabel = "S", description = "Stop after this many seconds (default: Ctrl-C).")
+    double seconds;
+
+    @Override
+    public Integer call() throws Exception {
+        var out = spec.commandLine().getOut();
+        XdpAttachment.Mode m = mode == null ? null : switch (mode) {
+            case "native" -> XdpAttachment.Mode.NATIVE;
+            case "generic" -> XdpAttachment.Mode.GENERIC;
+            default -> throw new IllegalArgumentException("--mode " + mode + ": native or generic");
+        };
+        if (queue != null && queue < 0) {
+            throw new IllegalArgumentException("--queue " + queue + ": a queue number is 0 or more");
+        }
+        AtomicBoolean stop = new AtomicBoolean();
+        Runnable undoInt = Signals.handle("INT", s -> stop.set(true));
+        Runnable undoTerm = Signals.handle("TERM", s -> stop.set(true));
+        DriverDrop drop;
+        try {
+            drop = DriverDrop.attach(ifName, queue == null ? -1 : queue, m);
+        } catch (LinuxException e) {
+            undoInt.run();
+            undoTerm.run();
+            throw new IllegalStateException("xdp-drop " + ifName + ": " + e.getMessage()
+                    + (e.getMessage().contains("EBUSY") ? "; another XDP program is attached (ip link set dev " + ifName + " xdp off)" : ""));
+        }
+        try (drop) {
+            out.printf(Locale.ROOT, "[+] XDP_DROP on %s %s (XDP %s)%n", ifName, queue == null ? "every queue" : "queue " + queue,
+                    drop.mode().name().toLowerCase(Locale.ROOT));
+            out.flush();
+            long start = System.nanoTime();
+            long end = seconds > 0 ? start + (long) (seconds * 1e9) : Long.MAX_VALUE;
+            long first = drop.dropped();
+            PktGenReport report = new PktGenReport(out, start);
+            long next = start + 1_000_000_000L;
+            while (!stop.get() && System.nanoTime() < end) {
+                long wait = Math.min(next, end) - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(Math.min(50, Math.max(1, wait / 1_000_000L)));
+                }
+                long now = System.nanoTime();
+                if (now >= next) {
+                    report.interval(drop.dropped() - first, 0, 0, now); // pkt-gen's line; XDP counts no bytes
+                    next += 1_000_000_000L;
+                }
+            }
+            double s = (System.nanoTime() - start) / 1e9;
+            long total = drop.dropped() - first;
+            out.printf(Locale.ROOT, "Dropped %d packets in the driver in %.2f seconds (%s pps).%n", total, s,
+                    PktGenReport.norm(total / s));
+            out.flush();
+        } finally {
+            undoInt.run();
+            undoTerm.run();
+        }
+        return 0;
+    }
+}
