@@ -66,6 +66,11 @@ final class OffloadCommand implements Callable<Integer> {
                     + " or sleep in poll(2) until the kernel delivers (wait: xdp: and afpacket: ports; the default there).")
     String idleMode;
 
+    @Option(names = "--sched", paramLabel = "batch|normal",
+            description = "Scheduling policy of the worker: batch (SCHED_BATCH: no preemption on wakeup, larger batches where"
+                    + " it shares a CPU with the kernel's NAPI thread; give the port deep RX rings) or normal (the default).")
+    String sched = "normal";
+
     @Option(names = "--interval", paramLabel = "MS", description = "Report interval in milliseconds (default: -T, 1000).")
     Long interval;
 
@@ -124,7 +129,10 @@ final class OffloadCommand implements Callable<Integer> {
     }
 
     private int live(FilterProgram first, PrintWriter out) throws Exception {
-        idleStrategy(idleMode, null, "backoff"); // a bad --idle is reported before anything opens
+        idleStrategy(idleMode, null, "backoff"); // a bad --idle or --sched is reported before anything opens
+        if (!sched.equals("normal") && !sched.equals("batch")) {
+            throw new IllegalArgumentException("--sched is batch or normal, not '" + sched + "'");
+        }
         long intervalNanos = (interval != null ? interval : traffic.reportMillis) * 1_000_000L;
         if (intervalNanos <= 0) {
             throw new IllegalArgumentException("--interval must be positive");
@@ -184,6 +192,7 @@ final class OffloadCommand implements Callable<Integer> {
                     if (cpu != null) {
                         Affinity.pin(cpu);
                     }
+                    scheduling(sched);
                     if (wireThread != null) {
                         wireThread.start();
                     }
@@ -276,6 +285,15 @@ final class OffloadCommand implements Callable<Integer> {
         if (!b.isEmpty()) {
             out.printf(Locale.ROOT, "    port %s: %s%n", p.name(), b);
             out.flush();
+        }
+    }
+
+    /** Applies {@code --sched} to the calling thread. */
+    static void scheduling(String mode) {
+        switch (mode) {
+            case "normal" -> { }
+            case "batch" -> Affinity.batchScheduling();
+            default -> throw new IllegalArgumentException("--sched is batch or normal, not '" + mode + "'");
         }
     }
 

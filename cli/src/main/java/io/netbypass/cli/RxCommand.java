@@ -40,6 +40,11 @@ final class RxCommand implements Callable<Integer> {
                     + " xdp: and afpacket: ports, as pkt-gen does), spin (busy) or back off to short sleeps (backoff).")
     String idleMode;
 
+    @Option(names = "--sched", paramLabel = "batch|normal",
+            description = "Scheduling policy of the receiving thread: batch (SCHED_BATCH: no preemption on wakeup, so"
+                    + " a NAPI thread on the same CPU delivers larger batches; give the port deep RX rings) or normal.")
+    String sched = "normal";
+
     @Mixin
     TrafficOptions traffic;
 
@@ -69,6 +74,7 @@ final class RxCommand implements Callable<Integer> {
                 feederThread.start();
             }
             org.agrona.concurrent.IdleStrategy idle = OffloadCommand.idleStrategy(idleMode, p, "backoff");
+            OffloadCommand.scheduling(sched);
             long start = System.nanoTime();
             long end = seconds > 0 ? start + (long) (seconds * 1e9) : Long.MAX_VALUE;
             PktGenReport report = new PktGenReport(out, start);

@@ -4,7 +4,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-/** CPU affinity of the calling thread: {@code sched_setaffinity(2)} through {@link Native}. */
+/**
+ * Where and how the calling thread runs: CPU affinity ({@code sched_setaffinity(2)}) and the
+ * scheduling policy ({@code sched_setscheduler(2)}), through {@link Native}.
+ */
 public final class Affinity {
     /** glibc's cpu_set_t: 1024 CPUs. */
     public static final int MAX_CPUS = 1024;
@@ -27,6 +30,27 @@ public final class Affinity {
                         : "sched_setaffinity failed, errno " + -rc));
             }
         }
+    }
+
+    private static final int SCHED_OTHER = 0;
+    private static final int SCHED_BATCH = 3;
+
+    /**
+     * Puts the calling thread under SCHED_BATCH: it does not preempt on wakeup, so where it shares
+     * a CPU with the kernel's receive work (a NAPI thread) the kernel finishes delivering a batch
+     * before the thread runs: fewer, larger batches for the same CPU. Fair sharing stays, so the
+     * rings must hold what arrives meanwhile (deeper RX rings).
+     */
+    public static void batchScheduling() {
+        int rc = Native.setScheduler(SCHED_BATCH, 0);
+        if (rc != 0) {
+            throw new IllegalArgumentException("cannot use SCHED_BATCH: sched_setscheduler failed, errno " + -rc);
+        }
+    }
+
+    /** Back to the normal policy (SCHED_OTHER). */
+    public static void normalScheduling() {
+        Native.setScheduler(SCHED_OTHER, 0);
     }
 
     /** The CPUs the calling thread may run on, as a list such as "0-3,6". */

@@ -58,6 +58,8 @@ public final class Native {
             Linker.Option.firstVariadicArg(1));
     private static final MethodHandle SCHED_SETAFFINITY = errno("sched_setaffinity",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
+    private static final MethodHandle SCHED_SETSCHEDULER = errno("sched_setscheduler",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle SCHED_GETAFFINITY = errno("sched_getaffinity",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(),
@@ -236,6 +238,19 @@ public final class Native {
         try {
             int rc = (int) SENDMMSG.invokeExact(st, fd, messages, count, flags);
             return rc < 0 ? -lastErrno(st) : rc;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** sched_setscheduler(0, policy, {priority}) for the calling thread: 0 or -errno. */
+    public static int setScheduler(int policy, int priority) {
+        MemorySegment st = STATE.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment param = a.allocate(JAVA_INT);
+            param.set(JAVA_INT, 0, priority);
+            int rc = (int) SCHED_SETSCHEDULER.invokeExact(st, 0, policy, param);
+            return rc < 0 ? -lastErrno(st) : 0;
         } catch (Throwable t) {
             throw rethrow(t);
         }
