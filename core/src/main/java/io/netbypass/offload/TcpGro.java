@@ -1,0 +1,287 @@
+package io.netbypass.offload;
+
+import io.netbypass.packet.Bytes;
+import io.netbypass.packet.Checksums;
+import io.netbypass.packet.IpProtocols;
+import io.netbypass.packet.LinkType;
+import io.netbypass.packet.PacketParser;
+import io.netbypass.packet.ParsedPacket;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Generic receive offload for TCP over IPv4 and IPv6 on Ethernet, with the kernel's merge and
+ * flush rules: consecutive segments of one flow whose headers agree (everything but the
+ * sequence number, the IPv4 ID and length, and FIN/PSH on the last) become one large frame with
+ * GSO metadata, which {@link Gso} splits back into the same segments. Held frames are delivered
+ * when a segment ends a run (shorter than the first, or URG/PSH/RST/SYN/FIN), when one cannot
+ * be appended, and at {@link #flush()}, which the caller calls at the end of every batch.
+ *
+ * <p>Frames that are not TCP, or TCP that GRO leaves alone (IPv4 options, fragments, IPv6
+ * extension headers, padding, a bad IP or TCP checksum), pass through unchanged; one of a held
+ * flow first flushes that flow, so a flow's order never changes. Single-threaded; no allocation
+ * after construction.
+ */
+public final class TcpGro {
+    /** Flows held at once (the kernel's MAX_GRO_SKBS); one more flushes the oldest. */
+    public static final int MAX_FLOWS = 8;
+    private static final int IP_MAX = 65535;
+    private static final int BUFFER = 64 + 64 + IP_MAX; // link headers (4 VLAN tags) + IP datagram
+    private static final int FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, URG = 0x20, CWR = 0x80;
+    private static final int FLAGS_OFFSET = 12; // data offset nibble + flags: the kernel's tcp_flag_word half
+
+    private final PacketSink sink;
+    private final ParsedPacket parsed = new ParsedPacket();
+    private final MemorySegment memory;
+
+    // Per held flow: its frame in memory[f * BUFFER, + length[f]).
+    private final boolean[] held = new boolean[MAX_FLOWS];
+    private final long[] age = new long[MAX_FLOWS];
+    private final int[] length = new int[MAX_FLOWS];
+    private final int[] l3 = new int[MAX_FLOWS];
+    private final int[] l4 = new int[MAX_FLOWS];
+    private final int[] payload = new int[MAX_FLOWS];
+    private final int[] version = new int[MAX_FLOWS];
+    private final int[] mss = new int[MAX_FLOWS];
+    private final int[] count = new int[MAX_FLOWS];
+    private final long[] nextSequence = new long[MAX_FLOWS];
+    private final int[] firstId = new int[MAX_FLOWS];
+    /** IPv4 ID pattern seen so far: 0 unknown (one segment), 1 incrementing, 2 fixed (DF only). */
+    private final int[] idMode = new int[MAX_FLOWS];
+    private long arrivals;
+
+    private long segmentsIn;
+    private long framesOut;
+    private long merged;
+    private long passedThrough;
+
+    public TcpGro(PacketSink sink) {
+        this.sink = sink;
+        this.memory = Arena.ofAuto().allocate((long) MAX_FLOWS * BUFFER, 64);
+    }
+
+    /** Frames handed in, frames handed on, segments appended to a held frame, frames GRO left alone. */
+    public long segmentsIn() { return segmentsIn; }
+    public long framesOut() { return framesOut; }
+    public long merged() { return merged; }
+    public long passedThrough() { return passedThrough; }
+
+    /** Takes one Ethernet frame; what comes out goes to the sink, now or at a later call. */
+    public void receive(MemorySegment s, long offset, int frameLength) {
+        segmentsIn++;
+        PacketParser.parse(s, offset, frameLength, LinkType.ETHERNET, parsed);
+        ParsedPacket p = parsed;
+        if (p.ipProtocol() != IpProtocols.TCP || p.l4Offset() < 0 || p.payloadOffset() < 0 || p.isFragment()) {
+            pass(s, offset, frameLength);
+            return;
+        }
+        int ip = p.l3Offset();
+        int tcp = p.l4Offset();
+        int v = p.ipVersion();
+        int flow = find(s, offset, ip, tcp, v);
+        if (!eligible(s, offset, frameLength, ip, tcp, v)) {
+            if (flow >= 0) {
+                flushFlow(flow); // this flow's held frame first: its order must not change
+            }
+            pass(s, offset, frameLength);
+            return;
+        }
+        int data = p.payloadOffset();
+        int dataLength = frameLength - data;
+        int flags = Bytes.u16(s, offset + tcp + FLAGS_OFFSET) & 0xff;
+        if (flow >= 0) {
+            if (canAppend(flow, s, offset, ip, tcp, v, dataLength, flags)) {
+                append(flow, s, offset, data, dataLength, flags);
+                if (dataLength < mss[flow] || (flags & (URG | PSH | RST | SYN | FIN)) != 0) {
+                    flushFlow(flow);
+                }
+                return;
+            }
+            flushFlow(flow);
+        }
+        if (dataLength == 0 || (flags & (URG | PSH | RST | SYN | FIN)) != 0) {
+            deliver(s, offset, frameLength, VirtioNetHeader.GSO_NONE, 0);
+            return;
+        }
+        hold(s, offset, frameLength, ip, tcp, data, v);
+    }
+
+    /** Delivers every held frame, oldest first: the end of a batch. */
+    public void flush() {
+        while (true) {
+            int oldest = oldest();
+            if (oldest < 0) {
+                return;
+            }
+            flushFlow(oldest);
+        }
+    }
+
+    private void pass(MemorySegment s, long offset, int frameLength) {
+        passedThrough++;
+        deliver(s, offset, frameLength, VirtioNetHeader.GSO_NONE, 0);
+    }
+
+    private void deliver(MemorySegment s, long offset, int frameLength, int gsoType, int gsoSize) {
+        framesOut++;
+        sink.packet(s, offset, frameLength, gsoType, gsoSize);
+    }
+
+    /**
+     * What GRO takes: exactly the IP header (20 bytes of IPv4, or IPv6 with TCP next), the IP
+     * length saying exactly the frame's length, correct IPv4 header and TCP checksums.
+     */
+    private static boolean eligible(MemorySegment s, long offset, int frameLength, int ip, int tcp, int v) {
+        long ipAt = offset + ip;
+        int l4Length = frameLength - tcp;
+        if (v == 4) {
+            if (tcp - ip != 20 || Bytes.u16(s, ipAt + 2) != frameLength - ip || !Checksums.verifyIpv4Header(s, ipAt, 20)) {
+                return false;
+            }
+        } else if (v != 6 || tcp - ip != 40 || Bytes.u16(s, ipAt + 4) != frameLength - ip - 40) {
+            return false;
+        }
+        return Checksums.verifyTransport(s, ipAt, IpProtocols.TCP, offset + tcp, l4Length);
+    }
+
+    /** The held flow with this frame's link header, addresses and ports, or -1. */
+    private int find(MemorySegment s, long offset, int ip, int tcp, int v) {
+        for (int f = 0; f < MAX_FLOWS; f++) {
+            if (!held[f] || version[f] != v || l3[f] != ip) {
+                continue; // (the IP header length is not part of the flow: one with options still flushes it)
+            }
+            long base = (long) f * BUFFER;
+            int addresses = v == 4 ? 12 : 8;
+            int addressLength = v == 4 ? 8 : 32;
+            if (MemorySegment.mismatch(memory, base, base + ip, s, offset, offset + ip) == -1
+                    && MemorySegment.mismatch(memory, base + ip + addresses, base + ip + addresses + addressLength,
+                    s, offset + ip + addresses, offset + ip + addresses + addressLength) == -1
+                    && Bytes.i32(memory, base + l4[f]) == Bytes.i32(s, offset + tcp)) {
+                return f;
+            }
+        }
+        return -1;
+    }
+
+    private boolean canAppend(int f, MemorySegment s, long offset, int ip, int tcp, int v, int dataLength, int flags) {
+        long base = (long) f * BUFFER;
+        long ipAt = offset + ip;
+        long heldIp = base + l3[f];
+        long heldTcp = base + l4[f];
+        long tcpAt = offset + tcp;
+        int heldFlags = Bytes.u16(memory, heldTcp + FLAGS_OFFSET);
+        int newFlags = Bytes.u16(s, tcpAt + FLAGS_OFFSET);
+        if ((flags & CWR) != 0 || ((heldFlags ^ newFlags) & ~(CWR | FIN | PSH)) != 0) {
+            return false; // CWR starts a new frame; other flags and the data offset must agree
+        }
+        if (Bytes.i32(memory, heldTcp + 8) != Bytes.i32(s, tcpAt + 8) || Bytes.u16(memory, heldTcp + 14) != Bytes.u16(s, tcpAt + 14)) {
+            return false; // ack, window
+        }
+        int headerLength = payload[f] - l4[f];
+        if (headerLength > 20 && MemorySegment.mismatch(memory, heldTcp + 20, heldTcp + headerLength, s, tcpAt + 20,
+                tcpAt + headerLength) != -1) {
+            return false; // every option byte (timestamps included) must agree
+        }
+        if (dataLength == 0 || dataLength > mss[f] || Bytes.u32(s, tcpAt + 4) != nextSequence[f]
+                || length[f] - l3[f] + dataLength > IP_MAX) {
+            return false;
+        }
+        if (v == 4) {
+            // TOS and TTL, DF; then the ID: the next one, or (with DF) the same one every time.
+            if (Bytes.u8(memory, heldIp + 1) != Bytes.u8(s, ipAt + 1) || Bytes.u8(memory, heldIp + 8) != Bytes.u8(s, ipAt + 8)) {
+                return false;
+            }
+            int heldDf = Bytes.u16(memory, heldIp + 6) & 0x4000;
+            if (heldDf != (Bytes.u16(s, ipAt + 6) & 0x4000)) {
+                return false;
+            }
+            int id = Bytes.u16(s, ipAt + 4);
+            boolean next = id == ((firstId[f] + count[f]) & 0xffff);
+            boolean fixed = heldDf != 0 && id == firstId[f];
+            int mode = idMode[f];
+            return mode == 0 ? next || fixed : mode == 1 ? next : fixed;
+        }
+        // IPv6: version, traffic class and flow label, and the hop limit must agree.
+        return Bytes.i32(memory, heldIp) == Bytes.i32(s, ipAt) && Bytes.u8(memory, heldIp + 7) == Bytes.u8(s, ipAt + 7);
+    }
+
+    private void append(int f, MemorySegment s, long offset, int data, int dataLength, int flags) {
+        long base = (long) f * BUFFER;
+        MemorySegment.copy(s, offset + data, memory, base + length[f], dataLength);
+        if (version[f] == 4 && count[f] == 1) {
+            int id = Bytes.u16(s, offset + l3[f] + 4);
+            idMode[f] = id == firstId[f] ? 2 : 1;
+        }
+        length[f] += dataLength;
+        count[f]++;
+        nextSequence[f] = (nextSequence[f] + dataLength) & 0xffffffffL;
+        long flagsAt = base + l4[f] + FLAGS_OFFSET + 1;
+        Bytes.put8(memory, flagsAt, Bytes.u8(memory, flagsAt) | (flags & (FIN | PSH)));
+        merged++;
+    }
+
+    private void hold(MemorySegment s, long offset, int frameLength, int ip, int tcp, int data, int v) {
+        int f = -1;
+        for (int i = 0; i < MAX_FLOWS && f < 0; i++) {
+            if (!held[i]) {
+                f = i;
+            }
+        }
+        if (f < 0) {
+            f = oldest();
+            flushFlow(f);
+        }
+        long base = (long) f * BUFFER;
+        MemorySegment.copy(s, offset, memory, base, frameLength);
+        held[f] = true;
+        age[f] = arrivals++;
+        length[f] = frameLength;
+        l3[f] = ip;
+        l4[f] = tcp;
+        payload[f] = data;
+        version[f] = v;
+        mss[f] = frameLength - data;
+        count[f] = 1;
+        nextSequence[f] = (Bytes.u32(s, offset + tcp + 4) + (frameLength - data)) & 0xffffffffL;
+        firstId[f] = v == 4 ? Bytes.u16(s, offset + ip + 4) : 0;
+        idMode[f] = 0;
+    }
+
+    private int oldest() {
+        int o = -1;
+        for (int f = 0; f < MAX_FLOWS; f++) {
+            if (held[f] && (o < 0 || age[f] < age[o])) {
+                o = f;
+            }
+        }
+        return o;
+    }
+
+    /** Delivers held frame {@code f}: as it came when it is one segment, else with lengths and checksums made right. */
+    private void flushFlow(int f) {
+        held[f] = false;
+        long base = (long) f * BUFFER;
+        if (count[f] == 1) {
+            deliver(memory, base, length[f], VirtioNetHeader.GSO_NONE, 0);
+            return;
+        }
+        long ip = base + l3[f];
+        long tcp = base + l4[f];
+        int ipLength = length[f] - l3[f];
+        int type;
+        if (version[f] == 4) {
+            Bytes.put16(memory, ip + 2, ipLength);
+            Checksums.fillIpv4Header(memory, ip, 20);
+            type = VirtioNetHeader.GSO_TCPV4;
+        } else {
+            Bytes.put16(memory, ip + 4, ipLength - 40);
+            type = VirtioNetHeader.GSO_TCPV6;
+        }
+        Checksums.fillTransport(memory, ip, IpProtocols.TCP, tcp, length[f] - l4[f], 16);
+        if ((Bytes.u8(memory, tcp + FLAGS_OFFSET + 1) & CWR) != 0) {
+            type |= VirtioNetHeader.GSO_ECN;
+        }
+        deliver(memory, base, length[f], type, mss[f]);
+    }
+}
