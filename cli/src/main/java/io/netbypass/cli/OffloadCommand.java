@@ -1,5 +1,6 @@
 package io.netbypass.cli;
 
+import io.netbypass.backend.PortOptions;
 import io.netbypass.backend.Ports;
 import io.netbypass.backend.vnic.Vnic;
 import io.netbypass.backend.vnic.VnicPort;
@@ -15,6 +16,7 @@ import io.netbypass.metrics.MetricsServer;
 import io.netbypass.gen.WireFeeder;
 import io.netbypass.linux.Affinity;
 import io.netbypass.port.Port;
+import io.netbypass.port.PortName;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -65,6 +67,13 @@ final class OffloadCommand implements Callable<Integer> {
             description = "When the queue is empty: spin (busy; the default with --cpu), back off to short sleeps (backoff),"
                     + " or sleep in poll(2) until the kernel delivers (wait: xdp: and afpacket: ports; the default there).")
     String idleMode;
+
+    @Option(names = "--no-host-path", description = "xdp: ports: drop passed packets instead of handing them to the kernel"
+            + " through the host path (a TAP standing for the interface).")
+    boolean noHostPath;
+
+    @Option(names = "--no-gro", description = "Hand passed packets to the kernel one by one, without coalescing TCP segments (GRO).")
+    boolean noGro;
 
     @Option(names = "--sched", paramLabel = "batch|normal",
             description = "Scheduling policy of the worker: batch (SCHED_BATCH: no preemption on wakeup, larger batches where"
@@ -140,7 +149,11 @@ final class OffloadCommand implements Callable<Integer> {
         Path countersPath = counters != null ? counters : CountersFile.defaultPath(ProcessHandle.current().pid());
         int capacity = 16 + 3 * Math.max(1024, 2 * (first.rules().size() + 1));
         ruleCounterRoom = (capacity - 16) / 3;
-        try (Port p = Ports.open(port, steering.options(first.transmits() ? Ports.Direction.BOTH : Ports.Direction.RECEIVE));
+        PortOptions options = steering.options(first.transmits() ? Ports.Direction.BOTH : Ports.Direction.RECEIVE);
+        if (!noHostPath && PortName.parse(port, "vnic").backend().equals("xdp")) {
+            options = options.withHostPath(!noGro); // passed packets go back to the kernel, as on a vnic
+        }
+        try (Port p = Ports.open(port, options);
              CountersFile file = new CountersFile(countersPath, capacity, "netbypass offload " + port);
              MetricsServer server = metrics == null ? null : new MetricsServer(metrics, countersPath)) {
             FilterEngine engine = new FilterEngine(p, first);
@@ -172,9 +185,8 @@ final class OffloadCommand implements Callable<Integer> {
             if (p.description() != null) {
                 out.printf(Locale.ROOT, "[+] %s: %s%n", p.name(), p.description());
             }
-            if (p.name().backend().equals("xdp") && first.passes()) {
-                out.println("[!] xdp: ports have no path back to the kernel in this build (the TAP host path comes"
-                        + " later): packets the rules pass are counted as forward_unavailable and dropped");
+            if (p.name().backend().equals("xdp") && noHostPath && first.passes()) {
+                out.println("[!] --no-host-path: packets the rules pass are counted as forward_unavailable and dropped");
             } else if (p.name().backend().equals("afpacket")) {
                 out.println("[!] afpacket: sees copies: the kernel still receives every frame, so verdicts are counted"
                         + " but take nothing from it (take a queue with xdp: to drop)");

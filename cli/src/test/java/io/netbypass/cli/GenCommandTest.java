@@ -143,8 +143,8 @@ class GenCommandTest {
     void badPortsAndOptionsGetOneLine() {
         assertEquals("netbypass: vnic:eth3-4/R has no TX ring (an /R port receives only)\n",
                 PcapCommandTest.run("gen", "vnic:eth3-4/R", "-n", "1").err());
-        assertEquals("netbypass: tap:eth0: backend 'tap' is not available in this build yet (available: vnic, pcap, xdp, afpacket)\n",
-                PcapCommandTest.run("gen", "tap:eth0", "-n", "1").err());
+        assertEquals("netbypass: port 'foo:eth0': unknown backend 'foo' (vnic, xdp, afpacket, tap, pcap)\n",
+                PcapCommandTest.run("gen", "foo:eth0", "-n", "1").err());
         assertEquals("netbypass: port 'x' in '1.2.3.4:x' is not a number 0..65535\n",
                 PcapCommandTest.run("gen", "pcap:" + dir.resolve("x.pcap"), "-s", "1.2.3.4:x").err());
         assertEquals("netbypass: packet size must be 60..9216 bytes, not 20\n",

@@ -32,6 +32,16 @@ public final class Gso {
         return refused;
     }
 
+    /** How many frames {@link #segment} would make of this frame: 1 when it is small enough or cannot be split. */
+    public int pieces(MemorySegment s, long offset, int length, int gsoSize) {
+        PacketParser.parse(s, offset, length, LinkType.ETHERNET, parsed);
+        int data = parsed.payloadOffset();
+        if (data < 0 || gsoSize <= 0 || length - data <= gsoSize) {
+            return 1;
+        }
+        return (length - data + gsoSize - 1) / gsoSize;
+    }
+
     /**
      * Splits the frame at {@code s[offset, offset + length)} into pieces of {@code gsoSize}
      * payload bytes; a frame already that small goes through as it is. Returns the number of

@@ -45,6 +45,8 @@ public final class Native {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle RECVFROM = errno("recvfrom",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle READ = errno("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle WRITEV = errno("writev", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SENDMMSG = errno("sendmmsg",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     private static final MethodHandle IF_NAMETOINDEX = errno("if_nametoindex", FunctionDescriptor.of(JAVA_INT, ADDRESS));
@@ -227,6 +229,47 @@ public final class Native {
         try {
             long rc = (long) RECVFROM.invokeExact(st, fd, MemorySegment.NULL, 0L, flags, MemorySegment.NULL, MemorySegment.NULL);
             return rc < 0 ? -lastErrno(st) : 0;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static final int O_RDWR = 2;
+    public static final int O_NONBLOCK = 0x800;
+
+    /** open(2); throws naming {@code what}. */
+    public static int open(String path, int flags, String what) throws LinuxException {
+        MemorySegment st = STATE.get();
+        try (Arena a = Arena.ofConfined()) {
+            int fd = (int) OPEN.invokeExact(st, a.allocateFrom(path), flags);
+            if (fd < 0) {
+                throw new LinuxException("open(" + what + ")", lastErrno(st));
+            }
+            return fd;
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** read(2) into {@code buffer[0, length)}: bytes read, or -errno. */
+    public static long read(int fd, MemorySegment buffer, long length) {
+        MemorySegment st = STATE.get();
+        try {
+            long rc = (long) READ.invokeExact(st, fd, buffer, length);
+            return rc < 0 ? -lastErrno(st) : rc;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** writev(2) of {@code count} {@code struct iovec} at {@code vectors}: bytes written, or -errno. */
+    public static long writev(int fd, MemorySegment vectors, int count) {
+        MemorySegment st = STATE.get();
+        try {
+            long rc = (long) WRITEV.invokeExact(st, fd, vectors, count);
+            return rc < 0 ? -lastErrno(st) : rc;
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -162,7 +162,8 @@ class AfPacketPortPrivilegedTest {
             try {
                 assertTrue(rx.description().contains("TPACKET_V3"), rx.description());
                 int port = kernel.getLocalPort();
-                List<byte[]> sent = frames(net, new int[] {4001, 4002}, 500, port, 200);
+                // 2 x 100: fewer than the kernel socket's default buffer holds (about 250 of these), read or not.
+                List<byte[]> sent = frames(net, new int[] {4001, 4002}, 100, port, 200);
                 // The kernel's socket is read while the frames arrive: its buffer would overflow otherwise.
                 var kernelGot = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                     try {
@@ -171,31 +172,31 @@ class AfPacketPortPrivilegedTest {
                         throw new IllegalStateException(e);
                     }
                 });
-                var received = b.submit(() -> receive(rx, port, 1000, 5000));
+                var received = b.submit(() -> receive(rx, port, 200, 5000));
                 a.call(() -> {
                     try (Port tx = Ports.open("afpacket:" + net.ifA + "/T", Ports.Direction.TRANSMIT)) {
                         assertEquals(0, tx.rxRings());
                         send(tx, sent, 50);
                         Map<String, Long> st = new HashMap<>();
                         tx.statistics(st::put);
-                        assertEquals(1000L, st.get("transmitted"));
+                        assertEquals(200L, st.get("transmitted"));
                     }
                     return null;
                 });
                 List<byte[]> got = received.get().get(0);
                 Map<String, Long> rs = new TreeMap<>();
                 rx.statistics(rs::put);
-                assertEquals(1000, got.size(), "the TPACKET_V3 ring got every frame: " + rs);
+                assertEquals(200, got.size(), "the TPACKET_V3 ring got every frame: " + rs);
                 for (int i = 0; i < sent.size(); i++) {
                     assertArrayEquals(sent.get(i), got.get(i), "frame " + i + " arrived as sent, in order");
                 }
-                assertEquals(Map.of(4001, 500, 4002, 500), kernelGot.get(),
+                assertEquals(Map.of(4001, 100, 4002, 100), kernelGot.get(),
                         "the kernel still got every datagram: AF_PACKET took copies");
                 Map<String, Long> st = new HashMap<>();
                 rx.statistics(st::put);
-                assertEquals(1000L, st.get("received"), st.toString());
+                assertEquals(200L, st.get("received"), st.toString());
                 assertEquals(0L, st.get("packet_rx_ring_full_drops"), st.toString());
-                assertTrue(st.get("packet_rx_seen") >= 1000L, st.toString());
+                assertTrue(st.get("packet_rx_seen") >= 200L, st.toString());
             } finally {
                 kernel.close();
                 b.call(() -> {

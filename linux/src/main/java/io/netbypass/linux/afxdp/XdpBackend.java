@@ -56,6 +56,9 @@ public final class XdpBackend implements PortBackend {
 
     @Override
     public Port open(PortName name, PortOptions options) {
+        if (name.register() == PortName.Register.SW) {
+            return io.netbypass.linux.tap.TapPort.hostPathOf(name, name.device(), true); // xdp:IF^: the host rings
+        }
         return XdpPort.open(name, options);
     }
 }

@@ -37,8 +37,9 @@ import java.util.function.ObjLongConsumer;
  * descriptors into free slots (the chunk becomes the slot's buffer). TX: a submitted slot's
  * buffer goes on the TX ring and the slot takes a spare chunk; completions refill the spares.
  * The XDP program is attached with a BPF link, so it goes away with this process. Frames marked
- * {@link Ring#SLOT_FORWARD} have no host ring to go to here (the TAP host path is a later
- * backend): they are counted as {@code forward_unavailable} and their buffers reused.
+ * {@link Ring#SLOT_FORWARD} go back to the kernel through the port's host path (a TAP, opened
+ * with {@link io.netbypass.backend.PortOptions#hostPath()}, coalesced by GRO), or without one
+ * are counted as {@code forward_unavailable} and their buffers reused.
  */
 public final class XdpPort implements Port {
     /** RX: the fill ring is the buffer against the receiving thread being off the CPU; 8 MiB of UMEM per queue. */
@@ -67,6 +68,9 @@ public final class XdpPort implements Port {
     private int[][] spares = new int[0][];
     private int[] spareCount = new int[0];
     private XdpInterface program;
+    /** Where frames marked SLOT_FORWARD go back to the kernel (a TAP), or null. */
+    private io.netbypass.linux.tap.TapPort hostPath;
+    private long forwarded;
     private int steeringRules;
     private volatile boolean closed;
 
@@ -92,8 +96,9 @@ public final class XdpPort implements Port {
     public static XdpPort open(PortName name, PortOptions options) {
         switch (name.register()) {
             case ALL_NIC, ONE_NIC -> { }
-            case SW, ONE_SW, NIC_SW -> throw new PortException(name + ": the host rings of an xdp: port (the TAP path back to"
-                    + " the kernel) are not in this build yet");
+            case ONE_SW, NIC_SW -> throw new PortException(name + ": an xdp: port has one host ring pair (xdp:"
+                    + name.device() + "^), opened on its own");
+            case SW -> throw new PortException(name + ": the host rings are a TAP port (XdpBackend opens them)");
             default -> throw new PortException(name + ": xdp: ports have no pipes");
         }
         for (PortName.Flag f : name.flags()) {
@@ -148,6 +153,10 @@ public final class XdpPort implements Port {
         XdpPort port = new XdpPort(name, umem);
         try {
             port.bind(first, last, wantRx, wantTx, rxSlots, txSlots, queues, options, conf.xdpMode());
+            if (options.hostPath() && wantRx) {
+                port.hostPath = io.netbypass.linux.tap.TapPort.hostPathOf(PortName.parse("xdp:" + name.device() + "^", "xdp"),
+                        name.device(), options.gro());
+            }
         } catch (LinuxException e) {
             port.close();
             throw new PortException(name + ": " + explain(e));
@@ -303,8 +312,12 @@ public final class XdpPort implements Port {
         }
         return "AF_XDP on " + ifName + " queue" + (sockets.size() == 1 ? " " : "s ") + q + " (" + (zeroCopy() ? "zero-copy" : "copy mode")
                 + (rx.isEmpty() ? ", transmit only)" : ", XDP " + program.mode().name().toLowerCase()
-                + (steeringRules == 0 ? ", queue mode)" : ", flow mode with " + steeringRules + " rule" + (steeringRules == 1 ? ")" : "s)")));
+                + (steeringRules == 0 ? ", queue mode)" : ", flow mode with " + steeringRules + " rule" + (steeringRules == 1 ? ")" : "s)")))
+                + (hostPath == null ? "" : "; forwarded frames go to the kernel through the " + hostPath.description());
     }
+
+    /** The host path forwarded frames take, or null. */
+    public io.netbypass.linux.tap.TapPort hostPath() { return hostPath; }
 
     public long received() { return received; }
     public long transmitted() { return transmitted; }
@@ -343,7 +356,12 @@ public final class XdpPort implements Port {
                 ring.setBufferIndex(i, b);
                 badSlots++;
             } else if (forward && (flags & (Ring.SLOT_FORWARD | Ring.MOREFRAG)) == Ring.SLOT_FORWARD) {
-                forwardUnavailable++;
+                if (hostPath != null) {
+                    hostPath.forward(memory, ((long) b << CHUNK_SHIFT) + dataOffset, ring.length(i));
+                    forwarded++;
+                } else {
+                    forwardUnavailable++;
+                }
             }
             fill.setAddress(p++, (long) b << CHUNK_SHIFT);
             ring.setSlotFlags(i, 0);
@@ -352,6 +370,9 @@ public final class XdpPort implements Port {
         if (p != fill.cached) {
             fill.cached = p;
             fill.producerRelease(p);
+            if (hostPath != null) {
+                hostPath.flush(); // the end of this batch for GRO
+            }
         }
         k.consumed(head);
 
@@ -502,6 +523,10 @@ public final class XdpPort implements Port {
         sink.accept("received", received);
         sink.accept("transmitted", transmitted);
         sink.accept("forward_unavailable", forwardUnavailable);
+        sink.accept("forwarded_to_host", forwarded);
+        if (hostPath != null) {
+            hostPath.statistics((k, v) -> sink.accept("host_" + k, v));
+        }
         sink.accept("bad_slots", badSlots);
         sink.accept("sync_errors", syncErrors);
         sink.accept("relocated", relocated);
@@ -552,6 +577,9 @@ public final class XdpPort implements Port {
         }
         for (int i = sockets.size() - 1; i >= 0; i--) {
             sockets.get(i).close(); // the UMEM's owner, socket 0, last
+        }
+        if (hostPath != null) {
+            hostPath.close();
         }
         umem.close();
         arena.close();
