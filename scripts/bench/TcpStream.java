@@ -6,8 +6,9 @@ import java.net.Socket;
 
 /**
  * A TCP stream for benchmarks, run as a single-file program (java TcpStream.java ...):
- *   server ADDRESS PORT        accepts one connection, reads to its end, prints "received BYTES in SECONDS s: GBIT Gbit/s"
- *   client ADDRESS PORT BYTES  connects, writes BYTES, closes after the server's close.
+ *   server ADDRESS PORT [N]      accepts N connections (default 1) one after the other, reads each to its end,
+ *                                prints "received BYTES in SECONDS s: GBIT Gbit/s" for each
+ *   client ADDRESS PORT BYTES... one connection per BYTES, each written and closed after the server's close
  */
 public class TcpStream {
     public static void main(String[] args) throws Exception {
@@ -17,6 +18,8 @@ public class TcpStream {
                 ss.bind(new InetSocketAddress(args[1], Integer.parseInt(args[2])));
                 System.out.println("listening");
                 System.out.flush();
+                int connections = args.length > 3 ? Integer.parseInt(args[3]) : 1;
+                for (int c = 0; c < connections; c++)
                 try (Socket s = ss.accept(); InputStream in = s.getInputStream()) {
                     byte[] b = new byte[1 << 20];
                     long total = 0;
@@ -30,10 +33,12 @@ public class TcpStream {
                     }
                     double seconds = (System.nanoTime() - start) / 1e9;
                     System.out.printf("received %d in %.3f s: %.3f Gbit/s%n", total, seconds, total * 8 / seconds / 1e9);
+                    System.out.flush();
                 }
             }
         } else if (args.length >= 4 && args[0].equals("client")) {
-            long bytes = Long.parseLong(args[3]);
+            for (int c = 3; c < args.length; c++) {
+            long bytes = Long.parseLong(args[c]);
             try (Socket s = new Socket()) {
                 s.setSendBufferSize(4 << 20);
                 s.connect(new InetSocketAddress(args[1], Integer.parseInt(args[2])), 5000);
@@ -44,6 +49,7 @@ public class TcpStream {
                 }
                 s.shutdownOutput();
                 s.getInputStream().read();
+            }
             }
         } else {
             System.err.println("usage: TcpStream server ADDRESS PORT | client ADDRESS PORT BYTES");

@@ -49,6 +49,14 @@ public final class TcpGro {
     private final int[] firstId = new int[MAX_FLOWS];
     /** IPv4 ID pattern seen so far: 0 unknown (one segment), 1 incrementing, 2 fixed (DF only). */
     private final int[] idMode = new int[MAX_FLOWS];
+    /**
+     * Ones'-complement sum of the held payload, as 16-bit words from the payload's first byte:
+     * each segment's sum is taken once, to check it, and added here, so the merged frame's TCP
+     * checksum needs no second pass over its data.
+     */
+    private final long[] payloadSum = new long[MAX_FLOWS];
+    /** The payload sum of the segment {@link #eligible} just checked. */
+    private long segmentPayloadSum;
     private long arrivals;
 
     private long segmentsIn;
@@ -132,7 +140,7 @@ public final class TcpGro {
      * What GRO takes: exactly the IP header (20 bytes of IPv4, or IPv6 with TCP next), the IP
      * length saying exactly the frame's length, correct IPv4 header and TCP checksums.
      */
-    private static boolean eligible(MemorySegment s, long offset, int frameLength, int ip, int tcp, int v) {
+    private boolean eligible(MemorySegment s, long offset, int frameLength, int ip, int tcp, int v) {
         long ipAt = offset + ip;
         int l4Length = frameLength - tcp;
         if (v == 4) {
@@ -142,7 +150,14 @@ public final class TcpGro {
         } else if (v != 6 || tcp - ip != 40 || Bytes.u16(s, ipAt + 4) != frameLength - ip - 40) {
             return false;
         }
-        return Checksums.verifyTransport(s, ipAt, IpProtocols.TCP, offset + tcp, l4Length);
+        int headerLength = (Bytes.u8(s, offset + tcp + 12) >>> 4) << 2;
+        if (headerLength < 20 || headerLength > l4Length) {
+            return false;
+        }
+        // Header and payload summed apart: the payload's sum is kept for the merged checksum.
+        segmentPayloadSum = Checksums.add(s, offset + tcp + headerLength, l4Length - headerLength, 0);
+        long sum = Checksums.transportSum(s, ipAt, IpProtocols.TCP, offset + tcp, l4Length, headerLength) + segmentPayloadSum;
+        return Checksums.fold(sum) == 0xffff;
     }
 
     /** The held flow with this frame's link header, addresses and ports, or -1. */
@@ -209,6 +224,12 @@ public final class TcpGro {
     private void append(int f, MemorySegment s, long offset, int data, int dataLength, int flags) {
         long base = (long) f * BUFFER;
         MemorySegment.copy(s, offset + data, memory, base + length[f], dataLength);
+        long add = segmentPayloadSum;
+        if (((length[f] - payload[f]) & 1) != 0) {
+            int folded = Checksums.fold(add); // this segment's words start at an odd byte of the payload: swap them
+            add = ((folded & 0xff) << 8) | (folded >>> 8);
+        }
+        payloadSum[f] += add;
         if (version[f] == 4 && count[f] == 1) {
             int id = Bytes.u16(s, offset + l3[f] + 4);
             idMode[f] = id == firstId[f] ? 2 : 1;
@@ -246,6 +267,7 @@ public final class TcpGro {
         nextSequence[f] = (Bytes.u32(s, offset + tcp + 4) + (frameLength - data)) & 0xffffffffL;
         firstId[f] = v == 4 ? Bytes.u16(s, offset + ip + 4) : 0;
         idMode[f] = 0;
+        payloadSum[f] = segmentPayloadSum;
     }
 
     private int oldest() {
@@ -278,7 +300,11 @@ public final class TcpGro {
             Bytes.put16(memory, ip + 4, ipLength - 40);
             type = VirtioNetHeader.GSO_TCPV6;
         }
-        Checksums.fillTransport(memory, ip, IpProtocols.TCP, tcp, length[f] - l4[f], 16);
+        // Pseudo-header and TCP header (checksum field zeroed) summed now; the payload's sum is known.
+        int headerLength = payload[f] - l4[f];
+        Bytes.put16(memory, tcp + 16, 0);
+        long sum = Checksums.transportSum(memory, ip, IpProtocols.TCP, tcp, length[f] - l4[f], headerLength) + payloadSum[f];
+        Bytes.put16(memory, tcp + 16, Checksums.finish(sum));
         if ((Bytes.u8(memory, tcp + FLAGS_OFFSET + 1) & CWR) != 0) {
             type |= VirtioNetHeader.GSO_ECN;
         }

@@ -316,6 +316,13 @@ class GroGsoTest {
             }
             for (Out o : out) {
                 assertTrue(o.frame().length - 14 <= 65535 + 4, "no merged frame over 64 KiB");
+                if (o.gsoType() != VirtioNetHeader.GSO_NONE) {
+                    MemorySegment m = MemorySegment.ofArray(o.frame());
+                    ParsedPacket p = new ParsedPacket();
+                    PacketParser.parse(m, 0, o.frame().length, LinkType.ETHERNET, p);
+                    assertTrue(Checksums.verifyTransport(m, p.l3Offset(), IpProtocols.TCP, p.l4Offset(), o.frame().length - p.l4Offset()),
+                            "seed " + seed + ": a merged frame's TCP checksum is right (odd segment sizes included: mss " + mss + ")");
+                }
             }
             totalMerged += gro[0].merged();
             totalIn += frames.size();
