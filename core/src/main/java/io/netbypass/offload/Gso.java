@@ -74,6 +74,7 @@ public final class Gso {
         int id0 = v4 ? Bytes.u16(s, offset + ip + 4) : 0;
         long seq0 = protocol == IpProtocols.TCP ? Bytes.u32(s, offset + l4 + 4) : 0;
         int flags0 = protocol == IpProtocols.TCP ? Bytes.u8(s, offset + l4 + 13) : 0;
+        boolean noUdpChecksum = protocol == IpProtocols.UDP && v4 && Bytes.u16(s, offset + l4 + 6) == 0;
         MemorySegment.copy(s, offset, scratch, 0, data); // the headers, once
         for (int i = 0; i < pieces; i++) {
             int from = i * gsoSize;
@@ -100,7 +101,9 @@ public final class Gso {
                 Checksums.fillTransport(scratch, ip, IpProtocols.TCP, l4, frame - l4, 16);
             } else {
                 Bytes.put16(scratch, l4 + 4, frame - l4);
-                Checksums.fillTransport(scratch, ip, IpProtocols.UDP, l4, frame - l4, 6);
+                if (!noUdpChecksum) { // a datagram sent without a checksum (IPv4) stays without
+                    Checksums.fillTransport(scratch, ip, IpProtocols.UDP, l4, frame - l4, 6);
+                }
             }
             sink.packet(scratch, 0, frame, VirtioNetHeader.GSO_NONE, 0);
         }

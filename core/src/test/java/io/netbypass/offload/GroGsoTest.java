@@ -39,9 +39,9 @@ class GroGsoTest {
     }
 
     /** GRO over {@code frames}, flushing after every {@code batch} frames and at the end. */
-    private static List<Out> gro(List<byte[]> frames, int batch, TcpGro[] keep) {
+    private static List<Out> gro(List<byte[]> frames, int batch, Gro[] keep) {
         List<Out> out = new ArrayList<>();
-        TcpGro gro = new TcpGro((s, o, l, t, g) -> out.add(new Out(bytes(s, o, l), t, g)));
+        Gro gro = new Gro((s, o, l, t, g) -> out.add(new Out(bytes(s, o, l), t, g)));
         for (int i = 0; i < frames.size(); i++) {
             byte[] f = frames.get(i);
             gro.receive(MemorySegment.ofArray(f), 0, f.length);
@@ -135,7 +135,7 @@ class GroGsoTest {
             }
         }
         assertEquals(43, frames.size());
-        TcpGro[] gro = new TcpGro[1];
+        Gro[] gro = new Gro[1];
         List<Out> out = gro(frames, 64, gro);
         // Server to client (port 80 -> 3372), 1380-byte segments with ack, window, TTL equal and the
         // IPv4 ID counting up: frames 6 8 10 11(PSH), 14 16 20 21(PSH), 23 29(PSH), 31 32 34 38(PSH, short).
@@ -166,7 +166,7 @@ class GroGsoTest {
         assertSameFramesPerFlow(frames, resegment(out));
     }
 
-    /** A TCP segment of one of a few flows, built field by field. */
+    /** A TCP segment or UDP datagram of one of a few flows, built field by field. */
     private static final class StreamBuilder {
         final SplittableRandom random;
         final boolean v6;
@@ -187,9 +187,90 @@ class GroGsoTest {
             this.sport = 40000 + index;
             this.seq = random.nextLong(1L << 32);
             this.id = random.nextInt(65536);
+            this.udp = random.nextInt(3) == 0;
+            this.noChecksum = udp && !v6 && random.nextInt(3) == 0;
         }
 
+        final boolean udp;
+        final boolean noChecksum;
+
         byte[] next(int mss) {
+            return udp ? nextDatagram(mss) : nextSegment(mss);
+        }
+
+        /** A UDP datagram: mostly of the flow's size, some shorter, longer or empty; TTL, checksum, IP options vary. */
+        byte[] nextDatagram(int size) {
+            int r = random.nextInt(100);
+            int len = r < 75 ? size : r < 85 ? random.nextInt(1, size) : r < 90 ? size + 1 + random.nextInt(50) : r < 93 ? 0 : size;
+            int ttl = 64;
+            boolean ipOptions = false;
+            boolean badChecksum = false;
+            boolean zero = noChecksum;
+            switch (random.nextInt(40)) {
+                case 0 -> ttl = 63;
+                case 1 -> ipOptions = !v6;
+                case 2 -> badChecksum = !zero;
+                case 3 -> zero = !v6 && !zero; // one datagram of a checksummed flow without, or the other way
+                case 4 -> zero = false;
+                default -> { }
+            }
+            int ipHeader = v6 ? 40 : ipOptions ? 24 : 20;
+            int l2 = vlan ? 18 : 14;
+            byte[] f = new byte[l2 + ipHeader + 8 + len];
+            MemorySegment s = MemorySegment.ofArray(f);
+            Bytes.put32(s, 0, 0x02000000);
+            Bytes.put16(s, 4, 0x0001);
+            Bytes.put32(s, 6, 0x02000000);
+            Bytes.put16(s, 10, 0x0002);
+            if (vlan) {
+                Bytes.put16(s, 12, 0x8100);
+                Bytes.put16(s, 14, 42);
+            }
+            Bytes.put16(s, l2 - 2, v6 ? 0x86dd : 0x0800);
+            int ip = l2;
+            int udpAt = ip + ipHeader;
+            if (v6) {
+                Bytes.put32(s, ip, 0x60000000 | (ttl == 63 ? 1 : 0));
+                Bytes.put16(s, ip + 4, 8 + len);
+                Bytes.put8(s, ip + 6, IpProtocols.UDP);
+                Bytes.put8(s, ip + 7, ttl);
+                Bytes.put32(s, ip + 8, 0x20010db8);
+                Bytes.put32(s, ip + 20, 1);
+                Bytes.put32(s, ip + 24, 0x20010db8);
+                Bytes.put32(s, ip + 36, 2);
+            } else {
+                Bytes.put8(s, ip, 0x40 | ipHeader / 4);
+                Bytes.put16(s, ip + 2, ipHeader + 8 + len);
+                Bytes.put16(s, ip + 4, idPattern == 2 ? random.nextInt(65536) : id);
+                if (idPattern == 0) {
+                    id = (id + 1) & 0xffff;
+                }
+                Bytes.put16(s, ip + 6, df ? 0x4000 : 0);
+                Bytes.put8(s, ip + 8, ttl);
+                Bytes.put8(s, ip + 9, IpProtocols.UDP);
+                Bytes.put32(s, ip + 12, 0xc6120001);
+                Bytes.put32(s, ip + 16, 0xc6120002);
+                if (ipOptions) {
+                    Bytes.put32(s, ip + 20, 0x01010100);
+                }
+                Checksums.fillIpv4Header(s, ip, ipHeader);
+            }
+            Bytes.put16(s, udpAt, sport);
+            Bytes.put16(s, udpAt + 2, 53);
+            Bytes.put16(s, udpAt + 4, 8 + len);
+            byte[] payload = new byte[len];
+            random.nextBytes(payload);
+            MemorySegment.copy(MemorySegment.ofArray(payload), 0, s, udpAt + 8, len);
+            if (!zero) {
+                Checksums.fillTransport(s, ip, IpProtocols.UDP, udpAt, 8 + len, 6);
+                if (badChecksum) {
+                    Bytes.put16(s, udpAt + 6, Bytes.u16(s, udpAt + 6) ^ 0x0101);
+                }
+            }
+            return f;
+        }
+
+        byte[] nextSegment(int mss) {
             int r = random.nextInt(100);
             int len = r < 70 ? mss : r < 80 ? random.nextInt(1, mss) : r < 85 ? 0 : mss;
             int flags = 0x10; // ACK
@@ -284,8 +365,10 @@ class GroGsoTest {
 
     @Test
     void generatedStreamsRoundTripAndOnlyIdenticalConsecutiveSegmentsMerge() {
+        // TCP and UDP flows (a third UDP: datagrams of one size, the last of a run shorter; some without checksums).
         long totalMerged = 0;
         long totalIn = 0;
+        long udpMerged = 0;
         for (int seed = 0; seed < 60; seed++) {
             SplittableRandom random = new SplittableRandom(seed);
             int flows = 1 + random.nextInt(10); // more than MAX_FLOWS at times: the oldest is flushed
@@ -304,7 +387,7 @@ class GroGsoTest {
                 frames.add(builders.get(current).next(mss));
                 runs.merge(current, 1, Integer::sum);
             }
-            TcpGro[] gro = new TcpGro[1];
+            Gro[] gro = new Gro[1];
             List<Out> out = gro(frames, 1 + random.nextInt(80), gro);
             assertEquals(frames.size(), gro[0].segmentsIn());
             assertEquals(out.size(), gro[0].framesOut());
@@ -320,14 +403,21 @@ class GroGsoTest {
                     MemorySegment m = MemorySegment.ofArray(o.frame());
                     ParsedPacket p = new ParsedPacket();
                     PacketParser.parse(m, 0, o.frame().length, LinkType.ETHERNET, p);
-                    assertTrue(Checksums.verifyTransport(m, p.l3Offset(), IpProtocols.TCP, p.l4Offset(), o.frame().length - p.l4Offset()),
-                            "seed " + seed + ": a merged frame's TCP checksum is right (odd segment sizes included: mss " + mss + ")");
+                    boolean unchecked = p.ipProtocol() == IpProtocols.UDP && Bytes.u16(m, p.l4Offset() + 6) == 0;
+                    assertTrue(unchecked || Checksums.verifyTransport(m, p.l3Offset(), p.ipProtocol(), p.l4Offset(),
+                                    o.frame().length - p.l4Offset()),
+                            "seed " + seed + ": a merged frame's checksum is right (odd segment sizes included: mss " + mss + ")");
+                    if (p.ipProtocol() == IpProtocols.UDP) {
+                        assertEquals(VirtioNetHeader.GSO_UDP_L4, o.gsoType());
+                        udpMerged++;
+                    }
                 }
             }
             totalMerged += gro[0].merged();
             totalIn += frames.size();
         }
         assertTrue(totalMerged > totalIn / 4, "streams with mostly full segments merge a lot: " + totalMerged + " of " + totalIn);
+        assertTrue(udpMerged > 50, "UDP flows merge too: " + udpMerged + " merged frames");
     }
 
     @Test
@@ -354,7 +444,7 @@ class GroGsoTest {
                 gso.segment(seg, o, l, g, count);
             }
         };
-        TcpGro gro = new TcpGro(split);
+        Gro gro = new Gro(split);
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         for (int round = 0; round < 2; round++) {
             long before = threads.getCurrentThreadAllocatedBytes();
@@ -393,6 +483,12 @@ class GroGsoTest {
         for (int i = 0; i < 3000; i++) {
             f[42 + i] = (byte) i;
         }
+        List<byte[]> unchecked = new ArrayList<>();
+        new Gso().segment(s, 0, f.length, 1200, (seg, o, l, t, g) -> unchecked.add(bytes(seg, o, l)));
+        for (byte[] piece : unchecked) {
+            assertEquals(0, Bytes.u16(MemorySegment.ofArray(piece), 40), "a datagram without a checksum (IPv4) stays without");
+        }
+        Checksums.fillTransport(s, 14, IpProtocols.UDP, 34, 8 + 3000, 6);
         List<byte[]> pieces = new ArrayList<>();
         assertEquals(3, new Gso().segment(s, 0, f.length, 1200, (seg, o, l, t, g) -> pieces.add(bytes(seg, o, l))));
         int[] sizes = {1200, 1200, 600};

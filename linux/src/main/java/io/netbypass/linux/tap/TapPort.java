@@ -5,7 +5,7 @@ import io.netbypass.linux.LinuxException;
 import io.netbypass.linux.Native;
 import io.netbypass.offload.Gso;
 import io.netbypass.offload.PacketSink;
-import io.netbypass.offload.TcpGro;
+import io.netbypass.offload.Gro;
 import io.netbypass.offload.VirtioNetHeader;
 import io.netbypass.packet.Bytes;
 import io.netbypass.packet.Checksums;
@@ -29,7 +29,7 @@ import java.util.function.ObjLongConsumer;
 /**
  * A port on a TAP interface: {@code tap:NAME}, and the host path of a bypassed interface
  * ({@code xdp:IF^}, netmap's host rings). Its TX ring, and {@link #forward}, put frames into the
- * kernel's stack as if the interface had received them, coalesced by {@link TcpGro} into large
+ * kernel's stack as if the interface had received them, coalesced by {@link Gro} into large
  * frames with GSO metadata (one write and one trip up the stack per run of segments). Its RX ring
  * gets what the kernel sends out of the interface: large frames split by {@link Gso}, checksums
  * the kernel left to "hardware" completed.
@@ -58,7 +58,7 @@ public final class TapPort implements Port, HostPath {
     private final MemorySegment vectors;
     private final ParsedPacket parsed = new ParsedPacket();
     private final Gso gso = new Gso();
-    private final TcpGro gro;
+    private final Gro gro;
     private final PacketSink writer = (s, offset, length, gsoType, gsoSize) -> writeFrame(s, offset, length, gsoType, gsoSize);
     private final PacketSink intoSlots = this::intoSlot;
     private final String description;
@@ -93,7 +93,7 @@ public final class TapPort implements Port, HostPath {
         this.chain = arena.allocate(MAX_FRAME, 64);
         this.header = arena.allocate(HDR, 8);
         this.vectors = arena.allocate(32, 8);
-        this.gro = gro ? new TcpGro(writer) : null;
+        this.gro = gro ? new Gro(writer) : null;
         this.description = description;
     }
 
@@ -208,14 +208,16 @@ public final class TapPort implements Port, HostPath {
             int l3 = parsed.l3Offset();
             int l4 = parsed.l4Offset();
             int l4Length = length - l4;
-            long partial = Checksums.transportSum(s, offset + l3, IpProtocols.TCP, offset + l4, l4Length, 0);
-            Bytes.put16(s, offset + l4 + 16, Checksums.fold(partial));
+            int proto = parsed.ipProtocol();
+            int checksumAt = proto == IpProtocols.UDP ? 6 : 16;
+            long partial = Checksums.transportSum(s, offset + l3, proto, offset + l4, l4Length, 0);
+            Bytes.put16(s, offset + l4 + checksumAt, Checksums.fold(partial));
             header.set(ValueLayout.JAVA_BYTE, VirtioNetHeader.FLAGS_OFFSET, (byte) VirtioNetHeader.F_NEEDS_CSUM);
             header.set(ValueLayout.JAVA_BYTE, VirtioNetHeader.GSO_TYPE_OFFSET, (byte) gsoType);
             header.set(ValueLayout.JAVA_SHORT, VirtioNetHeader.HDR_LEN_OFFSET, (short) parsed.payloadOffset());
             header.set(ValueLayout.JAVA_SHORT, VirtioNetHeader.GSO_SIZE_OFFSET, (short) gsoSize);
             header.set(ValueLayout.JAVA_SHORT, VirtioNetHeader.CSUM_START_OFFSET, (short) l4);
-            header.set(ValueLayout.JAVA_SHORT, VirtioNetHeader.CSUM_OFFSET_OFFSET, (short) 16);
+            header.set(ValueLayout.JAVA_SHORT, VirtioNetHeader.CSUM_OFFSET_OFFSET, (short) checksumAt);
         }
         vectors.set(ValueLayout.JAVA_LONG, 0, header.address());
         vectors.set(ValueLayout.JAVA_LONG, 8, HDR);

@@ -11,10 +11,12 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Generic receive offload for TCP over IPv4 and IPv6 on Ethernet, with the kernel's merge and
- * flush rules: consecutive segments of one flow whose headers agree (everything but the
+ * Generic receive offload for TCP and UDP over IPv4 and IPv6 on Ethernet, with the kernel's
+ * merge and flush rules: consecutive segments of one flow whose headers agree (everything but the
  * sequence number, the IPv4 ID and length, and FIN/PSH on the last) become one large frame with
- * GSO metadata, which {@link Gso} splits back into the same segments. Held frames are delivered
+ * GSO metadata, which {@link Gso} splits back into the same segments. UDP as the kernel merges
+ * it for a socket with UDP_GRO: datagrams of the first one's size, the last may be shorter, at
+ * most {@link #MAX_UDP_SEGMENTS}; the result is a GSO_UDP_L4 frame. Held frames are delivered
  * when a segment ends a run (shorter than the first, or URG/PSH/RST/SYN/FIN), when one cannot
  * be appended, and at {@link #flush()}, which the caller calls at the end of every batch.
  *
@@ -23,9 +25,11 @@ import java.lang.foreign.MemorySegment;
  * flow first flushes that flow, so a flow's order never changes. Single-threaded; no allocation
  * after construction.
  */
-public final class TcpGro {
+public final class Gro {
     /** Flows held at once (the kernel's MAX_GRO_SKBS); one more flushes the oldest. */
     public static final int MAX_FLOWS = 8;
+    /** UDP datagrams merged into one frame at most (the kernel's UDP_GRO_CNT_MAX). */
+    public static final int MAX_UDP_SEGMENTS = 64;
     private static final int IP_MAX = 65535;
     private static final int BUFFER = 64 + 64 + IP_MAX; // link headers (4 VLAN tags) + IP datagram
     private static final int FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, URG = 0x20, CWR = 0x80;
@@ -43,6 +47,9 @@ public final class TcpGro {
     private final int[] l4 = new int[MAX_FLOWS];
     private final int[] payload = new int[MAX_FLOWS];
     private final int[] version = new int[MAX_FLOWS];
+    private final int[] protocol = new int[MAX_FLOWS];
+    /** UDP over IPv4 without a checksum (0): merged only with its like, and kept without one. */
+    private final boolean[] zeroChecksum = new boolean[MAX_FLOWS];
     private final int[] mss = new int[MAX_FLOWS];
     private final int[] count = new int[MAX_FLOWS];
     private final long[] nextSequence = new long[MAX_FLOWS];
@@ -58,13 +65,15 @@ public final class TcpGro {
     /** The payload sum of the segment {@link #eligible} just checked. */
     private long segmentPayloadSum;
     private long arrivals;
+    /** The flow {@link #hold} used last. */
+    private int heldLast;
 
     private long segmentsIn;
     private long framesOut;
     private long merged;
     private long passedThrough;
 
-    public TcpGro(PacketSink sink) {
+    public Gro(PacketSink sink) {
         this.sink = sink;
         this.memory = Arena.ofAuto().allocate((long) MAX_FLOWS * BUFFER, 64);
     }
@@ -80,19 +89,24 @@ public final class TcpGro {
         segmentsIn++;
         PacketParser.parse(s, offset, frameLength, LinkType.ETHERNET, parsed);
         ParsedPacket p = parsed;
-        if (p.ipProtocol() != IpProtocols.TCP || p.l4Offset() < 0 || p.payloadOffset() < 0 || p.isFragment()) {
+        int proto = p.ipProtocol();
+        if ((proto != IpProtocols.TCP && proto != IpProtocols.UDP) || p.l4Offset() < 0 || p.payloadOffset() < 0 || p.isFragment()) {
             pass(s, offset, frameLength);
             return;
         }
         int ip = p.l3Offset();
         int tcp = p.l4Offset();
         int v = p.ipVersion();
-        int flow = find(s, offset, ip, tcp, v);
-        if (!eligible(s, offset, frameLength, ip, tcp, v)) {
+        int flow = find(s, offset, ip, tcp, v, proto);
+        if (!(proto == IpProtocols.TCP ? eligible(s, offset, frameLength, ip, tcp, v) : eligibleUdp(s, offset, frameLength, ip, tcp, v))) {
             if (flow >= 0) {
                 flushFlow(flow); // this flow's held frame first: its order must not change
             }
             pass(s, offset, frameLength);
+            return;
+        }
+        if (proto == IpProtocols.UDP) {
+            receiveUdp(flow, s, offset, frameLength, ip, tcp, v);
             return;
         }
         int data = p.payloadOffset();
@@ -112,7 +126,30 @@ public final class TcpGro {
             deliver(s, offset, frameLength, VirtioNetHeader.GSO_NONE, 0);
             return;
         }
-        hold(s, offset, frameLength, ip, tcp, data, v);
+        hold(s, offset, frameLength, ip, tcp, data, v, IpProtocols.TCP);
+    }
+
+    private void receiveUdp(int flow, MemorySegment s, long offset, int frameLength, int ip, int udp, int v) {
+        int data = udp + 8;
+        int dataLength = frameLength - data;
+        boolean zero = Bytes.u16(s, offset + udp + 6) == 0;
+        if (flow >= 0) {
+            if (dataLength > 0 && dataLength <= mss[flow] && zero == zeroChecksum[flow]
+                    && length[flow] - l3[flow] + dataLength <= IP_MAX && ipAgrees(flow, s, offset + ip, v)) {
+                append(flow, s, offset, data, dataLength, 0);
+                if (dataLength < mss[flow] || count[flow] >= MAX_UDP_SEGMENTS) {
+                    flushFlow(flow);
+                }
+                return;
+            }
+            flushFlow(flow); // a longer datagram, or one that differs: it starts anew
+        }
+        if (dataLength == 0) {
+            deliver(s, offset, frameLength, VirtioNetHeader.GSO_NONE, 0);
+            return;
+        }
+        hold(s, offset, frameLength, ip, udp, data, v, IpProtocols.UDP);
+        zeroChecksum[heldLast] = zero;
     }
 
     /** Delivers every held frame, oldest first: the end of a batch. */
@@ -160,10 +197,35 @@ public final class TcpGro {
         return Checksums.fold(sum) == 0xffff;
     }
 
+    /**
+     * UDP that GRO takes: the IP header as for TCP, the UDP length saying exactly the frame's
+     * length, and a correct checksum (over IPv4 also none, 0).
+     */
+    private boolean eligibleUdp(MemorySegment s, long offset, int frameLength, int ip, int udp, int v) {
+        long ipAt = offset + ip;
+        int l4Length = frameLength - udp;
+        if (v == 4) {
+            if (udp - ip != 20 || Bytes.u16(s, ipAt + 2) != frameLength - ip || !Checksums.verifyIpv4Header(s, ipAt, 20)) {
+                return false;
+            }
+        } else if (v != 6 || udp - ip != 40 || Bytes.u16(s, ipAt + 4) != frameLength - ip - 40) {
+            return false;
+        }
+        if (l4Length < 8 || Bytes.u16(s, offset + udp + 4) != l4Length) {
+            return false;
+        }
+        segmentPayloadSum = Checksums.add(s, offset + udp + 8, l4Length - 8, 0);
+        if (Bytes.u16(s, offset + udp + 6) == 0) {
+            return v == 4; // no checksum: IPv4 only
+        }
+        long sum = Checksums.transportSum(s, ipAt, IpProtocols.UDP, offset + udp, l4Length, 8) + segmentPayloadSum;
+        return Checksums.fold(sum) == 0xffff;
+    }
+
     /** The held flow with this frame's link header, addresses and ports, or -1. */
-    private int find(MemorySegment s, long offset, int ip, int tcp, int v) {
+    private int find(MemorySegment s, long offset, int ip, int tcp, int v, int proto) {
         for (int f = 0; f < MAX_FLOWS; f++) {
-            if (!held[f] || version[f] != v || l3[f] != ip) {
+            if (!held[f] || version[f] != v || l3[f] != ip || protocol[f] != proto) {
                 continue; // (the IP header length is not part of the flow: one with options still flushes it)
             }
             long base = (long) f * BUFFER;
@@ -182,7 +244,6 @@ public final class TcpGro {
     private boolean canAppend(int f, MemorySegment s, long offset, int ip, int tcp, int v, int dataLength, int flags) {
         long base = (long) f * BUFFER;
         long ipAt = offset + ip;
-        long heldIp = base + l3[f];
         long heldTcp = base + l4[f];
         long tcpAt = offset + tcp;
         int heldFlags = Bytes.u16(memory, heldTcp + FLAGS_OFFSET);
@@ -202,6 +263,12 @@ public final class TcpGro {
                 || length[f] - l3[f] + dataLength > IP_MAX) {
             return false;
         }
+        return ipAgrees(f, s, ipAt, v);
+    }
+
+    /** The IP header rules for appending to held frame {@code f}: TOS/TTL/DF and the ID, or class, label and hop limit. */
+    private boolean ipAgrees(int f, MemorySegment s, long ipAt, int v) {
+        long heldIp = (long) f * BUFFER + l3[f];
         if (v == 4) {
             // TOS and TTL, DF; then the ID: the next one, or (with DF) the same one every time.
             if (Bytes.u8(memory, heldIp + 1) != Bytes.u8(s, ipAt + 1) || Bytes.u8(memory, heldIp + 8) != Bytes.u8(s, ipAt + 8)) {
@@ -237,12 +304,14 @@ public final class TcpGro {
         length[f] += dataLength;
         count[f]++;
         nextSequence[f] = (nextSequence[f] + dataLength) & 0xffffffffL;
-        long flagsAt = base + l4[f] + FLAGS_OFFSET + 1;
-        Bytes.put8(memory, flagsAt, Bytes.u8(memory, flagsAt) | (flags & (FIN | PSH)));
+        if (protocol[f] == IpProtocols.TCP) {
+            long flagsAt = base + l4[f] + FLAGS_OFFSET + 1;
+            Bytes.put8(memory, flagsAt, Bytes.u8(memory, flagsAt) | (flags & (FIN | PSH)));
+        }
         merged++;
     }
 
-    private void hold(MemorySegment s, long offset, int frameLength, int ip, int tcp, int data, int v) {
+    private void hold(MemorySegment s, long offset, int frameLength, int ip, int tcp, int data, int v, int proto) {
         int f = -1;
         for (int i = 0; i < MAX_FLOWS && f < 0; i++) {
             if (!held[i]) {
@@ -268,6 +337,9 @@ public final class TcpGro {
         firstId[f] = v == 4 ? Bytes.u16(s, offset + ip + 4) : 0;
         idMode[f] = 0;
         payloadSum[f] = segmentPayloadSum;
+        protocol[f] = proto;
+        zeroChecksum[f] = false;
+        heldLast = f;
     }
 
     private int oldest() {
@@ -299,6 +371,18 @@ public final class TcpGro {
         } else {
             Bytes.put16(memory, ip + 4, ipLength - 40);
             type = VirtioNetHeader.GSO_TCPV6;
+        }
+        if (protocol[f] == IpProtocols.UDP) {
+            int l4Length = length[f] - l4[f];
+            Bytes.put16(memory, tcp + 4, l4Length);
+            if (!zeroChecksum[f]) {
+                Bytes.put16(memory, tcp + 6, 0);
+                long sum = Checksums.transportSum(memory, ip, IpProtocols.UDP, tcp, l4Length, 8) + payloadSum[f];
+                int c = Checksums.finish(sum);
+                Bytes.put16(memory, tcp + 6, c == 0 ? 0xffff : c);
+            }
+            deliver(memory, base, length[f], VirtioNetHeader.GSO_UDP_L4, mss[f]);
+            return;
         }
         // Pseudo-header and TCP header (checksum field zeroed) summed now; the payload's sum is known.
         int headerLength = payload[f] - l4[f];
