@@ -34,6 +34,54 @@ import static org.junit.jupiter.api.Assertions.*;
 @Privileged
 class TapPortPrivilegedTest {
     @Test
+    void udpDatagramsCoalescedByGroReachTheSocketOneByOneAsSent() throws Exception {
+        try (TestNetwork net = TestNetwork.create(1); InNamespace b = new InNamespace(net.nsB)) {
+            net.staticNeighbours();
+            io.netbypass.linux.tap.TapPort host = b.call(() -> (io.netbypass.linux.tap.TapPort) Ports.open("xdp:" + net.ifB + "^",
+                    Ports.Direction.BOTH));
+            DatagramSocket socket = b.call(() -> {
+                DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(net.addressB), 0));
+                s.setSoTimeout(2000);
+                return s;
+            });
+            try {
+                // Ten datagrams of one flow, 400 bytes each, IPv4 IDs counting up: GRO makes one GSO_UDP_L4 frame of them.
+                b.call(() -> {
+                    for (int i = 0; i < 10; i++) {
+                        byte[] f = new FrameBuilder().macs(net.macBytesA(), net.macBytesB())
+                                .addresses(AddressText.parseIpv4(net.addressA), AddressText.parseIpv4(net.addressB))
+                                .protocol(IpProtocols.UDP).ports(4343, socket.getLocalPort()).payload(400).build();
+                        MemorySegment m = MemorySegment.ofArray(f);
+                        io.netbypass.packet.Bytes.put16(m, 18, 1000 + i); // IPv4 ID
+                        f[f.length - 1] = (byte) i; // which datagram this is
+                        io.netbypass.packet.Checksums.fillIpv4Header(m, 14, 20);
+                        io.netbypass.packet.Checksums.fillTransport(m, 14, IpProtocols.UDP, 34, f.length - 34, 6);
+                        assertTrue(host.forward(m, 0, f.length));
+                    }
+                    host.flush();
+                    return null;
+                });
+                DatagramPacket d = new DatagramPacket(new byte[65536], 65536);
+                for (int i = 0; i < 10; i++) {
+                    socket.receive(d);
+                    assertEquals(400, d.getLength(), "datagram " + i + " as sent, not merged");
+                    assertEquals((byte) i, d.getData()[399], "datagram " + i + " in order");
+                }
+                Map<String, Long> stats = new HashMap<>();
+                host.statistics(stats::put);
+                assertEquals(1L, stats.get("tap_writes"), "one write for the ten: " + stats);
+                assertEquals(9L, stats.get("gro_merged"), stats.toString());
+            } finally {
+                socket.close();
+                b.call(() -> {
+                    host.close();
+                    return null;
+                });
+            }
+        }
+    }
+
+    @Test
     void framesInjectedReachTheKernelAndTheKernelsFramesComeOutWithChecksums() throws Exception {
         try (TestNetwork net = TestNetwork.create(1); InNamespace b = new InNamespace(net.nsB)) {
             net.staticNeighbours();
