@@ -37,11 +37,8 @@ class XdpCommandsPrivilegedTest {
         return full;
     }
 
-    /** Starts a receiving command in B, waits for its "[+] xdp:" line, sends with gen from A, returns B's whole output. */
-    private static String receiveWhileSending(TestNetwork net, String[] receiver, String[]... senders) throws Exception {
-        Process p = net.start(net.nsB, java(receiver));
-        StringBuilder out = new StringBuilder();
-        CountDownLatch ready = new CountDownLatch(1);
+    /** Collects {@code p}'s output into {@code out}; counts {@code ready} down at its "[+] xdp:" line (its port is open). */
+    private static Thread reader(Process p, StringBuilder out, CountDownLatch ready) {
         Thread reader = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
                 String line;
@@ -58,6 +55,15 @@ class XdpCommandsPrivilegedTest {
             }
         });
         reader.start();
+        return reader;
+    }
+
+    /** Starts a receiving command in B, waits for its "[+] xdp:" line, sends with gen from A, returns B's whole output. */
+    private static String receiveWhileSending(TestNetwork net, String[] receiver, String[]... senders) throws Exception {
+        Process p = net.start(net.nsB, java(receiver));
+        StringBuilder out = new StringBuilder();
+        CountDownLatch ready = new CountDownLatch(1);
+        Thread reader = reader(p, out, ready);
         try {
             assertTrue(ready.await(20, TimeUnit.SECONDS), "the receiver opened its port: " + out);
             for (String[] sender : senders) {
@@ -187,22 +193,7 @@ class XdpCommandsPrivilegedTest {
             Process p = net.start(net.nsB, java("offload", "xdp:" + net.ifB + "-2/R", "--rules", rules.toString(), "--duration", "14"));
             StringBuilder out = new StringBuilder();
             CountDownLatch ready = new CountDownLatch(1);
-            Thread reader = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
-                    String line;
-                    while ((line = r.readLine()) != null) {
-                        synchronized (out) {
-                            out.append(line).append('\n');
-                        }
-                        if (line.startsWith("[+] xdp:")) {
-                            ready.countDown();
-                        }
-                    }
-                } catch (java.io.IOException ignored) {
-                    // the process ended
-                }
-            });
-            reader.start();
+            Thread reader = reader(p, out, ready);
             try {
                 assertTrue(ready.await(20, TimeUnit.SECONDS), "offload opened its port: " + out);
                 var udpCount = java.util.concurrent.CompletableFuture.supplyAsync(() -> {

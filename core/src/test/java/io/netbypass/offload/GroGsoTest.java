@@ -218,43 +218,9 @@ class GroGsoTest {
             int l2 = vlan ? 18 : 14;
             byte[] f = new byte[l2 + ipHeader + 8 + len];
             MemorySegment s = MemorySegment.ofArray(f);
-            Bytes.put32(s, 0, 0x02000000);
-            Bytes.put16(s, 4, 0x0001);
-            Bytes.put32(s, 6, 0x02000000);
-            Bytes.put16(s, 10, 0x0002);
-            if (vlan) {
-                Bytes.put16(s, 12, 0x8100);
-                Bytes.put16(s, 14, 42);
-            }
-            Bytes.put16(s, l2 - 2, v6 ? 0x86dd : 0x0800);
             int ip = l2;
             int udpAt = ip + ipHeader;
-            if (v6) {
-                Bytes.put32(s, ip, 0x60000000 | (ttl == 63 ? 1 : 0));
-                Bytes.put16(s, ip + 4, 8 + len);
-                Bytes.put8(s, ip + 6, IpProtocols.UDP);
-                Bytes.put8(s, ip + 7, ttl);
-                Bytes.put32(s, ip + 8, 0x20010db8);
-                Bytes.put32(s, ip + 20, 1);
-                Bytes.put32(s, ip + 24, 0x20010db8);
-                Bytes.put32(s, ip + 36, 2);
-            } else {
-                Bytes.put8(s, ip, 0x40 | ipHeader / 4);
-                Bytes.put16(s, ip + 2, ipHeader + 8 + len);
-                Bytes.put16(s, ip + 4, idPattern == 2 ? random.nextInt(65536) : id);
-                if (idPattern == 0) {
-                    id = (id + 1) & 0xffff;
-                }
-                Bytes.put16(s, ip + 6, df ? 0x4000 : 0);
-                Bytes.put8(s, ip + 8, ttl);
-                Bytes.put8(s, ip + 9, IpProtocols.UDP);
-                Bytes.put32(s, ip + 12, 0xc6120001);
-                Bytes.put32(s, ip + 16, 0xc6120002);
-                if (ipOptions) {
-                    Bytes.put32(s, ip + 20, 0x01010100);
-                }
-                Checksums.fillIpv4Header(s, ip, ipHeader);
-            }
+            headers(s, l2, ipHeader, IpProtocols.UDP, 8 + len, ttl, ipOptions);
             Bytes.put16(s, udpAt, sport);
             Bytes.put16(s, udpAt + 2, 53);
             Bytes.put16(s, udpAt + 4, 8 + len);
@@ -268,6 +234,46 @@ class GroGsoTest {
                 }
             }
             return f;
+        }
+
+        /** Ethernet (with a VLAN tag for some flows) and the IP header, with this flow's ID pattern. */
+        void headers(MemorySegment s, int l2, int ipHeader, int protocol, int l4Length, int ttl, boolean ipOptions) {
+            Bytes.put32(s, 0, 0x02000000);
+            Bytes.put16(s, 4, 0x0001);
+            Bytes.put32(s, 6, 0x02000000);
+            Bytes.put16(s, 10, 0x0002);
+            if (vlan) {
+                Bytes.put16(s, 12, 0x8100);
+                Bytes.put16(s, 14, 42);
+            }
+            Bytes.put16(s, l2 - 2, v6 ? 0x86dd : 0x0800);
+            int ip = l2;
+            if (v6) {
+                Bytes.put32(s, ip, 0x60000000 | (ttl == 63 ? 1 : 0)); // a flow label change goes with the hop limit's
+                Bytes.put16(s, ip + 4, l4Length);
+                Bytes.put8(s, ip + 6, protocol);
+                Bytes.put8(s, ip + 7, ttl);
+                Bytes.put32(s, ip + 8, 0x20010db8);
+                Bytes.put32(s, ip + 20, 1);
+                Bytes.put32(s, ip + 24, 0x20010db8);
+                Bytes.put32(s, ip + 36, 2);
+                return;
+            }
+            Bytes.put8(s, ip, 0x40 | ipHeader / 4);
+            Bytes.put16(s, ip + 2, ipHeader + l4Length);
+            Bytes.put16(s, ip + 4, idPattern == 2 ? random.nextInt(65536) : id);
+            if (idPattern == 0) {
+                id = (id + 1) & 0xffff;
+            }
+            Bytes.put16(s, ip + 6, df ? 0x4000 : 0);
+            Bytes.put8(s, ip + 8, ttl);
+            Bytes.put8(s, ip + 9, protocol);
+            Bytes.put32(s, ip + 12, 0xc6120001);
+            Bytes.put32(s, ip + 16, 0xc6120002);
+            if (ipOptions) {
+                Bytes.put32(s, ip + 20, 0x01010100); // NOPs and an end of list
+            }
+            Checksums.fillIpv4Header(s, ip, ipHeader);
         }
 
         byte[] nextSegment(int mss) {
@@ -304,44 +310,9 @@ class GroGsoTest {
             int l2 = vlan ? 18 : 14;
             byte[] f = new byte[l2 + ipHeader + tcpHeader + len];
             MemorySegment s = MemorySegment.ofArray(f);
-            Bytes.put32(s, 0, 0x02000000);
-            Bytes.put16(s, 4, 0x0001);
-            Bytes.put32(s, 6, 0x02000000);
-            Bytes.put16(s, 10, 0x0002);
-            if (vlan) {
-                Bytes.put16(s, 12, 0x8100);
-                Bytes.put16(s, 14, 42);
-            }
-            Bytes.put16(s, l2 - 2, v6 ? 0x86dd : 0x0800);
             int ip = l2;
             int tcp = ip + ipHeader;
-            if (v6) {
-                Bytes.put32(s, ip, 0x60000000 | (ttl == 63 ? 1 : 0));
-                Bytes.put16(s, ip + 4, tcpHeader + len);
-                Bytes.put8(s, ip + 6, IpProtocols.TCP);
-                Bytes.put8(s, ip + 7, ttl);
-                Bytes.put32(s, ip + 8, 0x20010db8);
-                Bytes.put32(s, ip + 20, 1);
-                Bytes.put32(s, ip + 24, 0x20010db8);
-                Bytes.put32(s, ip + 36, 2);
-            } else {
-                Bytes.put8(s, ip, 0x40 | ipHeader / 4);
-                Bytes.put16(s, ip + 2, ipHeader + tcpHeader + len);
-                int thisId = idPattern == 0 ? id : idPattern == 1 ? id : random.nextInt(65536);
-                Bytes.put16(s, ip + 4, thisId);
-                if (idPattern == 0) {
-                    id = (id + 1) & 0xffff;
-                }
-                Bytes.put16(s, ip + 6, df ? 0x4000 : 0);
-                Bytes.put8(s, ip + 8, ttl);
-                Bytes.put8(s, ip + 9, IpProtocols.TCP);
-                Bytes.put32(s, ip + 12, 0xc6120001);
-                Bytes.put32(s, ip + 16, 0xc6120002);
-                if (ipOptions) {
-                    Bytes.put32(s, ip + 20, 0x01010100); // NOPs and an end of list
-                }
-                Checksums.fillIpv4Header(s, ip, ipHeader);
-            }
+            headers(s, l2, ipHeader, IpProtocols.TCP, tcpHeader + len, ttl, ipOptions);
             Bytes.put16(s, tcp, sport);
             Bytes.put16(s, tcp + 2, 80);
             Bytes.put32(s, tcp + 4, (int) seq);

@@ -2,15 +2,14 @@ package io.netbypass.linux.afxdp;
 
 import io.netbypass.backend.PortBackend;
 import io.netbypass.backend.PortOptions;
-import io.netbypass.linux.Errno;
-import io.netbypass.linux.LinuxException;
-import io.netbypass.linux.Native;
+import io.netbypass.linux.SocketProbe;
 import io.netbypass.port.Port;
 import io.netbypass.port.PortName;
 
 /** The {@code xdp:} backend: AF_XDP sockets and our XDP program (see {@link XdpPort}). */
 public final class XdpBackend implements PortBackend {
-    private volatile String cause;
+    private final SocketProbe probe = new SocketProbe(XdpDescriptor.AF_XDP, XdpDescriptor.SOCK_RAW,
+            "AF_XDP", "CONFIG_XDP_SOCKETS", "CAP_NET_RAW, CAP_NET_ADMIN, CAP_BPF");
 
     @Override
     public String prefix() {
@@ -19,39 +18,13 @@ public final class XdpBackend implements PortBackend {
 
     @Override
     public boolean isAvailable() {
-        return probe() == null;
+        return probe.unavailable() == null;
     }
 
     @Override
     public String unavailabilityCause() {
-        String c = probe();
+        String c = probe.unavailable();
         return c == null ? "available" : c;
-    }
-
-    /** Opens and closes an AF_XDP socket once: null when that works, else why not. */
-    private String probe() {
-        String c = cause;
-        if (c != null) {
-            return c.isEmpty() ? null : c;
-        }
-        if (!System.getProperty("os.name", "").equals("Linux")) {
-            c = "AF_XDP is Linux only";
-        } else {
-            try {
-                Native.close(Native.socket(XdpDescriptor.AF_XDP, XdpDescriptor.SOCK_RAW, 0, "AF_XDP"));
-                c = "";
-            } catch (LinuxException e) {
-                c = switch (e.errno()) {
-                    case Errno.EAFNOSUPPORT -> "this kernel has no AF_XDP sockets (CONFIG_XDP_SOCKETS)";
-                    case Errno.EPERM, Errno.EACCES -> "AF_XDP needs root (CAP_NET_RAW, CAP_NET_ADMIN, CAP_BPF): " + e.getMessage();
-                    default -> e.getMessage();
-                };
-            } catch (UnsatisfiedLinkError | RuntimeException e) {
-                c = "no C library to call: " + e.getMessage();
-            }
-        }
-        cause = c;
-        return c.isEmpty() ? null : c;
     }
 
     @Override
