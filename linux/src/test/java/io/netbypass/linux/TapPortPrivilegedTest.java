@@ -71,6 +71,27 @@ class TapPortPrivilegedTest {
                 host.statistics(stats::put);
                 assertEquals(1L, stats.get("tap_writes"), "one write for the ten: " + stats);
                 assertEquals(9L, stats.get("gro_merged"), stats.toString());
+
+                // A second worker's host path on the same interface is a second queue of the same TAP.
+                Port second = b.call(() -> Ports.open("xdp:" + net.ifB + "^", Ports.Direction.BOTH));
+                try {
+                    byte[] f = new FrameBuilder().macs(net.macBytesA(), net.macBytesB())
+                            .addresses(AddressText.parseIpv4(net.addressA), AddressText.parseIpv4(net.addressB))
+                            .protocol(IpProtocols.UDP).ports(4444, socket.getLocalPort()).payload(10).build();
+                    b.call(() -> {
+                        io.netbypass.port.HostPath path = (io.netbypass.port.HostPath) second;
+                        path.forward(MemorySegment.ofArray(f), 0, f.length);
+                        path.flush();
+                        return null;
+                    });
+                    socket.receive(d);
+                    assertEquals(4444, d.getPort(), "the second queue's frame reached the socket too");
+                } finally {
+                    b.call(() -> {
+                        second.close();
+                        return null;
+                    });
+                }
             } finally {
                 socket.close();
                 b.call(() -> {

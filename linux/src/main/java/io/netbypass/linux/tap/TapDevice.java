@@ -16,8 +16,8 @@ import java.nio.file.Path;
  * A TAP interface through {@code /dev/net/tun} (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR): a frame we
  * write enters the kernel's stack as if the interface had received it; a frame the kernel sends
  * out of the interface is one we read. Every frame carries a {@code virtio_net_hdr} in front.
- * The interface exists while the descriptor is open (not persistent), so it goes away with the
- * process. Set-up (up, MTU, MAC, sysctls) is done here, in the calling thread's namespace.
+ * The interface exists while a descriptor (a queue) is open (not persistent), so it goes away
+ * with the process. Set-up (up, MTU, MAC, sysctls) is done here, in the calling thread's namespace.
  */
 public final class TapDevice implements AutoCloseable {
     static final long TUNSETIFF = 0x400454caL;
@@ -26,6 +26,7 @@ public final class TapDevice implements AutoCloseable {
     static final int IFF_TAP = 0x0002;
     static final int IFF_NO_PI = 0x1000;
     static final int IFF_VNET_HDR = 0x4000;
+    static final int IFF_MULTI_QUEUE = 0x0100;
     public static final int TUN_F_CSUM = 0x01;
     public static final int TUN_F_TSO4 = 0x02;
     public static final int TUN_F_TSO6 = 0x04;
@@ -48,7 +49,10 @@ public final class TapDevice implements AutoCloseable {
         this.fd = fd;
     }
 
-    /** Creates TAP {@code name} (or attaches to a persistent one of that name), non-blocking, with virtio-net headers. */
+    /**
+     * Creates TAP {@code name}, or adds a queue to it when it exists (IFF_MULTI_QUEUE: one queue
+     * per worker, each its own descriptor); non-blocking, with virtio-net headers.
+     */
     public static TapDevice open(String name) throws LinuxException {
         if (name.isEmpty() || name.length() > 15) {
             throw new IllegalArgumentException("an interface name has 1..15 characters: '" + name + "'");
@@ -56,7 +60,7 @@ public final class TapDevice implements AutoCloseable {
         int fd = Native.open("/dev/net/tun", Native.O_RDWR | Native.O_NONBLOCK | Native.O_CLOEXEC, "/dev/net/tun");
         try (Arena a = Arena.ofConfined()) {
             MemorySegment ifr = ifreq(a, name);
-            ifr.set(ValueLayout.JAVA_SHORT, 16, (short) (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR));
+            ifr.set(ValueLayout.JAVA_SHORT, 16, (short) (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_MULTI_QUEUE));
             Native.ioctl(fd, TUNSETIFF, ifr, "ioctl(TUNSETIFF, " + name + ")");
             MemorySegment size = a.allocate(ValueLayout.JAVA_INT);
             size.set(ValueLayout.JAVA_INT, 0, io.netbypass.offload.VirtioNetHeader.LENGTH);
