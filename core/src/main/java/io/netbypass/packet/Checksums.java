@@ -1,6 +1,8 @@
 package io.netbypass.packet;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * Internet checksums (RFC 1071): IPv4 header, TCP/UDP/ICMPv6 with their pseudo-headers, ICMP,
@@ -12,13 +14,35 @@ public final class Checksums {
     private Checksums() {
     }
 
-    /** Adds {@code length} bytes at {@code offset} to {@code sum}; an odd last byte is padded with zero. */
+    private static final ValueLayout.OfLong NATIVE_LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+
+    /**
+     * Adds {@code length} bytes at {@code offset} to {@code sum}; an odd last byte is padded with
+     * zero. The bulk is read in native byte order, 16 bytes a step: on a little-endian machine
+     * that sums byte-swapped words, whose folded sum is the swap of the right one (RFC 1071's
+     * byte-order independence), so it is swapped back once at the end.
+     */
     public static long add(MemorySegment s, long offset, int length, long sum) {
         long end = offset + length;
         long p = offset;
-        for (; p + 8 <= end; p += 8) {
-            long word = Bytes.i64(s, p);
-            sum += (word >>> 32) + (word & 0xffff_ffffL);
+        long low = 0;
+        long high = 0;
+        for (; p + 16 <= end; p += 16) {
+            long w0 = s.get(NATIVE_LONG, p);
+            long w1 = s.get(NATIVE_LONG, p + 8);
+            low += (w0 & 0xffff_ffffL) + (w1 & 0xffff_ffffL);
+            high += (w0 >>> 32) + (w1 >>> 32);
+        }
+        if (p + 8 <= end) {
+            long w0 = s.get(NATIVE_LONG, p);
+            low += w0 & 0xffff_ffffL;
+            high += w0 >>> 32;
+            p += 8;
+        }
+        if (p != offset) {
+            int bulk = fold(low + high);
+            sum += LITTLE_ENDIAN ? ((bulk & 0xff) << 8) | (bulk >>> 8) : bulk;
         }
         for (; p + 2 <= end; p += 2) {
             sum += Bytes.u16(s, p);

@@ -84,6 +84,28 @@ class ChecksumsTest {
         assertTrue(h.checksumValid());
     }
 
+    @Test
+    void theBulkSumAgreesWithAWordByWordSumAtEveryOffsetAndLength() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        byte[] data = new byte[4096];
+        r.nextBytes(data);
+        MemorySegment s = MemorySegment.ofArray(data);
+        for (int t = 0; t < 20_000; t++) {
+            int offset = r.nextInt(64);
+            int length = r.nextInt(data.length - offset);
+            long start = r.nextLong(1L << 40);
+            long reference = start;
+            for (int i = 0; i + 1 < length; i += 2) {
+                reference += ((data[offset + i] & 0xff) << 8) | (data[offset + i + 1] & 0xff);
+            }
+            if ((length & 1) != 0) {
+                reference += (data[offset + length - 1] & 0xff) << 8;
+            }
+            assertEquals(Checksums.fold(reference), Checksums.fold(Checksums.add(s, offset, length, start)),
+                    "offset " + offset + " length " + length);
+        }
+    }
+
     /** Ones'-complement has two zeros; RFC 1624's update can give either where recomputation gives 0xffff. */
     private static int normalise(int checksum) {
         return checksum == 0 ? 0xffff : checksum;
