@@ -13,11 +13,21 @@ public interface PortBackend {
     /** The prefix of the port names it opens, e.g. {@code xdp}. */
     String prefix();
 
-    /** Whether this machine and process can open its ports at all (kernel features, privileges). */
-    boolean isAvailable();
+    /**
+     * Null when this machine and process can open its ports at all (kernel features,
+     * privileges), else one line saying why not.
+     */
+    String unavailable();
 
-    /** One line saying why {@link #isAvailable()} is false. */
-    String unavailabilityCause();
+    default boolean isAvailable() {
+        return unavailable() == null;
+    }
+
+    /** One line saying why {@link #isAvailable()} is false ("available" when it is not). */
+    default String unavailabilityCause() {
+        String cause = unavailable();
+        return cause == null ? "available" : cause;
+    }
 
     /** Opens a port; failures are {@link io.netbypass.port.PortException}s with one line naming the port and the cause. */
     Port open(PortName name, PortOptions options);

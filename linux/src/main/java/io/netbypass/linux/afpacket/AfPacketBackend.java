@@ -17,14 +17,8 @@ public final class AfPacketBackend implements PortBackend {
     }
 
     @Override
-    public boolean isAvailable() {
-        return probe.unavailable() == null;
-    }
-
-    @Override
-    public String unavailabilityCause() {
-        String c = probe.unavailable();
-        return c == null ? "available" : c;
+    public String unavailable() {
+        return probe.unavailable();
     }
 
     @Override

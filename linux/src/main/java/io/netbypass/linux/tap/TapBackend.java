@@ -17,17 +17,7 @@ public final class TapBackend implements PortBackend {
     }
 
     @Override
-    public boolean isAvailable() {
-        return unavailable() == null;
-    }
-
-    @Override
-    public String unavailabilityCause() {
-        String c = unavailable();
-        return c == null ? "available" : c;
-    }
-
-    private static String unavailable() {
+    public String unavailable() {
         if (!System.getProperty("os.name", "").equals("Linux")) {
             return "TAP interfaces are Linux only here";
         }
