@@ -272,4 +272,21 @@ class XdpCommandsPrivilegedTest {
             }
         }
     }
+
+    @Test
+    void nicChannelsPrintsWhatEthtoolPrintsAndNicFeaturesChangesWhatEthtoolSees() throws Exception {
+        try (TestNetwork net = TestNetwork.create(4)) {
+            var ours = net.exec(net.nsB, 60, java("nic", "channels", net.ifB));
+            assertEquals(0, ours.exitCode(), ours.stderr());
+            assertEquals(net.exec(net.nsB, 10, "ethtool", "-l", net.ifB).orFail("ethtool -l").stdout().strip(), ours.stdout().strip());
+            var off = net.exec(net.nsB, 60, java("nic", "features", net.ifB, "gro", "off"));
+            assertEquals(0, off.exitCode(), off.stderr());
+            assertTrue(net.exec(net.nsB, 10, "ethtool", "-k", net.ifB).orFail("ethtool -k").stdout()
+                    .contains("generic-receive-offload: off"));
+            var bad = net.exec(net.nsB, 60, java("nic", "channels", net.ifB, "rx", "99"));
+            assertEquals(1, bad.exitCode());
+            assertEquals("netbypass: nic channels " + net.ifB + ": ethtool -L " + net.ifB + " (CHANNELS_SET): EINVAL (Invalid argument)"
+                    + " netlink: requested channel count exceeds maximum", bad.stderr().strip());
+        }
+    }
 }

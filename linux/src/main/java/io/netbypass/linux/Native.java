@@ -223,6 +223,28 @@ public final class Native {
         }
     }
 
+    /** send(2) of {@code buffer[0, length)}: bytes sent, or -errno. */
+    public static long send(int fd, MemorySegment buffer, long length, int flags) {
+        MemorySegment st = STATE.get();
+        try {
+            long rc = (long) SENDTO.invokeExact(st, fd, buffer, length, flags, MemorySegment.NULL, 0);
+            return rc < 0 ? -lastErrno(st) : rc;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** recv(2) into {@code buffer[0, length)}: bytes received, or -errno. */
+    public static long recv(int fd, MemorySegment buffer, long length, int flags) {
+        MemorySegment st = STATE.get();
+        try {
+            long rc = (long) RECVFROM.invokeExact(st, fd, buffer, length, flags, MemorySegment.NULL, MemorySegment.NULL);
+            return rc < 0 ? -lastErrno(st) : rc;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     /** recvfrom(fd, NULL, 0, flags, NULL, NULL): the AF_XDP fill-ring wakeup. Returns 0 or -errno. */
     public static int wake(int fd, int flags) {
         MemorySegment st = STATE.get();
