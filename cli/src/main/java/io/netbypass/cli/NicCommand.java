@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 /** {@code netbypass nic}: ethtool's operations on a real interface, through ethtool netlink. */
 @Command(name = "nic", mixinStandardHelpOptions = true,
         description = "ethtool's operations on a network interface (in this namespace), through the kernel's ethtool netlink.",
-        subcommands = {NicCommand.Features.class, NicCommand.Channels.class})
+        subcommands = {NicCommand.Features.class, NicCommand.Channels.class, NicCommand.Rss.class, NicCommand.Ntuple.class})
 final class NicCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -37,7 +37,13 @@ final class NicCommand implements Callable<Integer> {
             return "nic " + operation + " " + ifName + ": no such feature (" + m + "; 'nic features " + ifName + "' lists them)";
         }
         if (m.contains("EOPNOTSUPP")) {
-            return "nic " + operation + " " + ifName + ": " + ifName + " does not support " + operation + " (" + m + ")";
+            String what = switch (operation) {
+                case "rss" -> "has no RSS indirection table";
+                case "ntuple" -> "has no ntuple filters";
+                default -> "does not support " + operation;
+            };
+            return "nic " + operation + " " + ifName + ": " + ifName + " " + what + " (" + m + ")"
+                    + (operation.equals("ntuple") ? "; steer flows in XDP instead (--steer)" : "");
         }
         return "nic " + operation + " " + ifName + ": " + m;
     }
@@ -141,6 +147,86 @@ final class NicCommand implements Callable<Integer> {
 
         private static String n(long v) {
             return v == 0 ? "n/a" : Long.toString(v);
+        }
+    }
+
+    @Command(name = "rss", mixinStandardHelpOptions = true,
+            description = {"Set the RSS indirection table (ethtool -X): equal N | weight W0 W1 ... | default.",
+                    "The table's size is the device's (ETHTOOL_GRXFH)."})
+    static final class Rss implements Callable<Integer> {
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "IF")
+        String ifName;
+
+        @Parameters(index = "1..*", paramLabel = "equal N | weight W... | default", arity = "1..*")
+        List<String> how = List.of();
+
+        @Override
+        public Integer call() {
+            try {
+                int size = io.netbypass.linux.ethtool.Ethtool.rssSizes(ifName)[0];
+                if (size == 0) {
+                    throw new IllegalStateException("nic rss " + ifName + ": " + ifName + " has no RSS indirection table");
+                }
+                io.netbypass.scaling.rss.IndirectionTable table = switch (how.get(0)) {
+                    case "equal" -> io.netbypass.scaling.rss.IndirectionTable.equal(size, Integer.parseInt(how.get(1)), 0);
+                    case "weight" -> io.netbypass.scaling.rss.IndirectionTable.weight(size,
+                            how.subList(1, how.size()).stream().mapToInt(Integer::parseInt).toArray(), 0);
+                    case "default" -> null;
+                    default -> throw new IllegalArgumentException("nic rss " + ifName + ": equal N, weight W..., or default");
+                };
+                // default: indir_size 0 asks the driver for its default table.
+                io.netbypass.linux.ethtool.Ethtool.send(ifName,
+                        io.netbypass.linux.ethtool.EthtoolStructs.setRss(0, table, null), "ETHTOOL_SRSSH");
+            } catch (LinuxException x) {
+                throw new IllegalStateException(fail(ifName, "rss", x));
+            } catch (NumberFormatException | IndexOutOfBoundsException x) {
+                throw new IllegalArgumentException("nic rss " + ifName + ": equal N, weight W..., or default");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "ntuple", mixinStandardHelpOptions = true,
+            description = "Add an ntuple rule (ethtool -N/-U syntax) or delete one by location: add RULE | delete LOC.")
+    static final class Ntuple implements Callable<Integer> {
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "IF")
+        String ifName;
+
+        @Parameters(index = "1..*", paramLabel = "add RULE... | delete LOC", arity = "2..*")
+        List<String> how = List.of();
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            try {
+                switch (how.get(0)) {
+                    case "add" -> {
+                        String rule = String.join(" ", how.subList(1, how.size()));
+                        var spec = io.netbypass.scaling.ntuple.NtupleParser.parse(rule.startsWith("flow-type") ? rule : "flow-type " + rule);
+                        byte[] back = io.netbypass.linux.ethtool.Ethtool.send(ifName,
+                                io.netbypass.linux.ethtool.EthtoolStructs.insertRule(spec), "ETHTOOL_SRXCLSRLINS");
+                        out.printf(Locale.ROOT, "Added rule with ID %d%n", java.nio.ByteBuffer.wrap(back)
+                                .order(java.nio.ByteOrder.nativeOrder()).getInt(io.netbypass.linux.ethtool.EthtoolStructs.RXNFC_FS + 160));
+                    }
+                    case "delete" -> io.netbypass.linux.ethtool.Ethtool.send(ifName,
+                            io.netbypass.linux.ethtool.EthtoolStructs.deleteRule(Integer.parseInt(how.get(1))), "ETHTOOL_SRXCLSRLDEL");
+                    default -> throw new IllegalArgumentException("nic ntuple " + ifName + ": add RULE or delete LOC");
+                }
+            } catch (LinuxException x) {
+                throw new IllegalStateException(fail(ifName, "ntuple", x));
+            } catch (io.netbypass.scaling.ntuple.NtupleSyntaxException | io.netbypass.scaling.ntuple.NtupleRuleException x) {
+                throw new IllegalArgumentException("nic ntuple " + ifName + ": " + x.getMessage());
+            } catch (NumberFormatException x) {
+                throw new IllegalArgumentException("nic ntuple " + ifName + ": delete takes a location number");
+            }
+            out.flush();
+            return 0;
         }
     }
 }

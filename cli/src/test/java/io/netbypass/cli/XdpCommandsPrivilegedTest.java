@@ -287,6 +287,16 @@ class XdpCommandsPrivilegedTest {
             assertEquals(1, bad.exitCode());
             assertEquals("netbypass: nic channels " + net.ifB + ": ethtool -L " + net.ifB + " (CHANNELS_SET): EINVAL (Invalid argument)"
                     + " netlink: requested channel count exceeds maximum", bad.stderr().strip());
+            // veth has neither an RSS table nor ntuple filters: one line each, naming the device and what it lacks.
+            var rss = net.exec(net.nsB, 60, java("nic", "rss", net.ifB, "weight", "1", "1", "1", "1", "0", "1", "1", "1", "1", "1"));
+            assertEquals(1, rss.exitCode());
+            assertEquals("netbypass: nic rss " + net.ifB + ": " + net.ifB + " has no RSS indirection table (ioctl(SIOCETHTOOL"
+                    + " ETHTOOL_GRXFH, " + net.ifB + "): EOPNOTSUPP (Operation not supported))", rss.stderr().strip());
+            var ntuple = net.exec(net.nsB, 60, java("nic", "ntuple", net.ifB, "add", "flow-type", "udp4", "dst-port", "53", "action", "4"));
+            assertEquals(1, ntuple.exitCode());
+            assertTrue(ntuple.stderr().strip().startsWith("netbypass: nic ntuple " + net.ifB + ": " + net.ifB + " has no ntuple filters"),
+                    ntuple.stderr());
+            assertTrue(ntuple.stderr().strip().endsWith("steer flows in XDP instead (--steer)"), ntuple.stderr());
         }
     }
 }

@@ -71,6 +71,29 @@ public final class Ethtool {
         }
     }
 
+    /** ETHTOOL_GRXFH with sizes 0: the device's RSS indirection table size and key size (ethtool -x). */
+    public static int[] rssSizes(String ifName) throws LinuxException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment cmd = a.allocate(EthtoolStructs.RXFH_HEADER_LENGTH, 8);
+            cmd.set(ValueLayout.JAVA_INT, 0, 0x46); // ETHTOOL_GRXFH
+            call(ifName, cmd, a, "ETHTOOL_GRXFH");
+            return new int[] {cmd.get(ValueLayout.JAVA_INT, 8), cmd.get(ValueLayout.JAVA_INT, 12)};
+        }
+    }
+
+    /**
+     * Sends one prepared SIOCETHTOOL structure ({@link EthtoolStructs}) and returns it as the
+     * kernel left it (an inserted rule's location, say).
+     */
+    public static byte[] send(String ifName, byte[] structure, String what) throws LinuxException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment cmd = a.allocate(structure.length, 8);
+            MemorySegment.copy(structure, 0, cmd, ValueLayout.JAVA_BYTE, 0, structure.length);
+            call(ifName, cmd, a, what);
+            return cmd.toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
     static void call(String ifName, MemorySegment command, Arena a, String what) throws LinuxException {
         byte[] name = ifName.getBytes(StandardCharsets.US_ASCII);
         if (name.length > 15) {
