@@ -50,8 +50,9 @@ public final class EthtoolStructs {
     }
 
     /**
-     * ETHTOOL_SRSSH for RSS context {@code context}: the table ({@code null}: leave it), the key
-     * ({@code null}: leave it); hash function and input transform left as they are (0).
+     * ETHTOOL_SRSSH for RSS context {@code context}: the table ({@code null}: indir_size 0, the
+     * driver's default table, as {@code ethtool -X default}), the key ({@code null}: key_size 0,
+     * left as it is); hash function and input transform left as they are (0).
      */
     public static byte[] setRss(int context, IndirectionTable table, byte[] key) {
         int entries = table == null ? 0 : table.size();
