@@ -299,4 +299,83 @@ class XdpCommandsPrivilegedTest {
             assertTrue(ntuple.stderr().strip().endsWith("steer flows in XDP instead (--steer)"), ntuple.stderr());
         }
     }
+
+    private static String[] withJournal(Path dir, String... args) {
+        String[] j = java(args);
+        String[] full = new String[j.length + 2];
+        full[0] = "env";
+        full[1] = "NETBYPASS_JOURNAL_DIR=" + dir;
+        System.arraycopy(j, 0, full, 2, j.length);
+        return full;
+    }
+
+    /** The files tune --dry-run names, read now (bitmaps as numbers: sysfs pads them). */
+    private static java.util.Map<String, java.math.BigInteger> read(TestNetwork net, java.util.List<String[]> plan) throws Exception {
+        java.util.Map<String, java.math.BigInteger> m = new java.util.LinkedHashMap<>();
+        for (String[] w : plan) {
+            String v = net.exec(net.nsB, 10, "cat", w[1]).orFail("cat " + w[1]).stdout().strip();
+            m.put(w[1], w[1].endsWith("_cpus") || w[1].endsWith("_rxqs") ? io.netbypass.linux.tune.Tuning.parseMask(v)
+                    : new java.math.BigInteger(v));
+        }
+        return m;
+    }
+
+    @Test
+    void tuneAppliesWhatItsDryRunPrintsAndTheJournalPutsItBackAfterExitAndAfterKillDashNine() throws Exception {
+        try (TestNetwork net = TestNetwork.create(4)) {
+            Path journals = dir.resolve("journal");
+            var dry = net.exec(net.nsB, 60, withJournal(journals, "tune", net.ifB, "--dry-run", "--xps-rxqs"));
+            assertEquals(0, dry.exitCode(), dry.stderr());
+            java.util.List<String[]> plan = new java.util.ArrayList<>();
+            Matcher m = Pattern.compile("(?m)^echo (\\S+) > (\\S+)$").matcher(dry.stdout());
+            while (m.find()) {
+                plan.add(new String[] {m.group(1), m.group(2)});
+            }
+            assertEquals(4 + 4 + 4 + 4, plan.size(), "rps_cpus and rps_flow_cnt per RX queue, xps_cpus and xps_rxqs per TX queue:\n"
+                    + dry.stdout());
+            var before = read(net, plan);
+            var expected = new java.util.LinkedHashMap<String, java.math.BigInteger>();
+            for (String[] w : plan) {
+                expected.put(w[1], w[1].endsWith("_cnt") ? new java.math.BigInteger(w[0]) : io.netbypass.linux.tune.Tuning.parseMask(w[0]));
+            }
+            assertNotEquals(before, expected, "the plan changes something");
+
+            // A normal end: applied while it runs, put back when it exits.
+            Process p = net.start(net.nsB, withJournal(journals, "tune", net.ifB, "--xps-rxqs", "--seconds", "60"));
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
+                String line;
+                while ((line = in.readLine()) != null && !line.startsWith("[+]")) {
+                    // the plan, then the line saying it is applied
+                }
+                assertNotNull(line);
+                assertEquals(expected, read(net, plan), "tune applied exactly what --dry-run printed");
+                p.destroy(); // SIGTERM: a normal exit
+                assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+            }
+            assertEquals(before, read(net, plan), "after a normal exit every value is back");
+
+            // kill -9: the settings stay and the journal with them; restore puts them back.
+            Process q = net.start(net.nsB, withJournal(journals, "tune", net.ifB, "--xps-rxqs", "--seconds", "60"));
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(q.getInputStream()))) {
+                String line;
+                while ((line = in.readLine()) != null && !line.startsWith("[+]")) {
+                    // wait until applied
+                }
+                q.destroyForcibly();
+                assertTrue(q.waitFor(20, TimeUnit.SECONDS));
+            }
+            assertEquals(expected, read(net, plan), "killed: the settings stayed");
+            try (var files = Files.list(journals)) {
+                assertEquals(1, files.count(), "and its journal");
+            }
+            var restore = net.exec(net.nsB, 60, withJournal(journals, "restore", net.ifB));
+            assertEquals(0, restore.exitCode(), restore.stdout() + restore.stderr());
+            assertEquals(before, read(net, plan), "restore put every value back");
+            try (var files = Files.list(journals)) {
+                assertEquals(0, files.count(), "and removed the journal");
+            }
+            var again = net.exec(net.nsB, 60, withJournal(journals, "restore"));
+            assertTrue(again.stdout().contains("nothing to restore"), again.stdout());
+        }
+    }
 }

@@ -1,0 +1,71 @@
+package io.netbypass.cli;
+
+import io.netbypass.control.Journal;
+import io.netbypass.linux.tune.Tuning;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code netbypass restore [IF]}: undoes what runs that ended without cleaning up left in their journals. */
+@Command(name = "restore", mixinStandardHelpOptions = true,
+        description = {"Put back every setting a netbypass run in this network namespace changed and did not restore",
+                "(it was killed, or run with --keep): its journal is replayed newest first, then removed."})
+final class RestoreCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "IF", arity = "0..1", description = "Only this interface's settings.")
+    String ifName;
+
+    @Option(names = "--force", description = "Also journals of processes still running.")
+    boolean force;
+
+    /** Where journals live: $NETBYPASS_JOURNAL_DIR, else /run/netbypass/journal. */
+    static Path directory() {
+        String d = System.getenv("NETBYPASS_JOURNAL_DIR");
+        return Path.of(d != null && !d.isBlank() ? d : "/run/netbypass/journal");
+    }
+
+    /** This thread's network namespace, as the inode number of /proc/thread-self/ns/net. */
+    static String namespace() {
+        try {
+            String link = Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString();
+            return link.replaceAll("\\D", "");
+        } catch (IOException e) {
+            return "0";
+        }
+    }
+
+    static Journal journal() throws IOException {
+        return Journal.create(directory(), namespace(), ProcessHandle.current().pid(), Tuning.appliers());
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        List<Path> journals = Journal.leftBehind(directory(), namespace(), force);
+        if (journals.isEmpty()) {
+            out.println("[+] nothing to restore in this network namespace");
+            out.flush();
+            return 0;
+        }
+        int bad = 0;
+        for (Path j : journals) {
+            List<String> failed = Journal.restore(j, Tuning.appliers(), ifName == null ? null : "/" + ifName + "/");
+            out.printf(Locale.ROOT, "[+] %s: restored%s%n", j, failed.isEmpty() ? "" : "; could not: " + String.join("; ", failed));
+            bad += failed.size();
+        }
+        out.flush();
+        return bad == 0 ? 0 : 1;
+    }
+}

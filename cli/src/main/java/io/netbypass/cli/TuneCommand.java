@@ -1,0 +1,125 @@
+package io.netbypass.cli;
+
+import io.netbypass.control.Journal;
+import io.netbypass.linux.tune.Tuning;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code netbypass tune IF}: RPS, RFS, XPS and IRQ spread, journaled, undone at exit unless kept. */
+@Command(name = "tune", mixinStandardHelpOptions = true,
+        description = {"Tune an interface's receive scaling: RPS (rps_cpus per RX queue), RFS (rps_sock_flow_entries,",
+                "rps_flow_cnt), XPS (xps_cpus or xps_rxqs per TX queue), IRQ affinity spread over CPUs. Every old value",
+                "is journaled first; Ctrl-C, SIGTERM or --seconds puts them back; --keep leaves them (undo later with",
+                "'netbypass restore IF'). --dry-run prints the exact commands and changes nothing."})
+final class TuneCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "IF")
+    String ifName;
+
+    @Option(names = "--rps", paramLabel = "CPUS", description = "CPUs for RPS on every RX queue (e.g. 0-3; default: every online CPU).")
+    String rps;
+
+    @Option(names = "--no-rps", description = "Leave RPS alone.")
+    boolean noRps;
+
+    @Option(names = "--rfs", paramLabel = "ENTRIES", description = "RFS flow entries (rounded up to a power of two; default 32768; 0: leave RFS alone).")
+    int rfs = 32768;
+
+    @Option(names = "--xps", paramLabel = "CPUS", description = "CPUs for XPS, one per TX queue in turn (default: every online CPU).")
+    String xps;
+
+    @Option(names = "--no-xps", description = "Leave XPS alone.")
+    boolean noXps;
+
+    @Option(names = "--xps-rxqs", description = "Also map TX queue i to RX queue i (xps_rxqs).")
+    boolean xpsRxqs;
+
+    @Option(names = "--irqs", paramLabel = "CPUS", description = "Spread the interface's IRQs over these CPUs (default: every online CPU).")
+    String irqs;
+
+    @Option(names = "--dry-run", description = "Print the commands and change nothing.")
+    boolean dryRun;
+
+    @Option(names = "--keep", description = "Leave the settings when done (the journal stays for 'netbypass restore').")
+    boolean keep;
+
+    @Option(names = "--seconds", paramLabel = "S", description = "Hold the settings this long, then put them back (default: until Ctrl-C).")
+    double seconds;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Tuning tuning = new Tuning();
+        List<Integer> online = tuning.onlineCpus();
+        Tuning.Options options = new Tuning.Options(noRps ? null : rps == null ? online : Tuning.cpuList(rps), rfs,
+                noXps ? null : xps == null ? online : Tuning.cpuList(xps), xpsRxqs, irqs == null ? online : Tuning.cpuList(irqs));
+        List<String> notes = new ArrayList<>();
+        List<Tuning.Write> plan;
+        try {
+            plan = tuning.plan(ifName, options, notes);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("tune " + ifName + ": " + e.getMessage());
+        }
+        for (String n : notes) {
+            out.println("# " + n);
+        }
+        for (Tuning.Write w : plan) {
+            out.println(w.command());
+        }
+        out.flush();
+        if (dryRun) {
+            return 0;
+        }
+        try (Journal journal = RestoreCommand.journal()) {
+            try {
+                Tuning.apply(plan, journal);
+            } catch (java.io.IOException | RuntimeException e) {
+                List<String> failed = journal.rollback();
+                throw new IllegalStateException("tune " + ifName + ": " + e.getMessage() + "; nothing left changed"
+                        + (failed.isEmpty() ? "" : " except: " + String.join("; ", failed)));
+            }
+            if (keep) {
+                journal.keep();
+                out.printf(Locale.ROOT, "[+] %d settings changed and kept; undo with: netbypass restore %s (journal %s)%n",
+                        plan.size(), ifName, journal.file());
+                out.flush();
+                return 0;
+            }
+            out.printf(Locale.ROOT, "[+] %d settings changed (journal %s); Ctrl-C puts them back%n", plan.size(), journal.file());
+            out.flush();
+            CountDownLatch stop = new CountDownLatch(1);
+            Runnable undoInt = Signals.handle("INT", s -> stop.countDown());
+            Runnable undoTerm = Signals.handle("TERM", s -> stop.countDown());
+            try {
+                if (seconds > 0) {
+                    stop.await((long) (seconds * 1000), TimeUnit.MILLISECONDS);
+                } else {
+                    stop.await();
+                }
+            } finally {
+                undoInt.run();
+                undoTerm.run();
+            }
+            List<String> failed = journal.rollback();
+            out.printf(Locale.ROOT, "[+] %d settings put back%s%n", plan.size() - failed.size(),
+                    failed.isEmpty() ? "" : "; could not: " + String.join("; ", failed));
+            out.flush();
+            return failed.isEmpty() ? 0 : 1;
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package io.netbypass.control;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Changes are written before they are made and undone newest first, by the run or by restore after a crash. */
+class JournalTest {
+    @TempDir
+    Path dir;
+
+    private final Map<String, String> device = new HashMap<>();
+    private final Map<String, Journal.Applier> appliers = Map.of("set", (target, value) -> {
+        if (value.equals("refuse")) {
+            throw new IOException("refused");
+        }
+        device.put(target, value);
+    });
+
+    @Test
+    void aRunUndoesItsChangesNewestFirstAndRemovesItsFile() throws Exception {
+        device.put("a", "1");
+        try (Journal j = Journal.create(dir, "ns", 42, appliers)) {
+            j.change("set", "a", "1", "2");
+            j.change("set", "a", "2", "3"); // a second change of the same thing: undone first
+            j.change("set", "b\\twith tab", "x", "y\\nz");
+            assertEquals("3", device.get("a"));
+            assertTrue(Files.exists(j.file()));
+            assertEquals(3, Files.readAllLines(j.file()).size(), "one line per change, written before it was made");
+            assertEquals(List.of(), j.rollback());
+            assertEquals("1", device.get("a"));
+            assertEquals("x", device.get("b\\twith tab"));
+            assertFalse(Files.exists(j.file()));
+        }
+    }
+
+    @Test
+    void aCrashedRunsJournalIsRestoredAndATornLastLineIsSkipped() throws Exception {
+        device.put("a", "1");
+        Journal j = Journal.create(dir, "ns", 999_999_999L, appliers);
+        j.change("set", "a", "1", "2");
+        j.change("set", "c", "old", "new");
+        j.keep(); // as if killed: the file stays
+        Files.writeString(j.file(), "set\\tpartial", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+        assertEquals(List.of(j.file()), Journal.leftBehind(dir, "ns", false), "pid 999999999 is not running");
+        assertEquals(List.of(), Journal.leftBehind(dir, "other-ns", false), "another namespace's journals are not ours");
+        assertEquals(List.of(), Journal.restore(j.file(), appliers, null));
+        assertEquals("1", device.get("a"));
+        assertEquals("old", device.get("c"));
+        assertFalse(Files.exists(j.file()));
+    }
+
+    @Test
+    void restoringOneTargetLeavesTheRestAndAFailureIsReportedNotFatal() throws Exception {
+        Journal j = Journal.create(dir, "ns", 999_999_998L, appliers);
+        j.change("set", "/sys/class/net/a0/x", "refuse", "1");
+        j.change("set", "/sys/class/net/b0/x", "0", "1");
+        j.keep();
+        assertEquals(List.of(), Journal.restore(j.file(), appliers, "/b0/"));
+        assertEquals("0", device.get("/sys/class/net/b0/x"));
+        assertEquals(1, Files.readAllLines(j.file()).size(), "a0's change is still recorded");
+        List<String> failed = Journal.restore(j.file(), appliers, null);
+        assertEquals(1, failed.size());
+        assertTrue(failed.get(0).contains("refused"), failed.toString());
+        assertEquals(1, Files.readAllLines(j.file()).size(), "what could not be undone stays recorded for another try");
+    }
+}
