@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 /** {@code netbypass nic}: ethtool's operations on a real interface, through ethtool netlink. */
 @Command(name = "nic", mixinStandardHelpOptions = true,
         description = "ethtool's operations on a network interface (in this namespace), through the kernel's ethtool netlink.",
-        subcommands = {NicCommand.Features.class, NicCommand.Channels.class, NicCommand.Rss.class, NicCommand.Ntuple.class})
+        subcommands = {NicCommand.Show.class, NicCommand.Features.class, NicCommand.Channels.class, NicCommand.Rss.class, NicCommand.Ntuple.class})
 final class NicCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -227,6 +227,92 @@ final class NicCommand implements Callable<Integer> {
             }
             out.flush();
             return 0;
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true,
+            description = {"Everything about an interface's receive path in one place: driver, channels, changeable features",
+                    "that matter here, the RSS table, ntuple rules, and per queue its IRQ and CPUs, RPS and XPS masks."})
+    static final class Show implements Callable<Integer> {
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "IF")
+        String ifName;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            String driver;
+            try {
+                driver = io.netbypass.linux.ethtool.Ethtool.driver(ifName);
+            } catch (LinuxException x) {
+                throw new IllegalStateException(fail(ifName, "show", x));
+            }
+            out.printf(Locale.ROOT, "%s: driver %s%n", ifName, driver);
+            try (EthtoolNetlink e = EthtoolNetlink.open()) {
+                EthtoolNetlink.Channels c = e.channels(ifName);
+                out.printf(Locale.ROOT, "channels: rx %d tx %d other %d combined %d (max rx %d tx %d other %d combined %d)%n",
+                        c.rx(), c.tx(), c.other(), c.combined(), c.rxMax(), c.txMax(), c.otherMax(), c.combinedMax());
+                var f = e.features(ifName);
+                StringBuilder b = new StringBuilder();
+                for (String name : List.of("rx-gro", "rx-lro", "rx-gro-hw", "rx-ntuple-filter", "rx-hashing", "rx-checksum",
+                        "tx-tcp-segmentation", "tx-generic-segmentation", "rx-udp-gro-forwarding")) {
+                    var x = f.get(name);
+                    if (x != null) {
+                        b.append(b.isEmpty() ? "" : ", ").append(name).append(' ').append(x.active() ? "on" : "off")
+                                .append(x.changeable() ? "" : " [fixed]");
+                    }
+                }
+                out.println("features: " + b);
+            } catch (LinuxException x) {
+                out.println("channels/features: " + x.getMessage());
+            }
+            try {
+                int[] table = io.netbypass.linux.ethtool.Ethtool.rssTable(ifName);
+                out.printf(Locale.ROOT, "RSS indirection table: %d entries%n%s", table.length,
+                        io.netbypass.scaling.rss.IndirectionTable.of(table).formatRows());
+            } catch (LinuxException x) {
+                out.println("RSS indirection table: none (" + x.getMessage() + ")");
+            }
+            try {
+                var rules = io.netbypass.linux.ethtool.Ethtool.ntupleRules(ifName);
+                out.printf(Locale.ROOT, "ntuple rules: %d%n", rules.size());
+                for (byte[] r : rules) {
+                    out.print(io.netbypass.scaling.ntuple.NtupleFormatter.block(io.netbypass.scaling.ntuple.RxFlowSpec.fromBytes(r, 0)));
+                }
+            } catch (LinuxException x) {
+                out.println("ntuple rules: none (" + x.getMessage() + ")");
+            }
+            java.nio.file.Path queues = java.nio.file.Path.of("/sys/class/net", ifName, "queues");
+            java.util.List<Integer> irqs = new io.netbypass.linux.tune.Tuning().irqsOf(ifName);
+            out.println("IRQs: " + (irqs.isEmpty() ? "none of its own" : irqs.toString()));
+            for (int irq : irqs) {
+                java.nio.file.Path aff = java.nio.file.Path.of("/proc/irq", Integer.toString(irq), "smp_affinity_list");
+                out.printf(Locale.ROOT, "  IRQ %d on CPUs %s%n", irq, java.nio.file.Files.exists(aff)
+                        ? java.nio.file.Files.readString(aff).strip() : "?");
+            }
+            if (java.nio.file.Files.isDirectory(queues)) {
+                try (var s = java.nio.file.Files.list(queues)) {
+                    for (java.nio.file.Path q : s.sorted().toList()) {
+                        String n = q.getFileName().toString();
+                        boolean rx = n.startsWith("rx-");
+                        out.printf(Locale.ROOT, "  %s: %s%n", n, rx
+                                ? "rps_cpus " + read(q.resolve("rps_cpus")) + ", rps_flow_cnt " + read(q.resolve("rps_flow_cnt"))
+                                : "xps_cpus " + read(q.resolve("xps_cpus")) + ", xps_rxqs " + read(q.resolve("xps_rxqs")));
+                    }
+                }
+            }
+            out.flush();
+            return 0;
+        }
+
+        private static String read(java.nio.file.Path p) {
+            try {
+                return java.nio.file.Files.readString(p).strip();
+            } catch (java.io.IOException e) {
+                return "-";
+            }
         }
     }
 }

@@ -297,6 +297,13 @@ class XdpCommandsPrivilegedTest {
             assertTrue(ntuple.stderr().strip().startsWith("netbypass: nic ntuple " + net.ifB + ": " + net.ifB + " has no ntuple filters"),
                     ntuple.stderr());
             assertTrue(ntuple.stderr().strip().endsWith("steer flows in XDP instead (--steer)"), ntuple.stderr());
+            var show = net.exec(net.nsB, 60, java("nic", "show", net.ifB));
+            assertEquals(0, show.exitCode(), show.stderr());
+            assertTrue(show.stdout().startsWith(net.ifB + ": driver veth\nchannels: rx 4 tx 4 other 0 combined 0"), show.stdout());
+            assertTrue(show.stdout().contains("rx-gro off"), "the change made above: " + show.stdout());
+            assertTrue(show.stdout().contains("RSS indirection table: none (") && show.stdout().contains("ntuple rules: none ("),
+                    show.stdout());
+            assertTrue(show.stdout().contains("  rx-3: rps_cpus 0") && show.stdout().contains("  tx-3: xps_cpus 0"), show.stdout());
         }
     }
 

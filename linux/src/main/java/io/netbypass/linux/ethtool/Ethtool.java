@@ -81,6 +81,56 @@ public final class Ethtool {
         }
     }
 
+    /** ETHTOOL_GDRVINFO: the driver's name (ethtool -i). */
+    public static String driver(String ifName) throws LinuxException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment cmd = a.allocate(196, 8);
+            cmd.set(ValueLayout.JAVA_INT, 0, 0x03);
+            call(ifName, cmd, a, "ETHTOOL_GDRVINFO");
+            return cmd.asSlice(4, 32).getString(0);
+        }
+    }
+
+    /** ETHTOOL_GRXFH: the RSS indirection table (ethtool -x); empty when the device has none. */
+    public static int[] rssTable(String ifName) throws LinuxException {
+        int size = rssSizes(ifName)[0];
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment cmd = a.allocate(EthtoolStructs.RXFH_HEADER_LENGTH + 4L * size, 8);
+            cmd.set(ValueLayout.JAVA_INT, 0, 0x46);
+            cmd.set(ValueLayout.JAVA_INT, 8, size);
+            call(ifName, cmd, a, "ETHTOOL_GRXFH");
+            int[] t = new int[size];
+            for (int i = 0; i < size; i++) {
+                t[i] = cmd.get(ValueLayout.JAVA_INT, EthtoolStructs.RXFH_HEADER_LENGTH + 4L * i);
+            }
+            return t;
+        }
+    }
+
+    /** ETHTOOL_GRXCLSRLALL then GRXCLSRULE for each: the ntuple rules (ethtool -n), as 168-byte flow specs. */
+    public static java.util.List<byte[]> ntupleRules(String ifName) throws LinuxException {
+        java.util.List<byte[]> rules = new java.util.ArrayList<>();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment count = a.allocate(EthtoolStructs.RXNFC_LENGTH, 8);
+            count.set(ValueLayout.JAVA_INT, 0, 0x2e); // ETHTOOL_GRXCLSRLCNT
+            call(ifName, count, a, "ETHTOOL_GRXCLSRLCNT");
+            int n = count.get(ValueLayout.JAVA_INT, EthtoolStructs.RXNFC_RSS_CONTEXT);
+            MemorySegment all = a.allocate(EthtoolStructs.RXNFC_LENGTH + 4L * n, 8);
+            all.set(ValueLayout.JAVA_INT, 0, 0x30); // ETHTOOL_GRXCLSRLALL
+            all.set(ValueLayout.JAVA_INT, EthtoolStructs.RXNFC_RSS_CONTEXT, n);
+            call(ifName, all, a, "ETHTOOL_GRXCLSRLALL");
+            for (int i = 0; i < n; i++) {
+                int loc = all.get(ValueLayout.JAVA_INT, 188 + 4L * i);
+                MemorySegment one = a.allocate(EthtoolStructs.RXNFC_LENGTH, 8);
+                one.set(ValueLayout.JAVA_INT, 0, 0x2f); // ETHTOOL_GRXCLSRULE
+                one.set(ValueLayout.JAVA_INT, EthtoolStructs.RXNFC_FS + 160, loc);
+                call(ifName, one, a, "ETHTOOL_GRXCLSRULE");
+                rules.add(one.asSlice(EthtoolStructs.RXNFC_FS, 168).toArray(ValueLayout.JAVA_BYTE));
+            }
+        }
+        return rules;
+    }
+
     /**
      * Sends one prepared SIOCETHTOOL structure ({@link EthtoolStructs}) and returns it as the
      * kernel left it (an inserted rule's location, say).
