@@ -54,8 +54,14 @@ final class OffloadCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Parameters(paramLabel = "PORT", description = "Port to filter: xdp:eth3-4/R, vnic:eth3-4/R, pcap:FILE.")
+    @Parameters(index = "0", paramLabel = "PORT", description = "Port to filter: xdp:eth3-4/R, vnic:eth3-4/R, pcap:FILE;"
+            + " or an interface, with QUEUE: the seed's whole session.")
     String port;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "QUEUE",
+            description = "With an interface name: isolate this RX queue (RSS weight 0, --steer flows to it by ntuple rules or"
+                    + " in XDP, LRO/GRO off, IRQs), filter it through xdp:IF-QUEUE/R, and put every setting back on exit.")
+    Integer queue;
 
     @Option(names = "--rules", paramLabel = "FILE", description = "Rules file (docs/FILTER.md); without it every packet passes.")
     Path rules;
@@ -149,7 +155,74 @@ final class OffloadCommand implements Callable<Integer> {
         Path countersPath = counters != null ? counters : CountersFile.defaultPath(ProcessHandle.current().pid());
         int capacity = 16 + 3 * Math.max(1024, 2 * (first.rules().size() + 1));
         ruleCounterRoom = (capacity - 16) / 3;
+        io.netbypass.control.Journal session = null;
+        if (queue != null) {
+            session = isolate(out);
+        }
+        try {
+            return run(first, out, intervalNanos, countersPath, capacity, session);
+        } finally {
+            if (session != null) {
+                List<String> failed = session.rollback();
+                out.printf(Locale.ROOT, "[+] settings put back%s%n", failed.isEmpty() ? "" : "; could not: " + String.join("; ", failed));
+                out.flush();
+            }
+        }
+    }
+
+    /**
+     * The seed's session: plans the isolation of {@code queue} on interface {@code port}, prints it,
+     * applies it as one journaled transaction, and leaves {@link #port} naming xdp:IF-QUEUE/R.
+     */
+    private io.netbypass.control.Journal isolate(PrintWriter out) throws Exception {
+        String ifName = port;
+        if (ifName.contains(":")) {
+            throw new IllegalArgumentException("offload IF QUEUE takes an interface name, not a port ('" + port + "')");
+        }
+        int workerCpu;
+        io.netbypass.linux.tune.Tuning tuning = new io.netbypass.linux.tune.Tuning();
+        List<Integer> online = tuning.onlineCpus();
+        workerCpu = cpu != null ? cpu : online.get(online.size() - 1);
+        var rules = steering.options(Ports.Direction.RECEIVE).steering();
+        io.netbypass.linux.tune.Isolation.Plan plan;
+        try {
+            plan = io.netbypass.linux.tune.Isolation.plan(ifName, queue, rules, workerCpu, tuning);
+        } catch (io.netbypass.linux.LinuxException e) {
+            throw new IllegalStateException("offload " + ifName + " " + queue + ": " + e.getMessage());
+        }
+        out.printf(Locale.ROOT, "[+] plan for %s queue %d (worker on CPU %d):%n", ifName, queue, workerCpu);
+        for (var s : plan.steps()) {
+            out.println("    " + s.description());
+        }
+        for (String n : plan.notes()) {
+            out.println("[!] " + n);
+        }
+        out.flush();
+        io.netbypass.control.Journal journal = RestoreCommand.journal();
+        try {
+            io.netbypass.linux.tune.Isolation.apply(plan, journal);
+        } catch (IOException e) {
+            throw new IllegalStateException("offload " + ifName + " " + queue + ": " + e.getMessage());
+        }
+        out.printf(Locale.ROOT, "[+] %d settings changed (journal %s; 'netbypass restore %s' if this run dies)%n",
+                plan.steps().size(), journal.file(), ifName);
+        port = "xdp:" + ifName + "-" + queue + "/R";
+        xdpSteering = plan.steerInXdp() ? rules : List.of();
+        if (cpu == null) {
+            cpu = workerCpu;
+        }
+        return journal;
+    }
+
+    /** Flow steering rules for the XDP program in a session on a device without ntuple filters. */
+    private List<io.netbypass.scaling.ntuple.RxFlowSpec> xdpSteering;
+
+    private int run(FilterProgram first, PrintWriter out, long intervalNanos, Path countersPath, int capacity,
+                    io.netbypass.control.Journal session) throws Exception {
         PortOptions options = steering.options(first.transmits() ? Ports.Direction.BOTH : Ports.Direction.RECEIVE);
+        if (session != null) {
+            options = new PortOptions(options.direction(), xdpSteering); // the NIC steers, or XDP does
+        }
         if (!noHostPath && PortName.parse(port, "vnic").backend().equals("xdp")) {
             options = options.withHostPath(!noGro); // passed packets go back to the kernel, as on a vnic
         }

@@ -47,7 +47,7 @@ final class RestoreCommand implements Callable<Integer> {
     }
 
     static Journal journal() throws IOException {
-        return Journal.create(directory(), namespace(), ProcessHandle.current().pid(), Tuning.appliers());
+        return Journal.create(directory(), namespace(), ProcessHandle.current().pid(), io.netbypass.linux.tune.Isolation.appliers());
     }
 
     @Override
@@ -61,7 +61,8 @@ final class RestoreCommand implements Callable<Integer> {
         }
         int bad = 0;
         for (Path j : journals) {
-            List<String> failed = Journal.restore(j, Tuning.appliers(), ifName == null ? null : "/" + ifName + "/");
+            List<String> failed = Journal.restore(j, io.netbypass.linux.tune.Isolation.appliers(), ifName == null ? null
+                    : t -> t.equals(ifName) || t.startsWith(ifName + ":") || t.startsWith(ifName + "@") || t.contains("/" + ifName + "/"));
             out.printf(Locale.ROOT, "[+] %s: restored%s%n", j, failed.isEmpty() ? "" : "; could not: " + String.join("; ", failed));
             bad += failed.size();
         }

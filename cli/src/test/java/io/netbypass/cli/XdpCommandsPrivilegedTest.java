@@ -385,4 +385,61 @@ class XdpCommandsPrivilegedTest {
             assertTrue(again.stdout().contains("nothing to restore"), again.stdout());
         }
     }
+
+    private static String gro(TestNetwork net) throws Exception {
+        Matcher m = Pattern.compile("generic-receive-offload: (on|off)")
+                .matcher(net.exec(net.nsB, 10, "ethtool", "-k", net.ifB).orFail("ethtool -k").stdout());
+        assertTrue(m.find());
+        return m.group(1);
+    }
+
+    @Test
+    void theSeedsSessionIsOneCommandOnVethWithTheXdpFallbackAndEverythingPutBack() throws Exception {
+        try (TestNetwork net = TestNetwork.create(4)) {
+            net.staticNeighbours();
+            net.exec(net.nsB, 10, "ethtool", "-K", net.ifB, "gro", "on").orFail("gro on");
+            Path journals = dir.resolve("journal");
+            Path rules = dir.resolve("f.rules");
+            Files.writeString(rules, "drop udp dst port 53 name flood\ndefault pass\n");
+            String[] session = withJournal(journals, "offload", net.ifB, "2", "--steer", "udp4 dst-port 53", "--rules",
+                    rules.toString(), "--duration", "8");
+            Process p = net.start(net.nsB, session);
+            StringBuilder out = new StringBuilder();
+            CountDownLatch ready = new CountDownLatch(1);
+            Thread reader = reader(p, out, ready);
+            try {
+                assertTrue(ready.await(20, TimeUnit.SECONDS), out.toString());
+                assertEquals("off", gro(net), "GRO is off while the session runs");
+                var flood = net.exec(net.nsA, 60, java(gen(net, 2, 53, 2_000)));
+                assertEquals(0, flood.exitCode(), flood.stderr());
+                assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+                reader.join(5000);
+            } finally {
+                p.destroyForcibly();
+            }
+            String text = out.toString();
+            assertTrue(text.contains("[+] plan for " + net.ifB + " queue 2"), text);
+            assertTrue(text.contains("    rx-gro off (ethtool -K " + net.ifB + " gro off)"), text);
+            assertTrue(text.contains("[!] " + net.ifB + " has no ntuple filters: the flows are steered in XDP (flow mode) on queue 2"), text);
+            assertTrue(text.contains("[!] " + net.ifB + " has no RSS indirection table"), text);
+            assertTrue(text.contains("flow mode with 1 rule"), text);
+            assertEquals(2_000, number(text, "summary: .* dropped (\\d+), passed"), text);
+            assertTrue(text.contains("[+] settings put back"), text);
+            assertEquals("on", gro(net), "GRO is back on after the session");
+
+            // Killed: the journal keeps what it changed until restore.
+            Process q = net.start(net.nsB, withJournal(journals, "offload", net.ifB, "2", "--steer", "udp4 dst-port 53",
+                    "--duration", "60"));
+            StringBuilder out2 = new StringBuilder();
+            CountDownLatch ready2 = new CountDownLatch(1);
+            reader(q, out2, ready2);
+            assertTrue(ready2.await(20, TimeUnit.SECONDS), out2.toString());
+            q.destroyForcibly();
+            assertTrue(q.waitFor(20, TimeUnit.SECONDS));
+            assertEquals("off", gro(net), "killed: GRO stays off");
+            var restore = net.exec(net.nsB, 60, withJournal(journals, "restore", net.ifB));
+            assertEquals(0, restore.exitCode(), restore.stdout() + restore.stderr());
+            assertEquals("on", gro(net), "restore turned it back on");
+        }
+    }
 }

@@ -169,8 +169,12 @@ public final class Journal implements AutoCloseable {
         return out;
     }
 
-    /** Undoes what the journal file records (newest first) and removes it; returns what could not be undone. */
-    public static List<String> restore(Path journal, Map<String, Applier> appliers, String onlyTarget) throws IOException {
+    /**
+     * Undoes what the journal file records (newest first), only the targets {@code onlyTargets}
+     * accepts when it is not null, and removes what was undone; returns what could not be.
+     */
+    public static List<String> restore(Path journal, Map<String, Applier> appliers, java.util.function.Predicate<String> onlyTargets)
+            throws IOException {
         List<Change> all = new ArrayList<>();
         for (String line : Files.readAllLines(journal, StandardCharsets.UTF_8)) {
             try {
@@ -179,7 +183,7 @@ public final class Journal implements AutoCloseable {
                 break; // a line torn by a crash while it was written: its change was never made
             }
         }
-        List<Change> mine = onlyTarget == null ? all : all.stream().filter(c -> c.target().contains(onlyTarget)).toList();
+        List<Change> mine = onlyTargets == null ? all : all.stream().filter(c -> onlyTargets.test(c.target())).toList();
         List<Change> unrestored = new ArrayList<>();
         List<String> failed = undo(mine, appliers, unrestored);
         // What is left: other targets' changes, and those that could not be undone (for another try).

@@ -65,7 +65,7 @@ class JournalTest {
         j.change("set", "/sys/class/net/a0/x", "refuse", "1");
         j.change("set", "/sys/class/net/b0/x", "0", "1");
         j.keep();
-        assertEquals(List.of(), Journal.restore(j.file(), appliers, "/b0/"));
+        assertEquals(List.of(), Journal.restore(j.file(), appliers, t -> t.contains("/b0/")));
         assertEquals("0", device.get("/sys/class/net/b0/x"));
         assertEquals(1, Files.readAllLines(j.file()).size(), "a0's change is still recorded");
         List<String> failed = Journal.restore(j.file(), appliers, null);
