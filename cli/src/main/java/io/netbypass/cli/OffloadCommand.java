@@ -156,12 +156,20 @@ final class OffloadCommand implements Callable<Integer> {
         int capacity = 16 + 3 * Math.max(1024, 2 * (first.rules().size() + 1));
         ruleCounterRoom = (capacity - 16) / 3;
         io.netbypass.control.Journal session = null;
-        if (queue != null) {
+        Runnable vnicUndo = null;
+        if (queue != null && port.startsWith("vnic:")) {
+            vnicUndo = isolateVnic(out);
+        } else if (queue != null) {
             session = isolate(out);
         }
         try {
             return run(first, out, intervalNanos, countersPath, capacity, session);
         } finally {
+            if (vnicUndo != null) {
+                vnicUndo.run();
+                out.println("[+] settings put back");
+                out.flush();
+            }
             if (session != null) {
                 List<String> failed = session.rollback();
                 out.printf(Locale.ROOT, "[+] settings put back%s%n", failed.isEmpty() ? "" : "; could not: " + String.join("; ", failed));
@@ -214,13 +222,60 @@ final class OffloadCommand implements Callable<Integer> {
         return journal;
     }
 
+    /**
+     * The seed's session on the software NIC: the same plan (RSS weight 0 for the queue, the --steer
+     * flows to it by ntuple rules; the NIC has no LRO, GRO or IRQs), applied to the in-process NIC,
+     * undone by the returned action. The traffic options feed its wire.
+     */
+    private Runnable isolateVnic(PrintWriter out) {
+        PortName name = PortName.parse(port, "vnic");
+        if (name.register() != PortName.Register.ALL_NIC) {
+            throw new IllegalArgumentException("offload IF QUEUE takes the NIC (vnic:eth3), not one of its rings ('" + port + "')");
+        }
+        Vnic nic = Vnics.get(name.device());
+        if (queue < 0 || queue >= nic.queues()) {
+            throw new IllegalArgumentException(nic.name() + " has RX queues 0.." + (nic.queues() - 1) + ", no queue " + queue);
+        }
+        int[] weights = new int[nic.queues()];
+        java.util.Arrays.fill(weights, 1);
+        weights[queue] = 0;
+        io.netbypass.scaling.rss.IndirectionTable before = nic.indirection();
+        io.netbypass.scaling.rss.IndirectionTable table = io.netbypass.scaling.rss.IndirectionTable.weight(before.size(), weights, 0);
+        List<String> commands = new ArrayList<>();
+        for (var spec : steering.options(Ports.Direction.RECEIVE).steering()) {
+            var r = spec.copy();
+            r.setRingCookie(queue);
+            commands.add(io.netbypass.scaling.ntuple.NtupleFormatter.toCommand(r));
+        }
+        out.printf(Locale.ROOT, "[+] plan for %s queue %d:%n    RSS: weight 0 for queue %d (ethtool -X %s weight %s)%n", nic.name(),
+                queue, queue, nic.name(), java.util.Arrays.stream(weights).mapToObj(Integer::toString)
+                        .collect(java.util.stream.Collectors.joining(" ")));
+        for (String c : commands) {
+            out.printf(Locale.ROOT, "    ntuple: %s (ethtool -N %s)%n", c, nic.name());
+        }
+        nic.indirection(table);
+        int[] locations = nic.ntuple(io.netbypass.scaling.ntuple.NtupleScript.parse(commands));
+        out.printf(Locale.ROOT, "[+] %d settings changed on %s%n", 1 + commands.size(), nic.name());
+        out.flush();
+        port = "vnic:" + nic.name() + "-" + queue + "/R";
+        xdpSteering = List.of();
+        return () -> {
+            List<String> delete = new ArrayList<>();
+            for (int loc : locations) {
+                delete.add("delete " + loc);
+            }
+            nic.ntuple(io.netbypass.scaling.ntuple.NtupleScript.parse(delete));
+            nic.indirection(before);
+        };
+    }
+
     /** Flow steering rules for the XDP program in a session on a device without ntuple filters. */
     private List<io.netbypass.scaling.ntuple.RxFlowSpec> xdpSteering;
 
     private int run(FilterProgram first, PrintWriter out, long intervalNanos, Path countersPath, int capacity,
                     io.netbypass.control.Journal session) throws Exception {
         PortOptions options = steering.options(first.transmits() ? Ports.Direction.BOTH : Ports.Direction.RECEIVE);
-        if (session != null) {
+        if (queue != null) {
             options = new PortOptions(options.direction(), xdpSteering); // the NIC steers, or XDP does
         }
         if (!noHostPath && PortName.parse(port, "vnic").backend().equals("xdp")) {

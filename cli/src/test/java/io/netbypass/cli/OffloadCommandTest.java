@@ -199,4 +199,22 @@ class OffloadCommandTest {
         r = PcapCommandTest.run("offload", "vnic:e5x", "--rules", dir.resolve("missing.rules").toString());
         assertEquals("netbypass: " + dir.resolve("missing.rules") + ": no such file\n", r.err());
     }
+
+    @Test
+    void theSeedsSessionIsOneCommandOnTheSoftwareNic() {
+        String nic = "ss" + ProcessHandle.current().pid();
+        PcapCommandTest.Run r = PcapCommandTest.run("offload", "vnic:" + nic, "4", "--steer", "udp4 dst-port 53",
+                "--rules", Path.of("../examples/dns-flood.rules").toString(),
+                "-n", "20000", "-R", "200000", "-d", "198.18.0.53:53-198.18.0.53:54", "-Z", "--seed", "9");
+        assertEquals(0, r.code(), r.err() + r.out());
+        assertTrue(r.out().contains("[+] plan for " + nic + " queue 4:\n    RSS: weight 0 for queue 4 (ethtool -X " + nic
+                + " weight 1 1 1 1 0 1 1 1 1 1)\n    ntuple: flow-type udp4 dst-port 53 action 4 (ethtool -N " + nic + ")"), r.out());
+        assertTrue(r.out().contains("[+] offload vnic:" + nic + "-4/R:"), r.out());
+        long[] s = summary(r.out());
+        assertTrue(s[0] > 5_000 && s[0] < 15_000, "about half the frames (port 53) reached queue 4: " + s[0]);
+        Matcher m = Pattern.compile("(?m)^ +default +(\\d+) ").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertEquals(0, Long.parseLong(m.group(1)), "no port-54 frame reached queue 4: RSS weight 0 and the rule steer only port 53");
+        assertTrue(r.out().contains("[+] settings put back"), r.out());
+    }
 }

@@ -74,7 +74,8 @@ class FilterReloadTest {
                 engine.doWork(System.nanoTime() - t0); // forward the last released slots
                 c = engine.counters();
             }
-            assertTrue(c.reloads() > 50, "rule sets swapped while packets flowed: " + c.reloads());
+            // How many depends on how the three threads share the CPUs (2 here, under CI load): a few suffice.
+            assertTrue(c.reloads() > 10, "rule sets swapped while packets flowed: " + c.reloads());
             assertEquals(traffic.made(0) + traffic.made(1), c.received(), "every UDP/53 frame reached the filter");
             assertEquals(traffic.made(0), c.dropped(), "every flood frame dropped");
             assertEquals(traffic.made(1), c.passed(), "every valid query passed");
