@@ -81,6 +81,19 @@ final class NicCommand implements Callable<Integer> {
                     e.features(ifName).forEach((name, f) -> out.printf(Locale.ROOT, "%s: %s%s%n", name, f.active() ? "on" : "off",
                             f.changeable() ? "" : " [fixed]"));
                 } else {
+                    var now = e.features(ifName);
+                    try (var journal = RestoreCommand.journal()) {
+                        for (var w : EthtoolNetlink.expand(wanted).entrySet()) {
+                            var f = now.get(w.getKey());
+                            if (f != null && f.changeable() && f.active() != w.getValue()) {
+                                journal.change(io.netbypass.linux.tune.Isolation.FEATURE, ifName + ":" + w.getKey(),
+                                        f.active() ? "on" : "off", w.getValue() ? "on" : "off");
+                            }
+                        }
+                        journal.keep(); // an operator's change stays; 'netbypass restore IF' undoes it
+                    } catch (java.io.IOException x) {
+                        throw new IllegalStateException("nic features " + ifName + ": " + x.getMessage());
+                    }
                     List<String> refused = e.setFeatures(ifName, wanted);
                     if (!refused.isEmpty()) {
                         out.printf(Locale.ROOT, "Could not change: %s%n", String.join(", ", refused));
@@ -132,7 +145,17 @@ final class NicCommand implements Callable<Integer> {
                     out.println("Current hardware settings:");
                     print(out, c.rx(), c.tx(), c.other(), c.combined());
                 } else {
-                    e.setChannels(ifName, set[0], set[1], set[2], set[3]);
+                    EthtoolNetlink.Channels c = e.channels(ifName);
+                    long[] next = {set[0] < 0 ? c.rx() : set[0], set[1] < 0 ? c.tx() : set[1], set[2] < 0 ? c.other() : set[2],
+                            set[3] < 0 ? c.combined() : set[3]};
+                    try (var journal = RestoreCommand.journal()) {
+                        journal.change(io.netbypass.linux.tune.Isolation.CHANNELS, ifName,
+                                c.rx() + "," + c.tx() + "," + c.other() + "," + c.combined(),
+                                next[0] + "," + next[1] + "," + next[2] + "," + next[3]);
+                        journal.keep();
+                    } catch (java.io.IOException x) {
+                        throw new IllegalStateException("nic channels " + ifName + ": " + x.getMessage().replace("java.io.IOException: ", ""));
+                    }
                 }
             } catch (LinuxException x) {
                 throw new IllegalStateException(fail(ifName, "channels", x));
@@ -166,31 +189,51 @@ final class NicCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             try {
-                int size = io.netbypass.linux.ethtool.Ethtool.rssSizes(ifName)[0];
+                int[] sizes = io.netbypass.linux.ethtool.Ethtool.rssSizes(ifName);
+                int size = sizes[0];
                 if (size == 0) {
                     throw new IllegalStateException("nic rss " + ifName + ": " + ifName + " has no RSS indirection table");
+                }
+                if (how.get(0).equals("hkey")) {
+                    byte[] key = java.util.HexFormat.ofDelimiter(":").parseHex(how.get(1));
+                    if (key.length != sizes[1]) {
+                        throw new IllegalArgumentException("nic rss " + ifName + ": the key is " + sizes[1] + " bytes on " + ifName
+                                + ", not " + key.length);
+                    }
+                    io.netbypass.linux.ethtool.Ethtool.send(ifName, io.netbypass.linux.ethtool.EthtoolStructs.setRssKey(0, key),
+                            "ETHTOOL_SRSSH key");
+                    return 0;
                 }
                 io.netbypass.scaling.rss.IndirectionTable table = switch (how.get(0)) {
                     case "equal" -> io.netbypass.scaling.rss.IndirectionTable.equal(size, Integer.parseInt(how.get(1)), 0);
                     case "weight" -> io.netbypass.scaling.rss.IndirectionTable.weight(size,
                             how.subList(1, how.size()).stream().mapToInt(Integer::parseInt).toArray(), 0);
-                    case "default" -> null;
-                    default -> throw new IllegalArgumentException("nic rss " + ifName + ": equal N, weight W..., or default");
+                    case "default" -> io.netbypass.scaling.rss.IndirectionTable.defaultFill(size,
+                            (int) Math.max(1, io.netbypass.linux.ethtool.Ethtool.rxQueues(ifName)));
+                    default -> throw new IllegalArgumentException("nic rss " + ifName + ": equal N, weight W..., hkey K or default");
                 };
-                // default: indir_size 0 asks the driver for its default table.
-                io.netbypass.linux.ethtool.Ethtool.send(ifName,
-                        io.netbypass.linux.ethtool.EthtoolStructs.setRss(0, table, null), "ETHTOOL_SRSSH");
+                int[] before = io.netbypass.linux.ethtool.Ethtool.rssTable(ifName);
+                try (var journal = RestoreCommand.journal()) {
+                    journal.change(io.netbypass.linux.tune.Isolation.RSS, ifName, join(before), join(table.toArray()));
+                    journal.keep(); // 'netbypass restore IF' puts the old table back
+                } catch (java.io.IOException x) {
+                    throw new IllegalStateException("nic rss " + ifName + ": " + x.getMessage());
+                }
             } catch (LinuxException x) {
                 throw new IllegalStateException(fail(ifName, "rss", x));
             } catch (NumberFormatException | IndexOutOfBoundsException x) {
-                throw new IllegalArgumentException("nic rss " + ifName + ": equal N, weight W..., or default");
+                throw new IllegalArgumentException("nic rss " + ifName + ": equal N, weight W..., hkey K (aa:bb:...) or default");
             }
             return 0;
         }
     }
 
+    static String join(int[] entries) {
+        return java.util.Arrays.stream(entries).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(","));
+    }
+
     @Command(name = "ntuple", mixinStandardHelpOptions = true,
-            description = "Add an ntuple rule (ethtool -N/-U syntax) or delete one by location: add RULE | delete LOC.")
+            description = "List the ntuple rules (ethtool -n), add one (ethtool -N/-U syntax) or delete one by location: list | add RULE | delete LOC.")
     static final class Ntuple implements Callable<Integer> {
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
@@ -198,7 +241,7 @@ final class NicCommand implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "IF")
         String ifName;
 
-        @Parameters(index = "1..*", paramLabel = "add RULE... | delete LOC", arity = "2..*")
+        @Parameters(index = "1..*", paramLabel = "list | add RULE... | delete LOC", arity = "1..*")
         List<String> how = List.of();
 
         @Override
@@ -206,17 +249,57 @@ final class NicCommand implements Callable<Integer> {
             PrintWriter out = spec.commandLine().getOut();
             try {
                 switch (how.get(0)) {
+                    case "list" -> {
+                        var rules = io.netbypass.linux.ethtool.Ethtool.ntupleRules(ifName);
+                        out.print(io.netbypass.scaling.ntuple.NtupleFormatter.header(io.netbypass.linux.ethtool.Ethtool.rxQueues(ifName),
+                                rules.size()));
+                        for (byte[] r : rules) {
+                            out.print(io.netbypass.scaling.ntuple.NtupleFormatter.block(io.netbypass.scaling.ntuple.RxFlowSpec.fromBytes(r, 0)));
+                        }
+                    }
                     case "add" -> {
                         String rule = String.join(" ", how.subList(1, how.size()));
                         var spec = io.netbypass.scaling.ntuple.NtupleParser.parse(rule.startsWith("flow-type") ? rule : "flow-type " + rule);
-                        byte[] back = io.netbypass.linux.ethtool.Ethtool.send(ifName,
-                                io.netbypass.linux.ethtool.EthtoolStructs.insertRule(spec), "ETHTOOL_SRXCLSRLINS");
-                        out.printf(Locale.ROOT, "Added rule with ID %d%n", java.nio.ByteBuffer.wrap(back)
-                                .order(java.nio.ByteOrder.nativeOrder()).getInt(io.netbypass.linux.ethtool.EthtoolStructs.RXNFC_FS + 160));
+                        java.util.Set<Integer> used = new java.util.HashSet<>();
+                        for (byte[] r : io.netbypass.linux.ethtool.Ethtool.ntupleRules(ifName)) {
+                            used.add(io.netbypass.scaling.ntuple.RxFlowSpec.fromBytes(r, 0).location());
+                        }
+                        if (!spec.hasLocation()) { // as ethtool: the highest free location, so newer rules win
+                            int loc = 1023;
+                            while (used.contains(loc)) {
+                                loc--;
+                            }
+                            spec.setLocation(loc);
+                        }
+                        String command = io.netbypass.scaling.ntuple.NtupleFormatter.toCommand(spec);
+                        try (var journal = RestoreCommand.journal()) {
+                            journal.change(io.netbypass.linux.tune.Isolation.NTUPLE, ifName + "@" + spec.location(), "", command);
+                            journal.keep();
+                        } catch (java.io.IOException x) {
+                            throw new IllegalStateException("nic ntuple " + ifName + ": " + x.getMessage());
+                        }
+                        out.printf(Locale.ROOT, "Added rule with ID %d%n", spec.location());
                     }
-                    case "delete" -> io.netbypass.linux.ethtool.Ethtool.send(ifName,
-                            io.netbypass.linux.ethtool.EthtoolStructs.deleteRule(Integer.parseInt(how.get(1))), "ETHTOOL_SRXCLSRLDEL");
-                    default -> throw new IllegalArgumentException("nic ntuple " + ifName + ": add RULE or delete LOC");
+                    case "delete" -> {
+                        int loc = Integer.parseInt(how.get(1));
+                        String old = null;
+                        for (byte[] r : io.netbypass.linux.ethtool.Ethtool.ntupleRules(ifName)) {
+                            var spec = io.netbypass.scaling.ntuple.RxFlowSpec.fromBytes(r, 0);
+                            if (spec.location() == loc) {
+                                old = io.netbypass.scaling.ntuple.NtupleFormatter.toCommand(spec);
+                            }
+                        }
+                        if (old == null) {
+                            throw new IllegalArgumentException("nic ntuple " + ifName + ": no rule at location " + loc);
+                        }
+                        try (var journal = RestoreCommand.journal()) {
+                            journal.change(io.netbypass.linux.tune.Isolation.NTUPLE, ifName + "@" + loc, old, "");
+                            journal.keep();
+                        } catch (java.io.IOException x) {
+                            throw new IllegalStateException("nic ntuple " + ifName + ": " + x.getMessage());
+                        }
+                    }
+                    default -> throw new IllegalArgumentException("nic ntuple " + ifName + ": list, add RULE or delete LOC");
                 }
             } catch (LinuxException x) {
                 throw new IllegalStateException(fail(ifName, "ntuple", x));

@@ -304,6 +304,19 @@ class XdpCommandsPrivilegedTest {
             assertTrue(show.stdout().contains("RSS indirection table: none (") && show.stdout().contains("ntuple rules: none ("),
                     show.stdout());
             assertTrue(show.stdout().contains("  rx-3: rps_cpus 0") && show.stdout().contains("  tx-3: xps_cpus 0"), show.stdout());
+            // An operator's nic changes are journaled and kept: restore undoes them.
+            Path journals = dir.resolve("nic-journal");
+            assertEquals(0, net.exec(net.nsB, 60, withJournal(journals, "nic", "features", net.ifB, "gro", "on")).exitCode());
+            assertEquals(0, net.exec(net.nsB, 60, withJournal(journals, "nic", "channels", net.ifB, "rx", "2")).exitCode());
+            String k = net.exec(net.nsB, 10, "ethtool", "-k", net.ifB).orFail("ethtool -k").stdout();
+            assertTrue(k.contains("generic-receive-offload: on"), k);
+            assertTrue(net.exec(net.nsB, 10, "ethtool", "-l", net.ifB).stdout().contains("Current hardware settings:\nRX:\t\t2"));
+            var restore = net.exec(net.nsB, 60, withJournal(journals, "restore", "--force", net.ifB));
+            assertEquals(0, restore.exitCode(), restore.stdout() + restore.stderr());
+            k = net.exec(net.nsB, 10, "ethtool", "-k", net.ifB).orFail("ethtool -k").stdout();
+            assertTrue(k.contains("generic-receive-offload: off"), "restore turned GRO back off: " + k);
+            assertTrue(net.exec(net.nsB, 10, "ethtool", "-l", net.ifB).stdout().contains("Current hardware settings:\nRX:\t\t4"),
+                    "and the channels back to 4");
         }
     }
 

@@ -49,6 +49,17 @@ public final class EthtoolStructs {
         return b.array();
     }
 
+    /** ETHTOOL_SRSSH changing only the hash key (indir_size ETH_RXFH_INDIR_NO_CHANGE). */
+    public static byte[] setRssKey(int context, byte[] key) {
+        ByteBuffer b = ByteBuffer.allocate(RXFH_HEADER_LENGTH + key.length).order(ByteOrder.nativeOrder());
+        b.putInt(0, ETHTOOL_SRSSH);
+        b.putInt(4, context);
+        b.putInt(8, 0xffffffff);
+        b.putInt(12, key.length);
+        b.put(RXFH_HEADER_LENGTH, key);
+        return b.array();
+    }
+
     /**
      * ETHTOOL_SRSSH for RSS context {@code context}: the table ({@code null}: indir_size 0, the
      * driver's default table, as {@code ethtool -X default}), the key ({@code null}: key_size 0,

@@ -35,6 +35,7 @@ public final class Isolation {
     public static final String FEATURE = "feature";
     public static final String RSS = "rss";
     public static final String NTUPLE = "ntuple";
+    public static final String CHANNELS = "channels";
 
     /** One change, as the journal records it, with a line for the operator. */
     public record Step(String description, String kind, String target, String oldValue, String newValue) {
@@ -65,6 +66,14 @@ public final class Isolation {
                 RSS, (target, value) -> {
                     int[] entries = Arrays.stream(value.split(",")).mapToInt(Integer::parseInt).toArray();
                     send(target, EthtoolStructs.setRss(0, IndirectionTable.of(entries), null), "ETHTOOL_SRSSH");
+                },
+                CHANNELS, (target, value) -> {
+                    long[] v = Arrays.stream(value.split(",")).mapToLong(Long::parseLong).toArray();
+                    try (EthtoolNetlink e = EthtoolNetlink.open()) {
+                        e.setChannels(target, v[0], v[1], v[2], v[3]);
+                    } catch (LinuxException x) {
+                        throw new IOException(x.getMessage());
+                    }
                 },
                 NTUPLE, (target, value) -> {
                     int at = target.lastIndexOf('@');
