@@ -156,20 +156,12 @@ final class OffloadCommand implements Callable<Integer> {
         int capacity = 16 + 3 * Math.max(1024, 2 * (first.rules().size() + 1));
         ruleCounterRoom = (capacity - 16) / 3;
         io.netbypass.control.Journal session = null;
-        Runnable vnicUndo = null;
-        if (queue != null && port.startsWith("vnic:")) {
-            vnicUndo = isolateVnic(out);
-        } else if (queue != null) {
+        if (queue != null) {
             session = isolate(out);
         }
         try {
             return run(first, out, intervalNanos, countersPath, capacity, session);
         } finally {
-            if (vnicUndo != null) {
-                vnicUndo.run();
-                out.println("[+] settings put back");
-                out.flush();
-            }
             if (session != null) {
                 List<String> failed = session.rollback();
                 out.printf(Locale.ROOT, "[+] settings put back%s%n", failed.isEmpty() ? "" : "; could not: " + String.join("; ", failed));
@@ -179,26 +171,40 @@ final class OffloadCommand implements Callable<Integer> {
     }
 
     /**
-     * The seed's session: plans the isolation of {@code queue} on interface {@code port}, prints it,
-     * applies it as one journaled transaction, and leaves {@link #port} naming xdp:IF-QUEUE/R.
+     * The seed's session: plans the isolation of {@code queue} on {@code port} (a kernel interface,
+     * or the software NIC {@code vnic:NAME}: one {@link io.netbypass.control.NicControl} either way),
+     * prints it, applies it as one journaled transaction, and leaves {@link #port} naming the queue's
+     * port ({@code xdp:IF-QUEUE/R}, or {@code vnic:NAME-QUEUE/R} fed by the traffic options).
      */
     private io.netbypass.control.Journal isolate(PrintWriter out) throws Exception {
-        String ifName = port;
-        if (ifName.contains(":")) {
-            throw new IllegalArgumentException("offload IF QUEUE takes an interface name, not a port ('" + port + "')");
+        boolean software = port.startsWith("vnic:");
+        String device;
+        io.netbypass.control.NicControl nic;
+        if (software) {
+            PortName name = PortName.parse(port, "vnic");
+            if (name.register() != PortName.Register.ALL_NIC) {
+                throw new IllegalArgumentException("offload NIC QUEUE takes the NIC (vnic:eth3), not one of its rings ('" + port + "')");
+            }
+            device = name.device();
+            nic = new io.netbypass.backend.vnic.VnicControl(Vnics.get(device));
+        } else {
+            if (port.contains(":")) {
+                throw new IllegalArgumentException("offload IF QUEUE takes an interface name, or vnic:NAME, not '" + port + "'");
+            }
+            device = port;
+            nic = new io.netbypass.linux.ethtool.LinuxNicControl(device);
         }
-        int workerCpu;
-        io.netbypass.linux.tune.Tuning tuning = new io.netbypass.linux.tune.Tuning();
-        List<Integer> online = tuning.onlineCpus();
-        workerCpu = cpu != null ? cpu : online.get(online.size() - 1);
+        io.netbypass.linux.tune.Tuning tuning = software ? null : new io.netbypass.linux.tune.Tuning();
+        List<Integer> online = new io.netbypass.linux.tune.Tuning().onlineCpus();
+        int workerCpu = cpu != null ? cpu : online.get(online.size() - 1);
         var rules = steering.options(Ports.Direction.RECEIVE).steering();
         io.netbypass.linux.tune.Isolation.Plan plan;
         try {
-            plan = io.netbypass.linux.tune.Isolation.plan(ifName, queue, rules, workerCpu, tuning);
-        } catch (io.netbypass.linux.LinuxException e) {
-            throw new IllegalStateException("offload " + ifName + " " + queue + ": " + e.getMessage());
+            plan = io.netbypass.linux.tune.Isolation.plan(nic, queue, rules, workerCpu, tuning);
+        } catch (IOException e) {
+            throw new IllegalStateException("offload " + nic.name() + " " + queue + ": " + e.getMessage());
         }
-        out.printf(Locale.ROOT, "[+] plan for %s queue %d (worker on CPU %d):%n", ifName, queue, workerCpu);
+        out.printf(Locale.ROOT, "[+] plan for %s queue %d%s:%n", nic.name(), queue, software ? "" : " (worker on CPU " + workerCpu + ")");
         for (var s : plan.steps()) {
             out.println("    " + s.description());
         }
@@ -206,67 +212,24 @@ final class OffloadCommand implements Callable<Integer> {
             out.println("[!] " + n);
         }
         out.flush();
-        io.netbypass.control.Journal journal = RestoreCommand.journal();
+        // The software NIC lives in this process: its journal has no use after it, so it is kept apart from restore's.
+        io.netbypass.control.Journal journal = software
+                ? io.netbypass.control.Journal.create(Files.createTempDirectory("netbypass-vnic-journal"), "vnic",
+                        ProcessHandle.current().pid(), io.netbypass.linux.tune.Isolation.appliers())
+                : RestoreCommand.journal();
         try {
             io.netbypass.linux.tune.Isolation.apply(plan, journal);
         } catch (IOException e) {
-            throw new IllegalStateException("offload " + ifName + " " + queue + ": " + e.getMessage());
+            throw new IllegalStateException("offload " + nic.name() + " " + queue + ": " + e.getMessage());
         }
-        out.printf(Locale.ROOT, "[+] %d settings changed (journal %s; 'netbypass restore %s' if this run dies)%n",
-                plan.steps().size(), journal.file(), ifName);
-        port = "xdp:" + ifName + "-" + queue + "/R";
+        out.printf(Locale.ROOT, "[+] %d settings changed%s%n", plan.steps().size(), software ? ""
+                : " (journal " + journal.file() + "; 'netbypass restore " + device + "' if this run dies)");
+        port = (software ? "vnic:" : "xdp:") + device + "-" + queue + "/R";
         xdpSteering = plan.steerInXdp() ? rules : List.of();
-        if (cpu == null) {
+        if (cpu == null && !software) {
             cpu = workerCpu;
         }
         return journal;
-    }
-
-    /**
-     * The seed's session on the software NIC: the same plan (RSS weight 0 for the queue, the --steer
-     * flows to it by ntuple rules; the NIC has no LRO, GRO or IRQs), applied to the in-process NIC,
-     * undone by the returned action. The traffic options feed its wire.
-     */
-    private Runnable isolateVnic(PrintWriter out) {
-        PortName name = PortName.parse(port, "vnic");
-        if (name.register() != PortName.Register.ALL_NIC) {
-            throw new IllegalArgumentException("offload IF QUEUE takes the NIC (vnic:eth3), not one of its rings ('" + port + "')");
-        }
-        Vnic nic = Vnics.get(name.device());
-        if (queue < 0 || queue >= nic.queues()) {
-            throw new IllegalArgumentException(nic.name() + " has RX queues 0.." + (nic.queues() - 1) + ", no queue " + queue);
-        }
-        int[] weights = new int[nic.queues()];
-        java.util.Arrays.fill(weights, 1);
-        weights[queue] = 0;
-        io.netbypass.scaling.rss.IndirectionTable before = nic.indirection();
-        io.netbypass.scaling.rss.IndirectionTable table = io.netbypass.scaling.rss.IndirectionTable.weight(before.size(), weights, 0);
-        List<String> commands = new ArrayList<>();
-        for (var spec : steering.options(Ports.Direction.RECEIVE).steering()) {
-            var r = spec.copy();
-            r.setRingCookie(queue);
-            commands.add(io.netbypass.scaling.ntuple.NtupleFormatter.toCommand(r));
-        }
-        out.printf(Locale.ROOT, "[+] plan for %s queue %d:%n    RSS: weight 0 for queue %d (ethtool -X %s weight %s)%n", nic.name(),
-                queue, queue, nic.name(), java.util.Arrays.stream(weights).mapToObj(Integer::toString)
-                        .collect(java.util.stream.Collectors.joining(" ")));
-        for (String c : commands) {
-            out.printf(Locale.ROOT, "    ntuple: %s (ethtool -N %s)%n", c, nic.name());
-        }
-        nic.indirection(table);
-        int[] locations = nic.ntuple(io.netbypass.scaling.ntuple.NtupleScript.parse(commands));
-        out.printf(Locale.ROOT, "[+] %d settings changed on %s%n", 1 + commands.size(), nic.name());
-        out.flush();
-        port = "vnic:" + nic.name() + "-" + queue + "/R";
-        xdpSteering = List.of();
-        return () -> {
-            List<String> delete = new ArrayList<>();
-            for (int loc : locations) {
-                delete.add("delete " + loc);
-            }
-            nic.ntuple(io.netbypass.scaling.ntuple.NtupleScript.parse(delete));
-            nic.indirection(before);
-        };
     }
 
     /** Flow steering rules for the XDP program in a session on a device without ntuple filters. */

@@ -207,8 +207,9 @@ class OffloadCommandTest {
                 "--rules", Path.of("../examples/dns-flood.rules").toString(),
                 "-n", "20000", "-R", "200000", "-d", "198.18.0.53:53-198.18.0.53:54", "-Z", "--seed", "9");
         assertEquals(0, r.code(), r.err() + r.out());
-        assertTrue(r.out().contains("[+] plan for " + nic + " queue 4:\n    RSS: weight 0 for queue 4 (ethtool -X " + nic
-                + " weight 1 1 1 1 0 1 1 1 1 1)\n    ntuple: flow-type udp4 dst-port 53 action 4 (ethtool -N " + nic + ")"), r.out());
+        assertTrue(r.out().contains("[+] plan for vnic:" + nic + " queue 4:\n    RSS: weight 0 for queue 4 (ethtool -X vnic:" + nic
+                + " weight 1 1 1 1 0 1 1 1 1 1)\n    ntuple: flow-type udp4 dst-port 53 action 4 loc 1023 (ethtool -N vnic:" + nic + ")"),
+                r.out());
         assertTrue(r.out().contains("[+] offload vnic:" + nic + "-4/R:"), r.out());
         long[] s = summary(r.out());
         assertTrue(s[0] > 5_000 && s[0] < 15_000, "about half the frames (port 53) reached queue 4: " + s[0]);

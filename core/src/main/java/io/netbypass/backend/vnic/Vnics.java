@@ -24,6 +24,11 @@ public final class Vnics {
         return NICS.computeIfAbsent(device, d -> new Vnic(d, Vnic.DEFAULT_QUEUES));
     }
 
+    /** The NIC of that name in this process, or null (unlike {@link #get}, makes none). */
+    public static Vnic find(String device) {
+        return NICS.get(device);
+    }
+
     /** Adds a NIC made by the caller; refused when the name is taken. */
     public static Vnic add(Vnic nic) {
         if (NICS.putIfAbsent(nic.name(), nic) != null) {

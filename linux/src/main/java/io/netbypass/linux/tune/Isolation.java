@@ -1,19 +1,19 @@
 package io.netbypass.linux.tune;
 
+import io.netbypass.backend.vnic.Vnic;
+import io.netbypass.backend.vnic.VnicControl;
+import io.netbypass.backend.vnic.Vnics;
 import io.netbypass.control.Journal;
-import io.netbypass.linux.Errno;
+import io.netbypass.control.NicControl;
+import io.netbypass.linux.ethtool.LinuxNicControl;
 import io.netbypass.linux.LinuxException;
-import io.netbypass.linux.ethtool.Ethtool;
 import io.netbypass.linux.ethtool.EthtoolNetlink;
-import io.netbypass.linux.ethtool.EthtoolStructs;
 import io.netbypass.scaling.ntuple.NtupleFormatter;
 import io.netbypass.scaling.ntuple.NtupleParser;
 import io.netbypass.scaling.ntuple.RxFlowSpec;
 import io.netbypass.scaling.rss.IndirectionTable;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,25 +48,16 @@ public final class Isolation {
     private Isolation() {
     }
 
-    /** Journal appliers for every kind of step (file writes too). */
+    /** Journal appliers for every kind of step (file writes too); a target names its NIC as {@link NicControl#name()} does. */
     public static Map<String, Journal.Applier> appliers() {
         return Map.of(
                 Tuning.FILE, (target, value) -> Files.writeString(Path.of(target), value, StandardCharsets.US_ASCII),
                 FEATURE, (target, value) -> {
-                    int colon = target.indexOf(':');
-                    try (EthtoolNetlink e = EthtoolNetlink.open()) {
-                        List<String> refused = e.setFeatures(target.substring(0, colon), Map.of(target.substring(colon + 1), value.equals("on")));
-                        if (!refused.isEmpty()) {
-                            throw new IOException("not changed: " + refused);
-                        }
-                    } catch (LinuxException x) {
-                        throw new IOException(x.getMessage());
-                    }
+                    int colon = target.lastIndexOf(':');
+                    nic(target.substring(0, colon)).setFeature(target.substring(colon + 1), value.equals("on"));
                 },
-                RSS, (target, value) -> {
-                    int[] entries = Arrays.stream(value.split(",")).mapToInt(Integer::parseInt).toArray();
-                    send(target, EthtoolStructs.setRss(0, IndirectionTable.of(entries), null), "ETHTOOL_SRSSH");
-                },
+                RSS, (target, value) -> nic(target).setRssTable(
+                        IndirectionTable.of(Arrays.stream(value.split(",")).mapToInt(Integer::parseInt).toArray())),
                 CHANNELS, (target, value) -> {
                     long[] v = Arrays.stream(value.split(",")).mapToLong(Long::parseLong).toArray();
                     try (EthtoolNetlink e = EthtoolNetlink.open()) {
@@ -77,70 +68,63 @@ public final class Isolation {
                 },
                 NTUPLE, (target, value) -> {
                     int at = target.lastIndexOf('@');
-                    String ifName = target.substring(0, at);
-                    int location = Integer.parseInt(target.substring(at + 1));
+                    NicControl nic = nic(target.substring(0, at));
                     if (value.isEmpty()) {
-                        send(ifName, EthtoolStructs.deleteRule(location), "ETHTOOL_SRXCLSRLDEL");
+                        nic.deleteRule(Integer.parseInt(target.substring(at + 1)));
                     } else {
-                        send(ifName, EthtoolStructs.insertRule(NtupleParser.parse(value)), "ETHTOOL_SRXCLSRLINS");
+                        nic.insertRule(NtupleParser.parse(value));
                     }
                 });
     }
 
-    private static void send(String ifName, byte[] structure, String what) throws IOException {
-        try {
-            Ethtool.send(ifName, structure, what);
-        } catch (LinuxException e) {
-            throw new IOException(e.getMessage());
+    /** The NIC a journal target names: {@code vnic:NAME} is this process's software NIC, anything else an interface. */
+    public static NicControl nic(String name) throws IOException {
+        if (name.startsWith("vnic:")) {
+            Vnic v = Vnics.find(name.substring("vnic:".length()));
+            if (v == null) {
+                throw new IOException("no software NIC " + name + " in this process (it went with the run that made it)");
+            }
+            return new VnicControl(v);
         }
+        return new LinuxNicControl(name);
     }
 
-    /** Plans the isolation of RX queue {@code queue} of {@code ifName} for the flows {@code steer}, the worker on {@code cpu}. */
-    public static Plan plan(String ifName, int queue, List<RxFlowSpec> steer, int cpu, Tuning tuning) throws LinuxException, IOException {
+    /**
+     * Plans the isolation of RX queue {@code queue} of {@code nic} for the flows {@code steer}, the
+     * worker on {@code cpu}; {@code tuning} null: no IRQs to move (the software NIC).
+     */
+    public static Plan plan(NicControl nic, int queue, List<RxFlowSpec> steer, int cpu, Tuning tuning) throws IOException {
         List<Step> steps = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        int queues = Ethtool.rxQueues(ifName);
+        String name = nic.name();
+        int queues = nic.rxQueues();
         if (queue < 0 || queue >= queues) {
-            throw new IllegalArgumentException(ifName + " has RX queues 0.." + (queues - 1) + ", no queue " + queue);
+            throw new IllegalArgumentException(name + " has RX queues 0.." + (queues - 1) + ", no queue " + queue);
         }
         // RSS: every queue weight 1 but this one.
-        try {
-            int[] table = Ethtool.rssTable(ifName);
-            if (table.length == 0) {
-                notes.add(ifName + " has no RSS indirection table: queue " + queue + " keeps its share of RSS traffic");
-            } else {
-                int[] weights = new int[queues];
-                Arrays.fill(weights, 1);
-                weights[queue] = 0;
-                int[] next = IndirectionTable.weight(table.length, weights, 0).toArray();
-                steps.add(new Step("RSS: weight 0 for queue " + queue + " (ethtool -X " + ifName + " weight "
-                        + Arrays.stream(weights).mapToObj(Integer::toString).collect(Collectors.joining(" ")) + ")",
-                        RSS, ifName, join(table), join(next)));
-            }
-        } catch (LinuxException e) {
-            if (e.errno() != Errno.EOPNOTSUPP) {
-                throw e;
-            }
-            notes.add(ifName + " has no RSS indirection table: queue " + queue + " keeps its share of RSS traffic");
+        IndirectionTable table = nic.rssTable();
+        if (table == null) {
+            notes.add(name + " has no RSS indirection table: queue " + queue + " keeps its share of RSS traffic");
+        } else {
+            int[] weights = new int[queues];
+            Arrays.fill(weights, 1);
+            weights[queue] = 0;
+            int[] next = IndirectionTable.weight(table.size(), weights, 0).toArray();
+            steps.add(new Step("RSS: weight 0 for queue " + queue + " (ethtool -X " + name + " weight "
+                    + Arrays.stream(weights).mapToObj(Integer::toString).collect(Collectors.joining(" ")) + ")",
+                    RSS, name, join(table.toArray()), join(next)));
         }
         // Steering: ntuple rules to the queue, or XDP.
         boolean steerInXdp = false;
         if (!steer.isEmpty()) {
-            List<byte[]> existing = null;
-            try {
-                existing = Ethtool.ntupleRules(ifName);
-            } catch (LinuxException e) {
-                if (e.errno() != Errno.EOPNOTSUPP && e.errno() != Errno.EINVAL) {
-                    throw e;
-                }
-            }
+            List<RxFlowSpec> existing = nic.ntupleRules();
             if (existing == null) {
                 steerInXdp = true;
-                notes.add(ifName + " has no ntuple filters: the flows are steered in XDP (flow mode) on queue " + queue);
+                notes.add(name + " has no ntuple filters: the flows are steered in XDP (flow mode) on queue " + queue);
             } else {
                 Set<Integer> used = new HashSet<>();
-                for (byte[] r : existing) {
-                    used.add(ByteBuffer.wrap(r).order(ByteOrder.nativeOrder()).getInt(160));
+                for (RxFlowSpec r : existing) {
+                    used.add(r.location());
                 }
                 int location = 1023;
                 for (RxFlowSpec rule : steer) {
@@ -152,40 +136,40 @@ public final class Isolation {
                     r.setRingCookie(queue);
                     r.setLocation(location);
                     String command = NtupleFormatter.toCommand(r);
-                    steps.add(new Step("ntuple: " + command + " (ethtool -N " + ifName + ")", NTUPLE, ifName + "@" + location, "", command));
+                    steps.add(new Step("ntuple: " + command + " (ethtool -N " + name + ")", NTUPLE, name + "@" + location, "", command));
                 }
             }
         }
         // LRO and GRO off: the bypass sees frames as they came.
-        try (EthtoolNetlink e = EthtoolNetlink.open()) {
-            Map<String, EthtoolNetlink.Feature> f = e.features(ifName);
-            for (String name : List.of("rx-lro", "rx-gro")) {
-                EthtoolNetlink.Feature x = f.get(name);
-                if (x != null && x.active()) {
-                    if (x.changeable()) {
-                        steps.add(new Step(name + " off (ethtool -K " + ifName + " " + (name.equals("rx-lro") ? "lro" : "gro") + " off)",
-                                FEATURE, ifName + ":" + name, "on", "off"));
-                    } else {
-                        notes.add(name + " is on and fixed on " + ifName + ": it stays on");
-                    }
+        Map<String, boolean[]> f = nic.features();
+        for (String feature : List.of("rx-lro", "rx-gro")) {
+            boolean[] x = f.get(feature);
+            if (x != null && x[0]) {
+                if (x[1]) {
+                    steps.add(new Step(feature + " off (ethtool -K " + name + " " + (feature.equals("rx-lro") ? "lro" : "gro") + " off)",
+                            FEATURE, name + ":" + feature, "on", "off"));
+                } else {
+                    notes.add(feature + " is on and fixed on " + name + ": it stays on");
                 }
             }
         }
         // IRQs: the queue's own onto the worker's CPU, the others off it.
-        List<Integer> irqs = tuning.irqsOf(ifName);
-        if (irqs.isEmpty()) {
-            notes.add(ifName + " has no IRQs of its own (a virtual device): nothing to move");
-        } else {
-            List<Integer> others = new ArrayList<>(tuning.onlineCpus());
-            others.remove(Integer.valueOf(cpu));
-            for (int irq : irqs) {
-                boolean mine = irqName(irq).endsWith("-" + queue);
-                String list = mine || others.isEmpty() ? Integer.toString(cpu)
-                        : others.stream().map(String::valueOf).collect(Collectors.joining(","));
-                Path p = Path.of("/proc/irq", Integer.toString(irq), "smp_affinity_list");
-                if (Files.exists(p)) {
-                    steps.add(new Step("IRQ " + irq + (mine ? " (queue " + queue + ")" : "") + " on CPUs " + list,
-                            Tuning.FILE, p.toString(), Files.readString(p).strip(), list));
+        if (tuning != null) {
+            List<Integer> irqs = tuning.irqsOf(name);
+            if (irqs.isEmpty()) {
+                notes.add(name + " has no IRQs of its own (a virtual device): nothing to move");
+            } else {
+                List<Integer> others = new ArrayList<>(tuning.onlineCpus());
+                others.remove(Integer.valueOf(cpu));
+                for (int irq : irqs) {
+                    boolean mine = irqName(irq).endsWith("-" + queue);
+                    String list = mine || others.isEmpty() ? Integer.toString(cpu)
+                            : others.stream().map(String::valueOf).collect(Collectors.joining(","));
+                    Path p = Path.of("/proc/irq", Integer.toString(irq), "smp_affinity_list");
+                    if (Files.exists(p)) {
+                        steps.add(new Step("IRQ " + irq + (mine ? " (queue " + queue + ")" : "") + " on CPUs " + list,
+                                Tuning.FILE, p.toString(), Files.readString(p).strip(), list));
+                    }
                 }
             }
         }

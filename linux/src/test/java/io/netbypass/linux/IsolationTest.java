@@ -1,0 +1,95 @@
+package io.netbypass.linux;
+
+import io.netbypass.backend.vnic.Vnic;
+import io.netbypass.backend.vnic.VnicControl;
+import io.netbypass.backend.vnic.Vnics;
+import io.netbypass.control.Journal;
+import io.netbypass.control.NicControl;
+import io.netbypass.linux.tune.Isolation;
+import io.netbypass.scaling.ntuple.NtupleParser;
+import io.netbypass.scaling.ntuple.RxFlowSpec;
+import io.netbypass.scaling.rss.IndirectionTable;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The seed's isolation planned for a NIC with an RSS table, ntuple filters, GRO and a fixed LRO
+ * (as a real multi-queue NIC has them), and applied and undone on the software NIC through the
+ * journal, with the same plan code.
+ */
+class IsolationTest {
+    @TempDir
+    Path dir;
+
+    /** A NIC with everything the seed uses: 8 queues, a 128-entry table, rules, rx-gro changeable, rx-lro fixed on. */
+    private static final class HardwareLike implements NicControl {
+        IndirectionTable table = IndirectionTable.defaultFill(128, 8);
+        final List<RxFlowSpec> rules = new ArrayList<>();
+        final Map<String, boolean[]> features = new LinkedHashMap<>(Map.of("rx-gro", new boolean[] {true, true},
+                "rx-lro", new boolean[] {true, false}));
+
+        @Override public String name() { return "hw0"; }
+        @Override public int rxQueues() { return 8; }
+        @Override public IndirectionTable rssTable() { return table; }
+        @Override public void setRssTable(IndirectionTable t) { table = t; }
+        @Override public List<RxFlowSpec> ntupleRules() { return rules; }
+        @Override public void insertRule(RxFlowSpec rule) { rules.add(rule); }
+        @Override public void deleteRule(int location) { rules.removeIf(r -> r.location() == location); }
+        @Override public Map<String, boolean[]> features() { return features; }
+        @Override public void setFeature(String name, boolean on) { features.get(name)[0] = on; }
+    }
+
+    @Test
+    void aNicWithRssAndNtupleGetsWeightZeroTheRuleAndGroOff() throws Exception {
+        HardwareLike hw = new HardwareLike();
+        RxFlowSpec taken = NtupleParser.parse("flow-type tcp4 dst-port 80 action 1 loc 1023");
+        hw.rules.add(taken);
+        Isolation.Plan plan = Isolation.plan(hw, 4, List.of(NtupleParser.parse("flow-type udp4 dst-port 53 action 0")), 1, null);
+        assertFalse(plan.steerInXdp(), "the NIC steers");
+        List<String> descriptions = plan.steps().stream().map(Isolation.Step::description).toList();
+        assertEquals(List.of(
+                "RSS: weight 0 for queue 4 (ethtool -X hw0 weight 1 1 1 1 0 1 1 1)",
+                "ntuple: flow-type udp4 dst-port 53 action 4 loc 1022 (ethtool -N hw0)",
+                "rx-gro off (ethtool -K hw0 gro off)"), descriptions, "loc 1023 is taken: the next free one below");
+        assertEquals(List.of("rx-lro is on and fixed on hw0: it stays on"), plan.notes());
+        int[] next = plan.steps().get(0).newValue().chars().filter(c -> c != ',').map(c -> c - '0').toArray();
+        for (int q : next) {
+            assertNotEquals(4, q, "no table entry sends to queue 4");
+        }
+        assertEquals(IndirectionTable.defaultFill(128, 8).size(), plan.steps().get(0).oldValue().split(",").length);
+        assertThrows(IllegalArgumentException.class, () -> Isolation.plan(hw, 8, List.of(), 1, null));
+    }
+
+    @Test
+    void onTheSoftwareNicThePlanIsAppliedAndPutBackThroughTheJournal() throws Exception {
+        String name = "is" + ProcessHandle.current().pid();
+        Vnic v = Vnics.get(name);
+        try {
+            IndirectionTable before = v.indirection();
+            NicControl nic = new VnicControl(v);
+            Isolation.Plan plan = Isolation.plan(nic, 4, List.of(NtupleParser.parse("flow-type udp4 dst-port 53 action 0")), 0, null);
+            assertEquals(2, plan.steps().size(), "RSS and the rule; the software NIC has no GRO or LRO");
+            try (Journal j = Journal.create(dir, "t", 1, Isolation.appliers())) {
+                Isolation.apply(plan, j);
+                assertEquals(0, v.indirection().entriesFor(4), "queue 4 is out of RSS");
+                assertEquals(1, v.ntupleTable().count());
+                assertEquals(4L, v.ntupleTable().rule(1023).queue());
+                assertEquals(List.of(), j.rollback());
+            }
+            assertEquals(before, v.indirection(), "the table is back");
+            assertEquals(0, v.ntupleTable().count(), "the rule is gone");
+        } finally {
+            Vnics.remove(v);
+            v.close();
+        }
+    }
+}
