@@ -329,13 +329,17 @@ class XdpCommandsPrivilegedTest {
         return full;
     }
 
-    /** The files tune --dry-run names, read now (bitmaps as numbers: sysfs pads them). */
-    private static java.util.Map<String, java.math.BigInteger> read(TestNetwork net, java.util.List<String[]> plan) throws Exception {
-        java.util.Map<String, java.math.BigInteger> m = new java.util.LinkedHashMap<>();
+    /** A value as tune writes it or sysfs shows it: bitmaps as sets (sysfs pads them), counts as numbers. */
+    private static Object value(String path, String text) {
+        return path.endsWith("_cpus") || path.endsWith("_rxqs") ? io.netbypass.scaling.steering.CpuMask.parse(text)
+                : Long.valueOf(text.strip());
+    }
+
+    /** The files tune --dry-run names, read now. */
+    private static java.util.Map<String, Object> read(TestNetwork net, java.util.List<String[]> plan) throws Exception {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
         for (String[] w : plan) {
-            String v = net.exec(net.nsB, 10, "cat", w[1]).orFail("cat " + w[1]).stdout().strip();
-            m.put(w[1], w[1].endsWith("_cpus") || w[1].endsWith("_rxqs") ? io.netbypass.linux.tune.Tuning.parseMask(v)
-                    : new java.math.BigInteger(v));
+            m.put(w[1], value(w[1], net.exec(net.nsB, 10, "cat", w[1]).orFail("cat " + w[1]).stdout().strip()));
         }
         return m;
     }
@@ -354,9 +358,9 @@ class XdpCommandsPrivilegedTest {
             assertEquals(4 + 4 + 4 + 4, plan.size(), "rps_cpus and rps_flow_cnt per RX queue, xps_cpus and xps_rxqs per TX queue:\n"
                     + dry.stdout());
             var before = read(net, plan);
-            var expected = new java.util.LinkedHashMap<String, java.math.BigInteger>();
+            var expected = new java.util.LinkedHashMap<String, Object>();
             for (String[] w : plan) {
-                expected.put(w[1], w[1].endsWith("_cnt") ? new java.math.BigInteger(w[0]) : io.netbypass.linux.tune.Tuning.parseMask(w[0]));
+                expected.put(w[1], value(w[1], w[0]));
             }
             assertNotEquals(before, expected, "the plan changes something");
 

@@ -1,16 +1,15 @@
 package io.netbypass.linux.tune;
 
 import io.netbypass.control.Journal;
+import io.netbypass.scaling.steering.CpuMask;
 
 import java.io.IOException;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
  * The receive-side tuning of an interface as sysfs and procfs writes: RPS (rps_cpus per RX
@@ -146,24 +145,9 @@ public final class Tuning {
         return Integer.parseInt(p.getFileName().toString().substring(prefix.length()));
     }
 
-    /** A CPU (or queue) bitmap as sysfs takes it: hex, 32-bit groups joined by commas. */
+    /** A CPU (or queue) bitmap as sysfs takes it ({@link CpuMask}'s form: hex, 32-bit groups joined by commas). */
     public static String mask(List<Integer> bits) {
-        BigInteger m = BigInteger.ZERO;
-        for (int b : new TreeSet<>(bits)) {
-            m = m.setBit(b);
-        }
-        String hex = m.toString(16);
-        StringBuilder out = new StringBuilder();
-        for (int end = hex.length(); end > 0; end -= 8) {
-            String group = hex.substring(Math.max(0, end - 8), end);
-            out.insert(0, out.isEmpty() ? group : group + ",");
-        }
-        return out.toString();
-    }
-
-    /** Parses a sysfs bitmap ("3", "00000003", "1,00000000") to its value. */
-    public static BigInteger parseMask(String text) {
-        return new BigInteger(text.strip().replace(",", "").isEmpty() ? "0" : text.strip().replace(",", ""), 16);
+        return CpuMask.of(bits.stream().mapToInt(Integer::intValue).toArray()).toString();
     }
 
     /** The online CPUs (/sys/devices/system/cpu/online), e.g. [0, 1]. */
