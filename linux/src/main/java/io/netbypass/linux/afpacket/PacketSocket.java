@@ -112,10 +112,6 @@ final class PacketSocket implements AutoCloseable {
         }
     }
 
-    boolean receives() {
-        return ring != null;
-    }
-
     /** The ring's memory: frame bytes are read from here. */
     MemorySegment ring() {
         return ring;

@@ -316,9 +316,6 @@ public final class XdpPort implements Port {
                 + (hostPath == null ? "" : "; forwarded frames go to the kernel through the " + hostPath.description());
     }
 
-    /** The host path forwarded frames take, or null. */
-    public io.netbypass.linux.tap.TapPort hostPath() { return hostPath; }
-
     public long received() { return received; }
     public long transmitted() { return transmitted; }
 

@@ -42,7 +42,6 @@ public final class TapDevice implements AutoCloseable {
 
     private final String name;
     private final int fd;
-    private int offloads;
 
     private TapDevice(String name, int fd) {
         this.name = name;
@@ -80,19 +79,10 @@ public final class TapDevice implements AutoCloseable {
         return fd;
     }
 
-    /** TUNSETOFFLOAD: what the kernel may hand us unfinished (TUN_F_*); returns what it took. */
-    public int offloads(int flags) throws LinuxException {
-        try (Arena a = Arena.ofConfined()) {
-            // The argument is the value itself, not a pointer to it.
-            MemorySegment arg = MemorySegment.ofAddress(Integer.toUnsignedLong(flags));
-            Native.ioctl(fd, TUNSETOFFLOAD, arg, "ioctl(TUNSETOFFLOAD, " + name + ")");
-            offloads = flags;
-            return flags;
-        }
-    }
-
-    public int offloads() {
-        return offloads;
+    /** TUNSETOFFLOAD: what the kernel may hand us unfinished (TUN_F_*). */
+    public void offloads(int flags) throws LinuxException {
+        // The argument is the value itself, not a pointer to it.
+        Native.ioctl(fd, TUNSETOFFLOAD, MemorySegment.ofAddress(Integer.toUnsignedLong(flags)), "ioctl(TUNSETOFFLOAD, " + name + ")");
     }
 
     /** Reads one frame (virtio-net header first) into {@code buffer}: its length, or -errno (EAGAIN: none). */

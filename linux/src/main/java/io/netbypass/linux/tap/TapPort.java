@@ -169,10 +169,6 @@ public final class TapPort implements Port, HostPath {
     @Override public boolean isClosed() { return closed; }
     @Override public String description() { return description; }
 
-    public String tapName() {
-        return tap.name();
-    }
-
     @Override
     public org.agrona.concurrent.IdleStrategy waitStrategy() {
         return new io.netbypass.linux.PollIdleStrategy(new int[] {tap.fd()}, 16, 10);
@@ -399,12 +395,6 @@ public final class TapPort implements Port, HostPath {
         sink.accept("bad_slots", badSlots);
         sink.accept("sync_errors", syncErrors);
     }
-
-    /** GRO counts: frames handed to the host path, and how many of them went as part of a larger frame. */
-    public long forwardedFrames() {
-        return gro == null ? toKernelFrames : gro.segmentsIn();
-    }
-
     @Override
     public void close() {
         if (closed) {
