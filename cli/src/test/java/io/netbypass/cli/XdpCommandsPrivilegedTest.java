@@ -99,7 +99,7 @@ class XdpCommandsPrivilegedTest {
             net.staticNeighbours();
             String out = receiveWhileSending(net, new String[] {"rx", "xdp:" + net.ifB + "-2/R", "--seconds", "5"},
                     gen(net, 2, 53, 30_000), gen(net, 1, 53, 10_000));
-            assertTrue(out.contains("[+] xdp:" + net.ifB + "-2/R: AF_XDP on " + net.ifB + " queue 2 (copy mode, XDP native, queue mode)"), out);
+            assertTrue(out.contains("[+] xdp:" + net.ifB + "-2/R: AF_XDP on " + net.ifB + " queue 2 (copy mode, multi-buffer, XDP native, queue mode)"), out);
             assertTrue(Pattern.compile("(?m)^[0-9.]+ K?pps \\(").matcher(out).find(), "per-second lines:\n" + out);
             assertEquals(30_000, number(out, "Received (\\d+) packets"), "queue 2's frames, none of queue 1's:\n" + out);
         }

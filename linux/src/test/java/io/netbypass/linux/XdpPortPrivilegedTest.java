@@ -260,6 +260,200 @@ class XdpPortPrivilegedTest {
         }
     }
 
+    /** The payload of jumbo datagram {@code k}: every byte says which datagram and where. */
+    private static byte[] jumboPayload(int k, int length) {
+        byte[] b = new byte[length];
+        for (int i = 0; i < length; i++) {
+            b[i] = (byte) (k * 31 + i * 7 + i / 251);
+        }
+        return b;
+    }
+
+    /** Received frames (slot chains put together) whose UDP destination is {@code port}, in arrival order; and how many slots each took. */
+    private static List<byte[]> receiveChains(Port p, int port, int expected, long millis, List<Integer> slotsPerFrame) {
+        List<byte[]> frames = new java.util.ArrayList<>();
+        ParsedPacket pp = new ParsedPacket();
+        long end = System.nanoTime() + millis * 1_000_000L;
+        while (System.nanoTime() < end && frames.size() < expected) {
+            p.rxSync();
+            for (int r = 0; r < p.rxRings(); r++) {
+                Ring ring = p.rxRing(r);
+                int i = ring.head();
+                while (i != ring.tail()) {
+                    java.io.ByteArrayOutputStream frame = new java.io.ByteArrayOutputStream();
+                    int first = i;
+                    int n = 0;
+                    while (true) {
+                        byte[] piece = new byte[ring.length(i)];
+                        java.lang.foreign.MemorySegment.copy(ring.buffers(), ring.offset(i), java.lang.foreign.MemorySegment.ofArray(piece), 0,
+                                piece.length);
+                        frame.writeBytes(piece);
+                        n++;
+                        boolean more = (ring.slotFlags(i) & Ring.MOREFRAG) != 0;
+                        i = ring.next(i);
+                        if (!more) {
+                            break;
+                        }
+                        assertNotEquals(ring.tail(), i, "a chain is published whole, never cut at the tail");
+                    }
+                    PacketParser.parse(ring.buffers(), ring.offset(first), ring.length(first), LinkType.ETHERNET, pp);
+                    if (pp.ipProtocol() == IpProtocols.UDP && pp.destinationPort() == port) {
+                        frames.add(frame.toByteArray());
+                        slotsPerFrame.add(n);
+                    }
+                }
+                ring.advance(ring.tail());
+            }
+        }
+        return frames;
+    }
+
+    @Test
+    void jumboFramesArriveWholeAsSlotChainsAndGoOutAsChains() throws Exception {
+        try (TestNetwork net = TestNetwork.create(4); InNamespace a = new InNamespace(net.nsA); InNamespace b = new InNamespace(net.nsB)) {
+            net.exec(net.nsA, 10, "ip", "link", "set", net.ifA, "mtu", "9000");
+            net.exec(net.nsB, 10, "ip", "link", "set", net.ifB, "mtu", "9000");
+            // Checksums complete, as from a wire: veth would otherwise hand over A's CHECKSUM_PARTIAL datagrams,
+            // which B's kernel refuses once they come back through the host path.
+            net.exec(net.nsA, 10, "ethtool", "-K", net.ifA, "tx", "off").orFail("ethtool -K tx off");
+            net.staticNeighbours();
+            // Native XDP on a 9000-byte veth takes only a fragment-aware program; the sockets bind multi-buffer.
+            XdpPort port = b.call(() -> (XdpPort) Ports.open("xdp:" + net.ifB, Ports.Direction.BOTH));
+            DatagramSocket atA = a.call(() -> {
+                DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(net.addressA), 0));
+                s.setSoTimeout(2000);
+                // Ten 8 KB datagrams built by AF_XDP's TX (a page per fragment) take 228 KiB of a socket's buffer,
+                // more than the default: veth hands that very skb to A's stack.
+                s.setReceiveBufferSize(4 << 20);
+                return s;
+            });
+            try {
+                assertEquals(XdpAttachment.Mode.NATIVE, port.mode());
+                assertTrue(port.multiBuffer() && port.description().contains("multi-buffer"), port.description());
+                int length = 8000;
+                int count = 20;
+                // A's kernel sends 8,000-byte datagrams (8,042-byte frames): each arrives whole, as one slot chain.
+                a.call(() -> {
+                    for (int k = 0; k < count; k++) {
+                        byte[] data = jumboPayload(k, length);
+                        atA.send(new DatagramPacket(data, data.length, InetAddress.getByName(net.addressB), 7777));
+                    }
+                    return null;
+                });
+                List<Integer> slots = new java.util.ArrayList<>();
+                List<byte[]> got = b.call(() -> receiveChains(port, 7777, count, 3000, slots));
+                assertEquals(count, got.size(), "every jumbo datagram arrived");
+                for (int k = 0; k < count; k++) {
+                    byte[] f = got.get(k);
+                    assertEquals(14 + 20 + 8 + length, f.length);
+                    assertArrayEquals(jumboPayload(k, length), java.util.Arrays.copyOfRange(f, 42, f.length), "datagram " + k + " byte for byte");
+                    assertTrue(slots.get(k) > 1, "a frame larger than a chunk takes several slots");
+                }
+
+                // B sends jumbo frames the other way as slot chains: A's socket receives each whole.
+                byte[] macA = net.macBytesA();
+                byte[] macB = net.macBytesB();
+                int toPort = atA.getLocalPort();
+                b.call(() -> {
+                    Ring tx = port.txRing(2);
+                    int slot = tx.cur();
+                    for (int k = 0; k < 10; k++) {
+                        byte[] frame = io.netbypass.testing.Frames.concat(macA, macB, io.netbypass.testing.Frames.u16(0x0800),
+                                io.netbypass.testing.Frames.ipv4(net.addressB, net.addressA, IpProtocols.UDP,
+                                        io.netbypass.testing.Frames.udp(4343, toPort, jumboPayload(100 + k, length))));
+                        for (int at = 0; at < frame.length; at += 1500) {
+                            int n = Math.min(1500, frame.length - at);
+                            java.lang.foreign.MemorySegment.copy(java.lang.foreign.MemorySegment.ofArray(frame), at, tx.buffers(),
+                                    tx.offset(slot), n);
+                            tx.setLength(slot, n);
+                            tx.setSlotFlags(slot, at + n < frame.length ? Ring.MOREFRAG : 0);
+                            slot = tx.next(slot);
+                        }
+                    }
+                    tx.advance(slot);
+                    port.txSync();
+                    return null;
+                });
+                DatagramPacket d = new DatagramPacket(new byte[9000], 9000);
+                for (int k = 0; k < 10; k++) {
+                    atA.receive(d);
+                    assertEquals(4343, d.getPort());
+                    assertArrayEquals(jumboPayload(100 + k, length), java.util.Arrays.copyOf(d.getData(), d.getLength()),
+                            "jumbo datagram " + k + " sent as a chain of six slots");
+                }
+                Map<String, Long> stats = new HashMap<>();
+                port.statistics(stats::put);
+                assertEquals(10L, stats.get("transmitted"), "ten frames (sixty slots) transmitted: " + stats);
+                assertEquals(0L, stats.get("bad_slots"), stats.toString());
+                b.call(() -> {
+                    port.close();
+                    return null;
+                });
+
+                // Passed back to the kernel through the host path: B's socket gets each jumbo datagram whole.
+                XdpPort withHost = b.call(() -> (XdpPort) Ports.open("xdp:" + net.ifB + "/R",
+                        PortOptions.of(Ports.Direction.RECEIVE).withHostPath(true)));
+                DatagramSocket atB = b.call(() -> {
+                    DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(net.addressB), 0));
+                    s.setSoTimeout(2000);
+                    s.setReceiveBufferSize(4 << 20);
+                    return s;
+                });
+                try {
+                    int toB = atB.getLocalPort();
+                    a.call(() -> {
+                        for (int k = 0; k < count; k++) {
+                            byte[] data = jumboPayload(200 + k, length);
+                            atA.send(new DatagramPacket(data, data.length, InetAddress.getByName(net.addressB), toB));
+                        }
+                        return null;
+                    });
+                    int marked = b.call(() -> {
+                        int frames = 0;
+                        long end = System.nanoTime() + 3_000_000_000L;
+                        while (frames < count && System.nanoTime() < end) {
+                            withHost.rxSync();
+                            for (int r = 0; r < withHost.rxRings(); r++) {
+                                Ring ring = withHost.rxRing(r);
+                                ring.flags(ring.flags() | Ring.FORWARD);
+                                for (int i = ring.head(); i != ring.tail(); i = ring.next(i)) {
+                                    ring.setSlotFlags(i, ring.slotFlags(i) | Ring.SLOT_FORWARD);
+                                    frames += (ring.slotFlags(i) & Ring.MOREFRAG) == 0 ? 1 : 0;
+                                }
+                                ring.advance(ring.tail());
+                            }
+                        }
+                        withHost.rxSync(); // hands the released chains to the host path
+                        return frames;
+                    });
+                    assertEquals(count, marked);
+                    DatagramPacket in = new DatagramPacket(new byte[9000], 9000);
+                    for (int k = 0; k < count; k++) {
+                        atB.receive(in);
+                        assertArrayEquals(jumboPayload(200 + k, length), java.util.Arrays.copyOf(in.getData(), in.getLength()),
+                                "jumbo datagram " + k + " through the host path");
+                    }
+                    Map<String, Long> host = new HashMap<>();
+                    withHost.statistics(host::put);
+                    assertEquals((long) count, host.get("forwarded_to_host"), host.toString());
+                    assertEquals(0L, host.get("forward_dropped"), host.toString());
+                } finally {
+                    atB.close();
+                    b.call(() -> {
+                        withHost.close();
+                        return null;
+                    });
+                }
+            } finally {
+                atA.close();
+                b.call(() -> {
+                    port.close();
+                    return null;
+                });
+            }
+        }
+    }
+
     @Test
     void anotherProgramOnTheInterfaceIsAClearErrorAndBadNamesAreRefused() throws Exception {
         try (TestNetwork net = TestNetwork.create(2); InNamespace b = new InNamespace(net.nsB)) {

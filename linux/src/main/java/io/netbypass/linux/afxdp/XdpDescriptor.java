@@ -25,6 +25,10 @@ public final class XdpDescriptor {
     public static final int XDP_COPY = 2;
     public static final int XDP_ZEROCOPY = 4;
     public static final int XDP_USE_NEED_WAKEUP = 8;
+    /** Multi-buffer: a frame larger than a chunk comes (and goes) as several descriptors. */
+    public static final int XDP_USE_SG = 16;
+    /** Descriptor option: more descriptors of this frame follow. */
+    public static final int XDP_PKT_CONTD = 1;
     public static final int XDP_RING_NEED_WAKEUP = 1;
 
     public static final long PGOFF_RX_RING = 0;

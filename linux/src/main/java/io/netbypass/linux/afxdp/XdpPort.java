@@ -40,6 +40,11 @@ import java.util.function.ObjLongConsumer;
  * {@link Ring#SLOT_FORWARD} go back to the kernel through the port's host path (a TAP, opened
  * with {@link io.netbypass.backend.PortOptions#hostPath()}, coalesced by GRO), or without one
  * are counted as {@code forward_unavailable} and their buffers reused.
+ *
+ * <p>Frames larger than a chunk (jumbo MTUs) come and go as {@link Ring#MOREFRAG} slot chains:
+ * the sockets bind with XDP_USE_SG where the kernel has it (6.6) and the program is
+ * fragment-aware. RX publishes whole chains only; TX posts a chain whole or not yet; the host
+ * path gets a chain gathered into one frame.
  */
 public final class XdpPort implements Port {
     /** RX: the fill ring is the buffer against the receiving thread being off the CPU; 8 MiB of UMEM per queue. */
@@ -47,7 +52,9 @@ public final class XdpPort implements Port {
     public static final int DEFAULT_TX_SLOTS = 2048;
     public static final int CHUNK_SIZE = 2048;
     private static final int CHUNK_SHIFT = Integer.numberOfTrailingZeros(CHUNK_SIZE);
-    private static final int XDP_PKT_CONTD = 1;
+    private static final int XDP_PKT_CONTD = XdpDescriptor.XDP_PKT_CONTD;
+    /** The longest frame the host path takes from a slot chain (a TAP frame's limit). */
+    private static final int MAX_CHAIN_BYTES = 65_536;
 
     private final PortName name;
     private final String ifName;
@@ -67,6 +74,10 @@ public final class XdpPort implements Port {
     private XskSocket[] txSocket = new XskSocket[0];
     private int[][] spares = new int[0][];
     private int[] spareCount = new int[0];
+    /** Per RX ring: bytes of a forwarded slot chain gathered so far, -1 when it is being dropped (too long, broken). */
+    private int[] gathered = new int[0];
+    /** Where a forwarded slot chain is put together for the host path (one frame at a time). */
+    private MemorySegment gather;
     private XdpInterface program;
     /** Where frames marked SLOT_FORWARD go back to the kernel (a TAP), or null. */
     private io.netbypass.linux.tap.TapPort hostPath;
@@ -78,6 +89,7 @@ public final class XdpPort implements Port {
     private long transmitted;
     private long forwardUnavailable;
     private long badSlots;
+    private long forwardDropped;
     private long syncErrors;
     private long relocated;
     private long txKicks;
@@ -156,6 +168,7 @@ public final class XdpPort implements Port {
             if (options.hostPath() && wantRx) {
                 port.hostPath = io.netbypass.linux.tap.TapPort.hostPathOf(PortName.parse("xdp:" + name.device() + "^", "xdp"),
                         name.device(), options.gro());
+                port.gather = port.arena.allocate(MAX_CHAIN_BYTES, 64);
             }
         } catch (LinuxException e) {
             port.close();
@@ -171,6 +184,10 @@ public final class XdpPort implements Port {
         String m = e.getMessage();
         if (e.errno() == Errno.EBUSY && m.contains("LINK_CREATE")) {
             return "another XDP program is attached to the interface (" + m + "); remove it first (ip link set dev IF xdp off)";
+        }
+        if (e.errno() == Errno.ERANGE && m.contains("LINK_CREATE")) {
+            return "the interface's MTU is larger than this driver's XDP takes (" + m + "); lower it (ip link set dev IF mtu 3498,"
+                    + " or what the driver allows) or attach in generic mode (@conf:mode=generic)";
         }
         if (e.errno() == Errno.EBUSY && m.startsWith("bind")) {
             return "the queue is taken by another AF_XDP socket (" + m + ")";
@@ -236,6 +253,7 @@ public final class XdpPort implements Port {
         rxKernel = rk.toArray(KernelRing[]::new);
         rxSocket = rs.toArray(XskSocket[]::new);
         rxShadow = shadows.toArray(int[][]::new);
+        gathered = new int[rxShadow.length];
         txKernel = tk.toArray(KernelRing[]::new);
         txSocket = ts.toArray(XskSocket[]::new);
         spares = sp.toArray(int[][]::new);
@@ -303,6 +321,11 @@ public final class XdpPort implements Port {
         return !sockets.isEmpty() && sockets.get(0).zeroCopy();
     }
 
+    /** Whether frames larger than a chunk come and go as slot chains (MOREFRAG); without it they are dropped. */
+    public boolean multiBuffer() {
+        return !sockets.isEmpty() && sockets.get(0).multiBuffer();
+    }
+
     /** One line for the operator: sockets, copy or zero-copy, how the program is attached, which mode. */
     @Override
     public String description() {
@@ -311,6 +334,7 @@ public final class XdpPort implements Port {
             q.append(q.isEmpty() ? "" : ",").append(s.queue());
         }
         return "AF_XDP on " + ifName + " queue" + (sockets.size() == 1 ? " " : "s ") + q + " (" + (zeroCopy() ? "zero-copy" : "copy mode")
+                + (multiBuffer() ? ", multi-buffer" : "")
                 + (rx.isEmpty() ? ", transmit only)" : ", XDP " + program.mode().name().toLowerCase()
                 + (steeringRules == 0 ? ", queue mode)" : ", flow mode with " + steeringRules + " rule" + (steeringRules == 1 ? ")" : "s)")))
                 + (hostPath == null ? "" : "; forwarded frames go to the kernel through the " + hostPath.description());
@@ -343,6 +367,7 @@ public final class XdpPort implements Port {
         // Released slots: their buffers (swapped or not) go back to the kernel's fill ring.
         XskRing fill = s.fill;
         boolean forward = (ring.flags() & Ring.FORWARD) != 0;
+        int bufferSize = pool.bufferSize();
         int i = k.hwcur();
         int p = fill.cached;
         while (i != head) {
@@ -352,13 +377,16 @@ public final class XdpPort implements Port {
                 b = shadow[i];
                 ring.setBufferIndex(i, b);
                 badSlots++;
-            } else if (forward && (flags & (Ring.SLOT_FORWARD | Ring.MOREFRAG)) == Ring.SLOT_FORWARD) {
-                if (hostPath != null) {
-                    hostPath.forward(memory, ((long) b << CHUNK_SHIFT) + dataOffset, ring.length(i));
-                    forwarded++;
+                if ((flags & Ring.MOREFRAG) != 0) {
+                    gathered[r] = -1; // the frame it is part of is broken
                 } else {
-                    forwardUnavailable++;
+                    forwardDropped += gathered[r] != 0 ? 1 : 0;
+                    gathered[r] = 0;
                 }
+            } else if (forward && (flags & Ring.SLOT_FORWARD) != 0) {
+                forward(r, ((long) b << CHUNK_SHIFT) + dataOffset, ring.length(i), bufferSize, (flags & Ring.MOREFRAG) != 0);
+            } else {
+                gathered[r] = 0;
             }
             fill.setAddress(p++, (long) b << CHUNK_SHIFT);
             ring.setSlotFlags(i, 0);
@@ -379,6 +407,10 @@ public final class XdpPort implements Port {
         int available = in.producerAcquire() - cons;
         int room = k.distance(k.hwtail(), head == 0 ? ring.slots() - 1 : head - 1);
         int count = Math.min(available, room);
+        // Whole frames only: a chain cut at the tail would look like two packets (the rest waits for room).
+        while (count > 0 && (in.descOptions(cons + count - 1) & XDP_PKT_CONTD) != 0) {
+            count--;
+        }
         int j = k.hwtail();
         for (int x = 0; x < count; x++) {
             long addr = in.descAddress(cons + x);
@@ -410,6 +442,47 @@ public final class XdpPort implements Port {
         return true;
     }
 
+    /**
+     * One released slot marked SLOT_FORWARD to the host path: a single-slot frame as it lies, a
+     * chain's slots gathered into one frame first (its last slot sends it).
+     */
+    private void forward(int r, long at, int length, int bufferSize, boolean more) {
+        if (hostPath == null) {
+            if (!more) {
+                forwardUnavailable++;
+            }
+            return;
+        }
+        int g = gathered[r];
+        boolean fits = length > 0 && length <= bufferSize;
+        if (!more && g == 0) {
+            if (fits) {
+                hostPath.forward(memory, at, length);
+                forwarded++;
+            } else {
+                forwardDropped++;
+            }
+            return;
+        }
+        if (g >= 0 && fits && g + length <= MAX_CHAIN_BYTES) {
+            MemorySegment.copy(memory, at, gather, g, length);
+            g += length;
+        } else {
+            g = -1;
+        }
+        if (more) {
+            gathered[r] = g;
+            return;
+        }
+        gathered[r] = 0;
+        if (g > 0) {
+            hostPath.forward(gather, 0, g);
+            forwarded++;
+        } else {
+            forwardDropped++;
+        }
+    }
+
     @Override
     public int txSync() {
         int errors = 0;
@@ -436,26 +509,55 @@ public final class XdpPort implements Port {
         int prod = out.cached;
         int budget = Math.min(out.size - (prod - out.consumerAcquire()), spareCount[r]);
         int posted = 0;
+        int frames = 0;
         int i = k.hwcur();
         int bufferSize = pool.bufferSize();
-        while (i != head && posted < budget) {
-            int b = ring.bufferIndex(i);
-            int len = ring.length(i);
-            int flags = ring.slotFlags(i);
-            if (!pool.valid(b) || (flags & (Ring.INDIRECT | Ring.MOREFRAG)) != 0 || len == 0 || len > bufferSize) {
-                badSlots++; // multi-slot frames need XDP_USE_SG: refused like any broken slot
-            } else {
-                out.setDesc(prod++, ((long) b << CHUNK_SHIFT) + dataOffset, len);
-                ring.setBufferIndex(i, spare[--spareCount[r]]);
-                posted++;
+        boolean chains = s.multiBuffer();
+        while (i != head) {
+            // A frame: this slot and, while MOREFRAG is set, the ones after it, posted whole or not yet.
+            int last = i;
+            int n = 1;
+            boolean bad = false;
+            int flags;
+            while (true) {
+                flags = ring.slotFlags(last);
+                int b = ring.bufferIndex(last);
+                int len = ring.length(last);
+                if (!pool.valid(b) || (flags & Ring.INDIRECT) != 0 || len <= 0 || len > bufferSize) {
+                    bad = true;
+                }
+                if ((flags & Ring.MOREFRAG) == 0 || ring.next(last) == head || n == Ring.MAX_FRAGMENTS) {
+                    break;
+                }
+                last = ring.next(last);
+                n++;
             }
-            ring.setSlotFlags(i, 0);
-            i = ring.next(i);
+            // A chain cut at head or too long, or a chain where the socket takes none: refused like any broken slot.
+            bad |= (flags & Ring.MOREFRAG) != 0 || (n > 1 && !chains);
+            if (!bad && posted + n > budget) {
+                break; // no room on the TX ring or no spare buffers: the frame waits for the next sync
+            }
+            int end = ring.next(last);
+            for (int x = i; x != end; x = ring.next(x)) {
+                if (bad) {
+                    badSlots++;
+                } else {
+                    out.setDesc(prod++, ((long) ring.bufferIndex(x) << CHUNK_SHIFT) + dataOffset, ring.length(x),
+                            x == last ? 0 : XDP_PKT_CONTD);
+                    ring.setBufferIndex(x, spare[--spareCount[r]]);
+                    posted++;
+                }
+                ring.setSlotFlags(x, 0);
+            }
+            if (!bad) {
+                frames++;
+            }
+            i = end;
         }
         if (posted > 0) {
             out.cached = prod;
             out.producerRelease(prod);
-            transmitted += posted;
+            transmitted += frames;
         }
         push(r);
         k.consumed(i);
@@ -521,6 +623,7 @@ public final class XdpPort implements Port {
         sink.accept("transmitted", transmitted);
         sink.accept("forward_unavailable", forwardUnavailable);
         sink.accept("forwarded_to_host", forwarded);
+        sink.accept("forward_dropped", forwardDropped);
         if (hostPath != null) {
             hostPath.statistics((k, v) -> sink.accept("host_" + k, v));
         }

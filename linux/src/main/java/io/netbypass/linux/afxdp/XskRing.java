@@ -76,9 +76,13 @@ final class XskRing {
     }
 
     void setDesc(int index, long address, int length) {
+        setDesc(index, address, length, 0);
+    }
+
+    void setDesc(int index, long address, int length, int options) {
         long d = desc + (long) (index & mask) * XdpDescriptor.DESC_LENGTH;
         mapping.set(ValueLayout.JAVA_LONG, d + XdpDescriptor.DESC_ADDR, address);
         mapping.set(ValueLayout.JAVA_INT, d + XdpDescriptor.DESC_LEN, length);
-        mapping.set(ValueLayout.JAVA_INT, d + XdpDescriptor.DESC_OPTIONS, 0);
+        mapping.set(ValueLayout.JAVA_INT, d + XdpDescriptor.DESC_OPTIONS, options);
     }
 }

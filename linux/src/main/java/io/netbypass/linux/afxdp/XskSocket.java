@@ -40,12 +40,13 @@ public final class XskSocket implements AutoCloseable {
     final XskRing rx;
     final XskRing tx;
     private final boolean zeroCopy;
+    private final boolean multiBuffer;
     private final MemorySegment statistics;
     private long received;
     private long wakeups;
 
     private XskSocket(String name, int fd, int queue, Umem umem, Umem ownUmem, XskRing fill, XskRing completion,
-                      XskRing rx, XskRing tx, boolean zeroCopy) {
+                      XskRing rx, XskRing tx, boolean zeroCopy, boolean multiBuffer) {
         this.name = name;
         this.fd = fd;
         this.queue = queue;
@@ -56,6 +57,7 @@ public final class XskSocket implements AutoCloseable {
         this.rx = rx;
         this.tx = tx;
         this.zeroCopy = zeroCopy;
+        this.multiBuffer = multiBuffer;
         this.statistics = Arena.ofAuto().allocate(STATISTICS_LENGTH, 8);
     }
 
@@ -142,30 +144,25 @@ public final class XskSocket implements AutoCloseable {
             sa.set(ValueLayout.JAVA_SHORT, SOCKADDR_FAMILY, (short) AF_XDP);
             sa.set(ValueLayout.JAVA_INT, SOCKADDR_IFINDEX, ifIndex);
             sa.set(ValueLayout.JAVA_INT, SOCKADDR_QUEUE_ID, queue);
+            boolean multiBuffer;
             if (shareWith != null) {
-                // A sharing socket inherits the owner's copy/zero-copy and need_wakeup: no mode flags allowed.
+                // A sharing socket inherits the owner's copy/zero-copy, need_wakeup and multi-buffer: no mode flags allowed.
                 sa.set(ValueLayout.JAVA_SHORT, SOCKADDR_FLAGS, (short) XDP_SHARED_UMEM);
                 sa.set(ValueLayout.JAVA_INT, SOCKADDR_SHARED_UMEM_FD, shareWith.fd);
                 bind(fd, sa, "AF_XDP, " + what + ", sharing the UMEM of queue " + shareWith.queue);
-            } else if (!copy) {
-                try {
-                    sa.set(ValueLayout.JAVA_SHORT, SOCKADDR_FLAGS, (short) (XDP_ZEROCOPY | XDP_USE_NEED_WAKEUP));
-                    bind(fd, sa, "AF_XDP, " + what + ", zero-copy");
-                } catch (LinuxException e) {
-                    if (e.errno() != Errno.EOPNOTSUPP && e.errno() != Errno.EINVAL) {
-                        throw e;
-                    }
-                    copy = true; // the driver copies (veth, generic XDP)
-                }
-            }
-            if (shareWith == null && copy) {
-                sa.set(ValueLayout.JAVA_SHORT, SOCKADDR_FLAGS, (short) (XDP_COPY | XDP_USE_NEED_WAKEUP));
-                bind(fd, sa, "AF_XDP, " + what);
+                multiBuffer = shareWith.multiBuffer;
+            } else {
+                // Multi-buffer first (frames larger than a chunk arrive whole, as descriptor chains), then without
+                // it where the kernel (before 6.6) or a zero-copy driver has none; zero-copy first unless told.
+                int sg = bindFirstOf(fd, sa, what, copy ? new int[0]
+                        : new int[] {XDP_ZEROCOPY | XDP_USE_NEED_WAKEUP | XDP_USE_SG, XDP_ZEROCOPY | XDP_USE_NEED_WAKEUP},
+                        new int[] {XDP_COPY | XDP_USE_NEED_WAKEUP | XDP_USE_SG, XDP_COPY | XDP_USE_NEED_WAKEUP});
+                multiBuffer = (sg & XDP_USE_SG) != 0;
             }
             MemorySegment opts = a.allocate(ValueLayout.JAVA_INT);
             Native.getsockopt(fd, SOL_XDP, XDP_OPTIONS, opts, "XDP_OPTIONS, " + what);
             boolean zeroCopy = (opts.get(ValueLayout.JAVA_INT, 0) & XDP_OPTIONS_ZEROCOPY) != 0;
-            return new XskSocket(what, fd, queue, umem, own, fillRing, completionRing, rxRing, txRing, zeroCopy);
+            return new XskSocket(what, fd, queue, umem, own, fillRing, completionRing, rxRing, txRing, zeroCopy, multiBuffer);
         } catch (LinuxException | RuntimeException e) {
             for (MemorySegment m : maps) {
                 if (m != null) {
@@ -174,6 +171,30 @@ public final class XskSocket implements AutoCloseable {
             }
             Native.close(fd);
             throw e;
+        }
+    }
+
+    /**
+     * Binds with the first flag set the kernel takes: each of {@code zeroCopy} in turn, then each of
+     * {@code copy}. A set the kernel or driver does not support (EOPNOTSUPP, EINVAL) moves on to the
+     * next; any other error, or the last set's, is thrown. Returns the flags bound with.
+     */
+    private static int bindFirstOf(int fd, MemorySegment sa, String what, int[] zeroCopy, int[] copy) throws LinuxException {
+        int[] all = new int[zeroCopy.length + copy.length];
+        System.arraycopy(zeroCopy, 0, all, 0, zeroCopy.length);
+        System.arraycopy(copy, 0, all, zeroCopy.length, copy.length);
+        for (int i = 0; ; i++) {
+            int flags = all[i];
+            sa.set(ValueLayout.JAVA_SHORT, SOCKADDR_FLAGS, (short) flags);
+            try {
+                bind(fd, sa, "AF_XDP, " + what + ((flags & XDP_ZEROCOPY) != 0 ? ", zero-copy" : "")
+                        + ((flags & XDP_USE_SG) != 0 ? ", multi-buffer" : ""));
+                return flags;
+            } catch (LinuxException e) {
+                if (i == all.length - 1 || (e.errno() != Errno.EOPNOTSUPP && e.errno() != Errno.EINVAL)) {
+                    throw e;
+                }
+            }
         }
     }
 
@@ -224,6 +245,11 @@ public final class XskSocket implements AutoCloseable {
 
     public boolean zeroCopy() {
         return zeroCopy;
+    }
+
+    /** Whether frames larger than a chunk come and go as descriptor chains (XDP_USE_SG). */
+    public boolean multiBuffer() {
+        return multiBuffer;
     }
 
     public long received() {
