@@ -269,6 +269,18 @@ class XdpPortPrivilegedTest {
         return b;
     }
 
+    /**
+     * A kernel UDP socket on {@code address} (in the calling thread's namespace) with room for
+     * jumbo datagrams: ten 8 KB ones built by AF_XDP's TX (a page per fragment) take 228 KiB of a
+     * socket's buffer, more than the default, as veth hands that very skb to the peer's stack.
+     */
+    private static DatagramSocket jumboSocket(String address) throws Exception {
+        DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(address), 0));
+        s.setSoTimeout(2000);
+        s.setReceiveBufferSize(4 << 20);
+        return s;
+    }
+
     /** Received frames (slot chains put together) whose UDP destination is {@code port}, in arrival order; and how many slots each took. */
     private static List<byte[]> receiveChains(Port p, int port, int expected, long millis, List<Integer> slotsPerFrame) {
         List<byte[]> frames = new java.util.ArrayList<>();
@@ -319,14 +331,7 @@ class XdpPortPrivilegedTest {
             net.staticNeighbours();
             // Native XDP on a 9000-byte veth takes only a fragment-aware program; the sockets bind multi-buffer.
             XdpPort port = b.call(() -> (XdpPort) Ports.open("xdp:" + net.ifB, Ports.Direction.BOTH));
-            DatagramSocket atA = a.call(() -> {
-                DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(net.addressA), 0));
-                s.setSoTimeout(2000);
-                // Ten 8 KB datagrams built by AF_XDP's TX (a page per fragment) take 228 KiB of a socket's buffer,
-                // more than the default: veth hands that very skb to A's stack.
-                s.setReceiveBufferSize(4 << 20);
-                return s;
-            });
+            DatagramSocket atA = a.call(() -> jumboSocket(net.addressA));
             try {
                 assertEquals(XdpAttachment.Mode.NATIVE, port.mode());
                 assertTrue(port.multiBuffer() && port.description().contains("multi-buffer"), port.description());
@@ -393,12 +398,7 @@ class XdpPortPrivilegedTest {
                 // Passed back to the kernel through the host path: B's socket gets each jumbo datagram whole.
                 XdpPort withHost = b.call(() -> (XdpPort) Ports.open("xdp:" + net.ifB + "/R",
                         PortOptions.of(Ports.Direction.RECEIVE).withHostPath(true)));
-                DatagramSocket atB = b.call(() -> {
-                    DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(net.addressB), 0));
-                    s.setSoTimeout(2000);
-                    s.setReceiveBufferSize(4 << 20);
-                    return s;
-                });
+                DatagramSocket atB = b.call(() -> jumboSocket(net.addressB));
                 try {
                     int toB = atB.getLocalPort();
                     a.call(() -> {
