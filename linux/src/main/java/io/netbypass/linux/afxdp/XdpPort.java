@@ -52,7 +52,6 @@ public final class XdpPort implements Port {
     public static final int DEFAULT_TX_SLOTS = 2048;
     public static final int CHUNK_SIZE = 2048;
     private static final int CHUNK_SHIFT = Integer.numberOfTrailingZeros(CHUNK_SIZE);
-    private static final int XDP_PKT_CONTD = XdpDescriptor.XDP_PKT_CONTD;
     /** The longest frame the host path takes from a slot chain (a TAP frame's limit). */
     private static final int MAX_CHAIN_BYTES = 65_536;
 
@@ -367,7 +366,6 @@ public final class XdpPort implements Port {
         // Released slots: their buffers (swapped or not) go back to the kernel's fill ring.
         XskRing fill = s.fill;
         boolean forward = (ring.flags() & Ring.FORWARD) != 0;
-        int bufferSize = pool.bufferSize();
         int i = k.hwcur();
         int p = fill.cached;
         while (i != head) {
@@ -384,7 +382,7 @@ public final class XdpPort implements Port {
                     gathered[r] = 0;
                 }
             } else if (forward && (flags & Ring.SLOT_FORWARD) != 0) {
-                forward(r, ((long) b << CHUNK_SHIFT) + dataOffset, ring.length(i), bufferSize, (flags & Ring.MOREFRAG) != 0);
+                forward(r, ((long) b << CHUNK_SHIFT) + dataOffset, ring.length(i), (flags & Ring.MOREFRAG) != 0);
             } else {
                 gathered[r] = 0;
             }
@@ -408,7 +406,7 @@ public final class XdpPort implements Port {
         int room = k.distance(k.hwtail(), head == 0 ? ring.slots() - 1 : head - 1);
         int count = Math.min(available, room);
         // Whole frames only: a chain cut at the tail would look like two packets (the rest waits for room).
-        while (count > 0 && (in.descOptions(cons + count - 1) & XDP_PKT_CONTD) != 0) {
+        while (count > 0 && (in.descOptions(cons + count - 1) & XdpDescriptor.XDP_PKT_CONTD) != 0) {
             count--;
         }
         int j = k.hwtail();
@@ -426,7 +424,7 @@ public final class XdpPort implements Port {
             ring.setBufferIndex(j, chunk);
             shadow[j] = chunk;
             ring.setLength(j, len);
-            boolean more = (in.descOptions(cons + x) & XDP_PKT_CONTD) != 0;
+            boolean more = (in.descOptions(cons + x) & XdpDescriptor.XDP_PKT_CONTD) != 0;
             ring.setSlotFlags(j, more ? Ring.MOREFRAG : 0);
             if (!more) {
                 received++;
@@ -446,7 +444,7 @@ public final class XdpPort implements Port {
      * One released slot marked SLOT_FORWARD to the host path: a single-slot frame as it lies, a
      * chain's slots gathered into one frame first (its last slot sends it).
      */
-    private void forward(int r, long at, int length, int bufferSize, boolean more) {
+    private void forward(int r, long at, int length, boolean more) {
         if (hostPath == null) {
             if (!more) {
                 forwardUnavailable++;
@@ -454,7 +452,7 @@ public final class XdpPort implements Port {
             return;
         }
         int g = gathered[r];
-        boolean fits = length > 0 && length <= bufferSize;
+        boolean fits = length > 0 && length <= pool.bufferSize();
         if (!more && g == 0) {
             if (fits) {
                 hostPath.forward(memory, at, length);
@@ -543,7 +541,7 @@ public final class XdpPort implements Port {
                     badSlots++;
                 } else {
                     out.setDesc(prod++, ((long) ring.bufferIndex(x) << CHUNK_SHIFT) + dataOffset, ring.length(x),
-                            x == last ? 0 : XDP_PKT_CONTD);
+                            x == last ? 0 : XdpDescriptor.XDP_PKT_CONTD);
                     ring.setBufferIndex(x, spare[--spareCount[r]]);
                     posted++;
                 }

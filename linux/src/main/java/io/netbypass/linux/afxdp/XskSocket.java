@@ -154,9 +154,10 @@ public final class XskSocket implements AutoCloseable {
             } else {
                 // Multi-buffer first (frames larger than a chunk arrive whole, as descriptor chains), then without
                 // it where the kernel (before 6.6) or a zero-copy driver has none; zero-copy first unless told.
-                int sg = bindFirstOf(fd, sa, what, copy ? new int[0]
-                        : new int[] {XDP_ZEROCOPY | XDP_USE_NEED_WAKEUP | XDP_USE_SG, XDP_ZEROCOPY | XDP_USE_NEED_WAKEUP},
-                        new int[] {XDP_COPY | XDP_USE_NEED_WAKEUP | XDP_USE_SG, XDP_COPY | XDP_USE_NEED_WAKEUP});
+                int copyMode = XDP_COPY | XDP_USE_NEED_WAKEUP;
+                int zeroCopy = XDP_ZEROCOPY | XDP_USE_NEED_WAKEUP;
+                int sg = bindFirstOf(fd, sa, what, copy ? new int[] {copyMode | XDP_USE_SG, copyMode}
+                        : new int[] {zeroCopy | XDP_USE_SG, zeroCopy, copyMode | XDP_USE_SG, copyMode});
                 multiBuffer = (sg & XDP_USE_SG) != 0;
             }
             MemorySegment opts = a.allocate(ValueLayout.JAVA_INT);
@@ -175,23 +176,20 @@ public final class XskSocket implements AutoCloseable {
     }
 
     /**
-     * Binds with the first flag set the kernel takes: each of {@code zeroCopy} in turn, then each of
-     * {@code copy}. A set the kernel or driver does not support (EOPNOTSUPP, EINVAL) moves on to the
-     * next; any other error, or the last set's, is thrown. Returns the flags bound with.
+     * Binds with the first of {@code choices} (flag sets, best first) the kernel takes: a set the
+     * kernel or driver does not support (EOPNOTSUPP, EINVAL) moves on to the next; any other error,
+     * or the last set's, is thrown. Returns the flags bound with.
      */
-    private static int bindFirstOf(int fd, MemorySegment sa, String what, int[] zeroCopy, int[] copy) throws LinuxException {
-        int[] all = new int[zeroCopy.length + copy.length];
-        System.arraycopy(zeroCopy, 0, all, 0, zeroCopy.length);
-        System.arraycopy(copy, 0, all, zeroCopy.length, copy.length);
+    private static int bindFirstOf(int fd, MemorySegment sa, String what, int[] choices) throws LinuxException {
         for (int i = 0; ; i++) {
-            int flags = all[i];
+            int flags = choices[i];
             sa.set(ValueLayout.JAVA_SHORT, SOCKADDR_FLAGS, (short) flags);
             try {
                 bind(fd, sa, "AF_XDP, " + what + ((flags & XDP_ZEROCOPY) != 0 ? ", zero-copy" : "")
                         + ((flags & XDP_USE_SG) != 0 ? ", multi-buffer" : ""));
                 return flags;
             } catch (LinuxException e) {
-                if (i == all.length - 1 || (e.errno() != Errno.EOPNOTSUPP && e.errno() != Errno.EINVAL)) {
+                if (i == choices.length - 1 || (e.errno() != Errno.EOPNOTSUPP && e.errno() != Errno.EINVAL)) {
                     throw e;
                 }
             }
