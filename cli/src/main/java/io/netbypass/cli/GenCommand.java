@@ -54,6 +54,7 @@ final class GenCommand implements Callable<Integer> {
         }
         Generator generator = new Generator(traffic.generatorOptions());
         var out = spec.commandLine().getOut();
+        port = PortNames.resolve(port, out);
         try (Port p = Ports.open(port, Ports.Direction.TRANSMIT); Arena arena = Arena.ofConfined()) {
             if (p.txRings() == 0) {
                 throw new IllegalArgumentException(port + " has no TX ring (an /R port receives only)");

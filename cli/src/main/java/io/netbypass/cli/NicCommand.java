@@ -31,7 +31,7 @@ final class NicCommand implements Callable<Integer> {
     static String fail(String ifName, String operation, LinuxException e) {
         String m = e.getMessage();
         if (m.contains("ENODEV")) {
-            return "nic " + operation + " " + ifName + ": no interface " + ifName + " here";
+            return "nic " + operation + " " + ifName + ": no such network interface: " + ifName;
         }
         if (m.contains("bit name not found")) {
             return "nic " + operation + " " + ifName + ": no such feature (" + m + "; 'nic features " + ifName + "' lists them)";

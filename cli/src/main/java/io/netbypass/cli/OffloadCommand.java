@@ -27,7 +27,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -69,9 +68,10 @@ final class OffloadCommand implements Callable<Integer> {
     @Option(names = "--cpu", paramLabel = "N", description = "Pin the worker thread to CPU N (sched_setaffinity).")
     Integer cpu;
 
-    @Option(names = "--idle", paramLabel = "busy|backoff|wait",
-            description = "When the queue is empty: spin (busy; the default with --cpu), back off to short sleeps (backoff),"
-                    + " or sleep in poll(2) until the kernel delivers (wait: xdp: and afpacket: ports; the default there).")
+    @Option(names = "--idle", paramLabel = "wait|busy|backoff",
+            description = "When the queue is empty: sleep in poll(2) until the kernel delivers (wait: the default on xdp: and"
+                    + " afpacket: ports, measured best both idle and under a flood, scripts/bench-idle), spin (busy), or back"
+                    + " off to short sleeps (backoff: the default on vnic: ports, busy with --cpu).")
     String idleMode;
 
     @Option(names = "--no-host-path", description = "xdp: ports: drop passed packets instead of handing them to the kernel"
@@ -91,6 +91,9 @@ final class OffloadCommand implements Callable<Integer> {
 
     @Option(names = "--duration", paramLabel = "S", description = "Stop after S seconds (default: on Ctrl-C, or when the traffic ends).")
     double duration;
+
+    @Option(names = "--dry-run", description = "With IF QUEUE: print the plan and change nothing.")
+    boolean dryRun;
 
     @Option(names = "--watch", description = "Reload the rules when the file changes (checked twice a second).")
     boolean watch;
@@ -119,6 +122,9 @@ final class OffloadCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         FilterProgram program = load();
+        if (queue == null) {
+            port = PortNames.resolve(port, out);
+        }
         if (port.startsWith("pcap:")) {
             return offline(Path.of(port.substring("pcap:".length())), program, out);
         }
@@ -148,6 +154,9 @@ final class OffloadCommand implements Callable<Integer> {
         if (!sched.equals("normal") && !sched.equals("batch")) {
             throw new IllegalArgumentException("--sched is batch or normal, not '" + sched + "'");
         }
+        if (dryRun && queue == null) {
+            throw new IllegalArgumentException("--dry-run prints the plan of 'offload IF QUEUE'; a port alone changes no settings");
+        }
         long intervalNanos = (interval != null ? interval : traffic.reportMillis) * 1_000_000L;
         if (intervalNanos <= 0) {
             throw new IllegalArgumentException("--interval must be positive");
@@ -155,19 +164,39 @@ final class OffloadCommand implements Callable<Integer> {
         Path countersPath = counters != null ? counters : CountersFile.defaultPath(ProcessHandle.current().pid());
         int capacity = 16 + 3 * Math.max(1024, 2 * (first.rules().size() + 1));
         ruleCounterRoom = (capacity - 16) / 3;
-        io.netbypass.control.Journal session = null;
-        if (queue != null) {
-            session = isolate(out);
-        }
-        try {
-            return run(first, out, intervalNanos, countersPath, capacity, session);
-        } finally {
-            if (session != null) {
-                List<String> failed = session.rollback();
-                out.printf(Locale.ROOT, "[+] settings put back%s%n", failed.isEmpty() ? "" : "; could not: " + String.join("; ", failed));
-                out.flush();
+        // Signals are caught from before the first change until the last one is put back: none ends the run half-way.
+        AtomicReference<FilterEngine> running = new AtomicReference<>();
+        try (Signals.Stop stop = Signals.Stop.install(s -> hangup(running.get(), out))) {
+            io.netbypass.control.Journal session = null;
+            try {
+                if (queue != null) {
+                    session = isolate(out);
+                    if (session == null) {
+                        return 0; // --dry-run
+                    }
+                }
+                return run(first, out, intervalNanos, countersPath, capacity, stop, running);
+            } finally {
+                if (session != null) {
+                    List<String> failed = session.rollback();
+                    out.printf(Locale.ROOT, "[+] settings put back%s%s%n", stop.signal() == null ? "" : " (" + stop.signal() + ")",
+                            failed.isEmpty() ? "" : "; could not: " + String.join("; ", failed));
+                    out.flush();
+                }
             }
         }
+    }
+
+    /** SIGHUP: reloads the rules of the running engine. */
+    private void hangup(FilterEngine engine, PrintWriter out) {
+        if (engine == null) {
+            out.println("[!] SIGHUP: not filtering yet; the rules are read when the filter starts");
+        } else if (rules != null) {
+            reload(engine, out, "SIGHUP");
+        } else {
+            out.println("[!] SIGHUP: there is no --rules file to reload; still passing everything");
+        }
+        out.flush();
     }
 
     /**
@@ -192,6 +221,13 @@ final class OffloadCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("offload IF QUEUE takes an interface name, or vnic:NAME, not '" + port + "'");
             }
             device = port;
+            try {
+                io.netbypass.linux.Native.ifIndex(device);
+            } catch (io.netbypass.linux.LinuxException e) {
+                throw new IllegalArgumentException(e.errno() == io.netbypass.linux.Errno.ENODEV
+                        ? "no such network interface: " + device + " (offload IF QUEUE takes an interface here, or vnic:NAME)"
+                        : e.getMessage());
+            }
             nic = new io.netbypass.linux.ethtool.LinuxNicControl(device);
         }
         io.netbypass.linux.tune.Tuning tuning = software ? null : new io.netbypass.linux.tune.Tuning();
@@ -204,14 +240,22 @@ final class OffloadCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new IllegalStateException("offload " + nic.name() + " " + queue + ": " + e.getMessage());
         }
+        String taken = (software ? "vnic:" : "xdp:") + device + (plan.steerInXdp() ? "/R" : "-" + queue + "/R");
         out.printf(Locale.ROOT, "[+] plan for %s queue %d%s:%n", nic.name(), queue, software ? "" : " (worker on CPU " + workerCpu + ")");
         for (var s : plan.steps()) {
             out.println("    " + s.description());
         }
+        out.println("    filter " + taken + (plan.steerInXdp() ? ": the --steer flows on every RX queue, selected in XDP"
+                : rules.isEmpty() ? ": every packet of RX queue " + queue : ": RX queue " + queue + ", where the ntuple rules send the flows"));
         for (String n : plan.notes()) {
             out.println("[!] " + n);
         }
         out.flush();
+        if (dryRun) {
+            out.println("[+] --dry-run: nothing changed");
+            out.flush();
+            return null;
+        }
         // The software NIC lives in this process: its journal has no use after it, so it is kept apart from restore's.
         io.netbypass.control.Journal journal = software
                 ? io.netbypass.control.Journal.create(Files.createTempDirectory("netbypass-vnic-journal"), "vnic",
@@ -224,7 +268,7 @@ final class OffloadCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "[+] %d settings changed%s%n", plan.steps().size(), software ? ""
                 : " (journal " + journal.file() + "; 'netbypass restore " + device + "' if this run dies)");
-        port = (software ? "vnic:" : "xdp:") + device + "-" + queue + "/R";
+        port = taken;
         xdpSteering = plan.steerInXdp() ? rules : List.of();
         if (cpu == null && !software) {
             cpu = workerCpu;
@@ -232,11 +276,14 @@ final class OffloadCommand implements Callable<Integer> {
         return journal;
     }
 
+    /** The lines of what was lost outside the filter (XDP, the kernel, the host path). */
+    private LossReport losses = new LossReport(List.of());
+
     /** Flow steering rules for the XDP program in a session on a device without ntuple filters. */
     private List<io.netbypass.scaling.ntuple.RxFlowSpec> xdpSteering;
 
     private int run(FilterProgram first, PrintWriter out, long intervalNanos, Path countersPath, int capacity,
-                    io.netbypass.control.Journal session) throws Exception {
+                    Signals.Stop stop, AtomicReference<FilterEngine> running) throws Exception {
         PortOptions options = steering.options(first.transmits() ? Ports.Direction.BOTH : Ports.Direction.RECEIVE);
         if (queue != null) {
             options = new PortOptions(options.direction(), xdpSteering); // the NIC steers, or XDP does
@@ -244,23 +291,21 @@ final class OffloadCommand implements Callable<Integer> {
         if (!noHostPath && PortName.parse(port, "vnic").backend().equals("xdp")) {
             options = options.withHostPath(!noGro); // passed packets go back to the kernel, as on a vnic
         }
+        losses = new LossReport(options.steering());
+        if (!port.startsWith("vnic:")) {
+            // Compiled before it takes a queue: a cold worker falls behind a flood, and the kernel drops what it cannot hold.
+            long t0 = System.nanoTime();
+            long decided = io.netbypass.filter.engine.WarmUp.run(first, 400_000_000L);
+            out.printf(Locale.ROOT, "[+] warmed up: %d made-up packets decided in %.2f s, before taking the queue%n", decided,
+                    (System.nanoTime() - t0) / 1e9);
+            out.flush();
+        }
         try (Port p = Ports.open(port, options);
              CountersFile file = new CountersFile(countersPath, capacity, "netbypass offload " + port);
              MetricsServer server = metrics == null ? null : new MetricsServer(metrics, countersPath)) {
             FilterEngine engine = new FilterEngine(p, first);
             FilterMetrics published = new FilterMetrics(file, engine);
-            AtomicBoolean stop = new AtomicBoolean();
-            List<Runnable> undo = new ArrayList<>();
-            undo.add(Signals.handle("INT", s -> stop.set(true)));
-            undo.add(Signals.handle("TERM", s -> stop.set(true)));
-            undo.add(Signals.handle("HUP", s -> {
-                if (rules != null) {
-                    reload(engine, out, "SIGHUP");
-                } else {
-                    out.println("[!] SIGHUP: there is no --rules file to reload; still passing everything");
-                    out.flush();
-                }
-            }));
+            running.set(engine);
             Thread watcher = watch && rules != null ? watcher(engine, out, stop) : null;
             WireFeeder feeder = null;
             Thread wire = null;
@@ -271,8 +316,9 @@ final class OffloadCommand implements Callable<Integer> {
                 wire = new Thread(feeder, "wire");
                 wire.setDaemon(true);
             }
-            out.printf(Locale.ROOT, "[+] offload %s: %s (%d rules, default %s)%s%n", p.name(), first.rules().source(),
-                    first.rules().size(), first.rules().defaultAction(), cpu == null ? "" : ", worker on CPU " + cpu);
+            String idleName = idleMode != null ? idleMode : p.waitStrategy() != null ? "wait" : cpu != null ? "busy" : "backoff";
+            out.printf(Locale.ROOT, "[+] offload %s: %s (%d rules, default %s), worker%s idle: %s%n", p.name(), first.rules().source(),
+                    first.rules().size(), first.rules().defaultAction(), cpu == null ? "" : " on CPU " + cpu, idleName);
             if (p.description() != null) {
                 out.printf(Locale.ROOT, "[+] %s: %s%n", p.name(), p.description());
             }
@@ -306,11 +352,10 @@ final class OffloadCommand implements Callable<Integer> {
             }, "filter-worker");
             worker.start();
             worker.join();
-            stop.set(true);
+            running.set(null);
             if (watcher != null) {
                 watcher.interrupt();
             }
-            undo.forEach(Runnable::run);
             if (failed.get() != null) {
                 Throwable t = failed.get();
                 if (t instanceof Exception e) {
@@ -322,7 +367,7 @@ final class OffloadCommand implements Callable<Integer> {
         }
     }
 
-    private void run(FilterEngine engine, FilterMetrics published, AtomicBoolean stop, long intervalNanos, WireFeeder feeder,
+    private void run(FilterEngine engine, FilterMetrics published, Signals.Stop stop, long intervalNanos, WireFeeder feeder,
                      Thread wire, Vnic nic, PrintWriter out) {
         long publishEvery = 100_000_000L;
         long nextPublish = System.nanoTime() + publishEvery;
@@ -332,7 +377,8 @@ final class OffloadCommand implements Callable<Integer> {
         long nextReport = start + intervalNanos;
         long lastReport = start;
         long[] before = engine.counters().snapshot();
-        while (!stop.get()) {
+        java.util.Map<String, Long> portBefore = LossReport.snapshot(engine.port());
+        while (!stop.requested()) {
             long now = System.nanoTime();
             if (engine.doWork(now - start) == 0) {
                 if (wire != null && !wire.isAlive() && allTaken(nic, engine)) {
@@ -349,8 +395,10 @@ final class OffloadCommand implements Callable<Integer> {
             if (now >= nextReport) {
                 long[] c = engine.counters().snapshot();
                 double seconds = (now - lastReport) / 1e9;
-                report(out, before, c, seconds);
+                java.util.Map<String, Long> portNow = LossReport.snapshot(engine.port());
+                report(out, before, c, seconds, losses.interval(portBefore, portNow, seconds));
                 before = c;
+                portBefore = portNow;
                 lastReport = now;
                 nextReport += intervalNanos;
                 if (nextReport < now) {
@@ -371,9 +419,18 @@ final class OffloadCommand implements Callable<Integer> {
                 engine.doWork(System.nanoTime() - start);
             }
         }
+        // The queues back to the kernel first, then what is already in the rings decided: nothing arriving is lost.
+        engine.port().stopReceiving();
+        long drainEnd = System.nanoTime() + 200_000_000L;
+        for (int idleRounds = 0; idleRounds < 3 && System.nanoTime() < drainEnd; ) {
+            idleRounds = engine.doWork(System.nanoTime() - start) == 0 ? idleRounds + 1 : 0;
+        }
         engine.doWork(System.nanoTime() - start); // forwards the slots released by the last batch
         published.publish();
         summary(out, engine.port().name().toString(), engine.counters(), engine.program(), (System.nanoTime() - start) / 1e9);
+        for (String line : losses.totals(LossReport.snapshot(engine.port()))) {
+            out.println("    " + line);
+        }
         portStatistics(out, engine.port());
     }
 
@@ -402,12 +459,14 @@ final class OffloadCommand implements Callable<Integer> {
 
     /**
      * The idle strategy {@code --idle mode} names for {@code port} (null: only check the name);
-     * without {@code --idle}, waiting in the kernel where the port can, else {@code fallback}
-     * (busy when the worker has a CPU of its own).
+     * without {@code --idle}, waiting in the kernel where the port can, else {@code fallback}.
+     * Waiting is the default whatever the worker's CPU: on a veth pair it used ~4% of a CPU on an
+     * idle queue where spinning used 100%, and under a flood it received the most, on the CPU of
+     * the queue's NAPI thread (spinning there starves NAPI) and apart from it (scripts/bench-idle).
      */
     static IdleStrategy idleStrategy(String mode, Port port, String fallback) {
         IdleStrategy wait = port == null ? null : port.waitStrategy();
-        String m = mode != null ? mode : wait != null && !fallback.equals("busy") ? "wait" : fallback;
+        String m = mode != null ? mode : wait != null ? "wait" : fallback;
         return switch (m) {
             case "busy" -> new BusySpinIdleStrategy();
             case "backoff" -> new BackoffIdleStrategy();
@@ -427,13 +486,16 @@ final class OffloadCommand implements Callable<Integer> {
         return s.sum(s.rxRing()) == ((VnicPort) engine.port()).received();
     }
 
-    private static void report(PrintWriter out, long[] a, long[] b, double seconds) {
+    private static void report(PrintWriter out, long[] a, long[] b, double seconds, List<String> losses) {
         java.util.function.IntToLongFunction pps = i -> Math.round((b[i] - a[i]) / seconds);
         out.printf(Locale.ROOT, "[+] UDP pps: %d%n", pps.applyAsLong(FilterCounters.UDP));
         out.printf(Locale.ROOT, "    rx %d pps: dropped %d, passed %d, rate-limited %d, tx %d, malformed %d%n",
                 pps.applyAsLong(FilterCounters.RECEIVED), pps.applyAsLong(FilterCounters.DROPPED),
                 pps.applyAsLong(FilterCounters.PASSED), pps.applyAsLong(FilterCounters.LIMITED),
                 pps.applyAsLong(FilterCounters.TRANSMITTED), pps.applyAsLong(FilterCounters.MALFORMED));
+        for (String line : losses) {
+            out.println("    " + line);
+        }
         out.flush();
     }
 
@@ -472,10 +534,10 @@ final class OffloadCommand implements Callable<Integer> {
         out.flush();
     }
 
-    private Thread watcher(FilterEngine engine, PrintWriter out, AtomicBoolean stop) {
+    private Thread watcher(FilterEngine engine, PrintWriter out, Signals.Stop stop) {
         Thread t = new Thread(() -> {
             FileTime seen = modified();
-            while (!stop.get()) {
+            while (!stop.requested()) {
                 try {
                     Thread.sleep(500);
                 } catch (InterruptedException e) {

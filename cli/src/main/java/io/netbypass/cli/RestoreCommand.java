@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
 /** {@code netbypass restore [IF]}: undoes what runs that ended without cleaning up left in their journals. */
 @Command(name = "restore", mixinStandardHelpOptions = true,
         description = {"Put back every setting a netbypass run in this network namespace changed and did not restore",
-                "(it was killed, or run with --keep): its journal is replayed newest first, then removed."})
+                "(it was killed, or run with --keep, or an operator's 'nic' change): the journals are replayed as one",
+                "history, newest change first across all of them, so each setting ends as it was before the first change."})
 final class RestoreCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -59,13 +60,16 @@ final class RestoreCommand implements Callable<Integer> {
             out.flush();
             return 0;
         }
-        int bad = 0;
+        // One history across every journal: a setting changed by several runs ends as it was before the first.
+        List<String> failed = Journal.restore(journals, io.netbypass.linux.tune.Isolation.appliers(), ifName == null ? null
+                : t -> t.equals(ifName) || t.startsWith(ifName + ":") || t.startsWith(ifName + "@") || t.contains("/" + ifName + "/"));
         for (Path j : journals) {
-            List<String> failed = Journal.restore(j, io.netbypass.linux.tune.Isolation.appliers(), ifName == null ? null
-                    : t -> t.equals(ifName) || t.startsWith(ifName + ":") || t.startsWith(ifName + "@") || t.contains("/" + ifName + "/"));
-            out.printf(Locale.ROOT, "[+] %s: restored%s%n", j, failed.isEmpty() ? "" : "; could not: " + String.join("; ", failed));
-            bad += failed.size();
+            out.printf(Locale.ROOT, "[+] %s: %s%n", j, Files.exists(j) ? "restored; what it holds for other interfaces, or could not undo, stays in it" : "restored");
         }
+        if (!failed.isEmpty()) {
+            out.printf(Locale.ROOT, "[!] could not: %s%n", String.join("; ", failed));
+        }
+        int bad = failed.size();
         out.flush();
         return bad == 0 ? 0 : 1;
     }

@@ -54,12 +54,10 @@ final class RxCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
+        port = PortNames.resolve(port, out);
         Thread feederThread = null;
         WireFeeder feeder = null;
-        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-        Runnable undoInt = Signals.handle("INT", s -> stop.set(true));
-        Runnable undoTerm = Signals.handle("TERM", s -> stop.set(true));
-        try (Port p = Ports.open(port, steering.options(Ports.Direction.RECEIVE))) {
+        try (Signals.Stop stop = Signals.Stop.install(); Port p = Ports.open(port, steering.options(Ports.Direction.RECEIVE))) {
             if (p.description() != null) {
                 out.printf(java.util.Locale.ROOT, "[+] %s: %s%n", p.name(), p.description());
                 out.flush();
@@ -106,7 +104,7 @@ final class RxCommand implements Callable<Integer> {
                     report.interval(packets, bytes, events, now);
                     nextReport += interval;
                 }
-                if (now >= end || stop.get()) {
+                if (now >= end || stop.requested()) {
                     break;
                 }
                 if (!got) {
@@ -133,9 +131,6 @@ final class RxCommand implements Callable<Integer> {
                         s.sum(s.rxRing()), s.sum(s.rxHost()), s.sum(s.rxMissed()), s.ntupleDrops());
                 out.flush();
             }
-        } finally {
-            undoInt.run();
-            undoTerm.run();
         }
         return 0;
     }

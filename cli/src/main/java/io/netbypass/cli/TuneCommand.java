@@ -10,8 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,7 +20,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "tune", mixinStandardHelpOptions = true,
         description = {"Tune an interface's receive scaling: RPS (rps_cpus per RX queue), RFS (rps_sock_flow_entries,",
                 "rps_flow_cnt), XPS (xps_cpus or xps_rxqs per TX queue), IRQ affinity spread over CPUs. Every old value",
-                "is journaled first; Ctrl-C, SIGTERM or --seconds puts them back; --keep leaves them (undo later with",
+                "is journaled first; Ctrl-C, SIGTERM, SIGHUP or --seconds puts them back; --keep leaves them (undo later with",
                 "'netbypass restore IF'). --dry-run prints the exact commands and changes nothing."})
 final class TuneCommand implements Callable<Integer> {
     @Spec
@@ -85,7 +83,8 @@ final class TuneCommand implements Callable<Integer> {
         if (dryRun) {
             return 0;
         }
-        try (Journal journal = RestoreCommand.journal()) {
+        // Signals are caught before the first change and until the last is put back: none ends the run half-way.
+        try (Signals.Stop stop = Signals.Stop.install(); Journal journal = RestoreCommand.journal()) {
             try {
                 Tuning.apply(plan, journal);
             } catch (java.io.IOException | RuntimeException e) {
@@ -102,21 +101,12 @@ final class TuneCommand implements Callable<Integer> {
             }
             out.printf(Locale.ROOT, "[+] %d settings changed (journal %s); Ctrl-C puts them back%n", plan.size(), journal.file());
             out.flush();
-            CountDownLatch stop = new CountDownLatch(1);
-            Runnable undoInt = Signals.handle("INT", s -> stop.countDown());
-            Runnable undoTerm = Signals.handle("TERM", s -> stop.countDown());
-            try {
-                if (seconds > 0) {
-                    stop.await((long) (seconds * 1000), TimeUnit.MILLISECONDS);
-                } else {
-                    stop.await();
-                }
-            } finally {
-                undoInt.run();
-                undoTerm.run();
+            if (!stop.requested()) {
+                stop.await(seconds > 0 ? Math.max(1, (long) (seconds * 1000)) : 0);
             }
             List<String> failed = journal.rollback();
-            out.printf(Locale.ROOT, "[+] %d settings put back%s%n", plan.size() - failed.size(),
+            out.printf(Locale.ROOT, "[+] %d settings put back%s%s%n", plan.size() - failed.size(),
+                    stop.signal() == null ? "" : " (" + stop.signal() + ")",
                     failed.isEmpty() ? "" : "; could not: " + String.join("; ", failed));
             out.flush();
             return failed.isEmpty() ? 0 : 1;

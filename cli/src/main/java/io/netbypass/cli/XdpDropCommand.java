@@ -6,7 +6,6 @@ import io.netbypass.linux.xdp.XdpAttachment;
 
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -46,17 +45,18 @@ final class XdpDropCommand implements Callable<Integer> {
         if (queue != null && queue < 0) {
             throw new IllegalArgumentException("--queue " + queue + ": a queue number is 0 or more");
         }
-        AtomicBoolean stop = new AtomicBoolean();
-        Runnable undoInt = Signals.handle("INT", s -> stop.set(true));
-        Runnable undoTerm = Signals.handle("TERM", s -> stop.set(true));
+        Signals.Stop stop = Signals.Stop.install();
         DriverDrop drop;
         try {
             drop = DriverDrop.attach(ifName, queue == null ? -1 : queue, m);
         } catch (LinuxException e) {
-            undoInt.run();
-            undoTerm.run();
-            throw new IllegalStateException("xdp-drop " + ifName + ": " + e.getMessage()
-                    + (e.getMessage().contains("EBUSY") ? "; another XDP program is attached (ip link set dev " + ifName + " xdp off)" : ""));
+            stop.close();
+            String why = e.errno() == io.netbypass.linux.Errno.ENODEV ? "no such network interface: " + ifName : e.getMessage();
+            if (e.errno() == io.netbypass.linux.Errno.EBUSY) {
+                String holder = io.netbypass.linux.xdp.XdpHolder.describe(ifName);
+                why += "; another XDP program is attached: " + (holder != null ? holder : "ip link set dev " + ifName + " xdp off");
+            }
+            throw new IllegalStateException("xdp-drop " + ifName + ": " + why);
         }
         try (drop) {
             out.printf(Locale.ROOT, "[+] XDP_DROP on %s %s (XDP %s)%n", ifName, queue == null ? "every queue" : "queue " + queue,
@@ -67,7 +67,7 @@ final class XdpDropCommand implements Callable<Integer> {
             long first = drop.dropped();
             PktGenReport report = new PktGenReport(out, start);
             long next = start + 1_000_000_000L;
-            while (!stop.get() && System.nanoTime() < end) {
+            while (!stop.requested() && System.nanoTime() < end) {
                 long wait = Math.min(next, end) - System.nanoTime();
                 if (wait > 0) {
                     Thread.sleep(Math.min(50, Math.max(1, wait / 1_000_000L)));
@@ -84,8 +84,7 @@ final class XdpDropCommand implements Callable<Integer> {
                     PktGenReport.norm(total / s));
             out.flush();
         } finally {
-            undoInt.run();
-            undoTerm.run();
+            stop.close();
         }
         return 0;
     }

@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import static io.netbypass.cli.Cli.*;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -26,37 +28,6 @@ import static org.junit.jupiter.api.Assertions.*;
 class XdpCommandsPrivilegedTest {
     @TempDir
     Path dir;
-
-    private static String[] java(String... args) {
-        String javaBin = ProcessHandle.current().info().command().orElseThrow();
-        String[] head = {javaBin, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                "io.netbypass.cli.Main"};
-        String[] full = new String[head.length + args.length];
-        System.arraycopy(head, 0, full, 0, head.length);
-        System.arraycopy(args, 0, full, head.length, args.length);
-        return full;
-    }
-
-    /** Collects {@code p}'s output into {@code out}; counts {@code ready} down at its "[+] xdp:" line (its port is open). */
-    private static Thread reader(Process p, StringBuilder out, CountDownLatch ready) {
-        Thread reader = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    synchronized (out) {
-                        out.append(line).append('\n');
-                    }
-                    if (line.startsWith("[+] xdp:")) {
-                        ready.countDown();
-                    }
-                }
-            } catch (java.io.IOException ignored) {
-                // the process ended
-            }
-        });
-        reader.start();
-        return reader;
-    }
 
     /** Starts a receiving command in B, waits for its "[+] xdp:" line, sends with gen from A, returns B's whole output. */
     private static String receiveWhileSending(TestNetwork net, String[] receiver, String[]... senders) throws Exception {
@@ -79,18 +50,6 @@ class XdpCommandsPrivilegedTest {
         } finally {
             p.destroyForcibly();
         }
-    }
-
-    private static String[] gen(TestNetwork net, int queue, int port, int count) throws Exception {
-        return new String[] {"gen", "xdp:" + net.ifA + "-" + queue, "-s", net.addressA + ":1000", "-d", net.addressB + ":" + port,
-                "-S", TestNetwork.mac(net.nsA, net.ifA), "-D", TestNetwork.mac(net.nsB, net.ifB), "-n", Integer.toString(count),
-                "-R", "20000"};
-    }
-
-    private static long number(String text, String regex) {
-        Matcher m = Pattern.compile(regex).matcher(text);
-        assertTrue(m.find(), "'" + regex + "' in:\n" + text);
-        return Long.parseLong(m.group(1));
     }
 
     @Test
@@ -152,22 +111,13 @@ class XdpCommandsPrivilegedTest {
         }
     }
 
-    /** A thread that has entered namespace {@code ns}: sockets it makes live there. */
-    private static java.util.concurrent.ExecutorService in(String ns) throws Exception {
-        java.util.concurrent.ExecutorService e = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "in-" + ns);
-            t.setDaemon(true);
-            return t;
-        });
-        e.submit(() -> {
-            io.netbypass.linux.Native.enterNetworkNamespace(ns);
-            return null;
-        }).get();
-        return e;
-    }
-
-    @Test
-    void offloadHandsEveryValidPacketToTheKernelThroughTheHostPathWhileTheFloodIsDropped() throws Exception {
+    /**
+     * With the sender's default offloads (veth hands frames over with partial checksums, which the
+     * host path completes), and with its TX checksumming off (complete checksums, as from a wire).
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "sender TX checksum offload {0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"on", "off"})
+    void offloadHandsEveryValidPacketToTheKernelThroughTheHostPathWhileTheFloodIsDropped(String txChecksumming) throws Exception {
         try (TestNetwork net = TestNetwork.create(4)) {
             net.staticNeighbours();
             // Everything A's kernel sends leaves on TX queue 2 (XPS for every CPU), so TCP lands on B's queue 2 too.
@@ -176,8 +126,11 @@ class XdpCommandsPrivilegedTest {
             net.exec(net.nsA, 10, "bash", "-c", "for q in 0 1 2 3; do echo 0 > /sys/class/net/" + net.ifA + "/queues/tx-$q/xps_cpus;"
                     + " done; echo " + all + " > /sys/class/net/" + net.ifA + "/queues/tx-2/xps_cpus").orFail("xps");
             // veth hands frames over with the checksum still to be done (CHECKSUM_PARTIAL) unless the sender
-            // computes it, which is what a frame from a real wire has: TX checksumming off on A.
-            net.exec(net.nsA, 10, "ethtool", "-K", net.ifA, "tx", "off").orFail("ethtool -K tx off");
+            // computes it (TX checksumming off): a frame from a real wire has it done.
+            if (txChecksumming.equals("off")) {
+                net.exec(net.nsA, 10, "ethtool", "-K", net.ifA, "tx", "off").orFail("ethtool -K tx off");
+            }
+            String snmpBefore = net.exec(net.nsB, 10, "cat", "/proc/net/snmp").orFail("snmp").stdout();
             var inA = in(net.nsA);
             var inB = in(net.nsB);
             java.net.DatagramSocket udp = inB.submit(() -> {
@@ -263,6 +216,17 @@ class XdpCommandsPrivilegedTest {
                 assertEquals(20_000, number(text, "summary: .* dropped (\\d+), passed"), "the flood, dropped:\n" + text);
                 assertTrue(number(text, "forwarded_to_host (\\d+)") >= 5_000 + (8 << 20) / 1448, text);
                 assertTrue(number(text, "host_gro_merged (\\d+)") > 0, "TCP segments were coalesced:\n" + text);
+                String snmpAfter = net.exec(net.nsB, 10, "cat", "/proc/net/snmp").orFail("snmp").stdout();
+                assertEquals(0, snmp(snmpAfter, "Udp:", "InCsumErrors") - snmp(snmpBefore, "Udp:", "InCsumErrors"), snmpAfter);
+                assertEquals(0, snmp(snmpAfter, "Tcp:", "InCsumErrors") - snmp(snmpBefore, "Tcp:", "InCsumErrors"), snmpAfter);
+                long completed = number(text, "host: \\d+ to the kernel \\(checksums completed (\\d+), bad 0\\)");
+                if (txChecksumming.equals("on")) {
+                    // A's kernel hands its TCP segments over partial; gen's datagrams carry whole checksums.
+                    assertTrue(completed >= (8 << 20) / 1448, "partial checksums completed: " + completed + "\n" + text);
+                } else {
+                    assertEquals(0, completed, "complete checksums are left as they are:\n" + text);
+                }
+                assertEquals(0, number(text, "kernel after the write: TAP drops 0, checksum errors (\\d+)"), text);
             } finally {
                 p.destroyForcibly();
                 udp.close();
@@ -318,15 +282,6 @@ class XdpCommandsPrivilegedTest {
             assertTrue(net.exec(net.nsB, 10, "ethtool", "-l", net.ifB).stdout().contains("Current hardware settings:\nRX:\t\t4"),
                     "and the channels back to 4");
         }
-    }
-
-    private static String[] withJournal(Path dir, String... args) {
-        String[] j = java(args);
-        String[] full = new String[j.length + 2];
-        full[0] = "env";
-        full[1] = "NETBYPASS_JOURNAL_DIR=" + dir;
-        System.arraycopy(j, 0, full, 2, j.length);
-        return full;
     }
 
     /** A value as tune writes it or sysfs shows it: bitmaps as sets (sysfs pads them), counts as numbers. */
@@ -427,7 +382,7 @@ class XdpCommandsPrivilegedTest {
             try {
                 assertTrue(ready.await(20, TimeUnit.SECONDS), out.toString());
                 assertEquals("off", gro(net), "GRO is off while the session runs");
-                var flood = net.exec(net.nsA, 60, java(gen(net, 2, 53, 2_000)));
+                var flood = net.exec(net.nsA, 60, java(gen(net, -1, 53, 2_000))); // on every queue
                 assertEquals(0, flood.exitCode(), flood.stderr());
                 assertTrue(p.waitFor(30, TimeUnit.SECONDS));
                 reader.join(5000);
@@ -437,10 +392,13 @@ class XdpCommandsPrivilegedTest {
             String text = out.toString();
             assertTrue(text.contains("[+] plan for " + net.ifB + " queue 2"), text);
             assertTrue(text.contains("    rx-gro off (ethtool -K " + net.ifB + " gro off)"), text);
-            assertTrue(text.contains("[!] " + net.ifB + " has no ntuple filters: the flows are steered in XDP (flow mode) on queue 2"), text);
-            assertTrue(text.contains("[!] " + net.ifB + " has no RSS indirection table"), text);
-            assertTrue(text.contains("flow mode with 1 rule"), text);
-            assertEquals(2_000, number(text, "summary: .* dropped (\\d+), passed"), text);
+            assertTrue(text.contains("[!] " + net.ifB + " has no ntuple filters to bring the flows to queue 2: packets matching the"
+                    + " --steer rules are taken in XDP on every RX queue (0-3), one AF_XDP socket each, by one worker; every other"
+                    + " packet on every queue stays with the kernel"), text);
+            assertTrue(text.contains("    filter xdp:" + net.ifB + "/R: the --steer flows on every RX queue, selected in XDP"), text);
+            assertTrue(text.contains("AF_XDP on " + net.ifB + " queues 0,1,2,3 (copy mode, multi-buffer, XDP native, flow mode with 1 rule)"),
+                    text);
+            assertEquals(2_000, number(text, "summary: .* dropped (\\d+), passed"), "the flood on all four queues:\n" + text);
             assertTrue(text.contains("[+] settings put back"), text);
             assertEquals("on", gro(net), "GRO is back on after the session");
 

@@ -11,13 +11,15 @@ import java.util.List;
 import java.util.ServiceLoader;
 
 /**
- * Opens a port by name on the backend its prefix names ({@code vnic} when none). The software
- * NIC and capture files are built in; other backends are {@link PortBackend} services, each
- * probed with {@code isAvailable()}; one that is missing here says so in one line.
+ * Opens a port by name on the backend its prefix names. The software NIC and capture files are
+ * built in; other backends are {@link PortBackend} services, each probed with
+ * {@code isAvailable()}; one that is missing here says so in one line. A name without a prefix
+ * is refused here: what it means (a kernel interface, see the CLI's PortNames) is decided where
+ * the OS can be asked, never silently the in-process software NIC.
  */
 public final class Ports {
-    /** The backend for names without a prefix: the in-process software NIC. */
-    public static final String DEFAULT_BACKEND = "vnic";
+    /** The prefixes a port name may start with. */
+    public static final String PREFIXES = "xdp:IF, afpacket:IF, tap:NAME, vnic:NAME (the in-process software NIC), pcap:FILE";
 
     /** What the caller will do with the port; backends whose direction is not in the name use it. */
     public enum Direction { RECEIVE, TRANSMIT, BOTH }
@@ -34,11 +36,14 @@ public final class Ports {
     }
 
     public static Port open(String text, Direction direction) {
-        return open(PortName.parse(text, DEFAULT_BACKEND), PortOptions.of(direction));
+        return open(text, PortOptions.of(direction));
     }
 
     public static Port open(String text, PortOptions options) {
-        return open(PortName.parse(text, DEFAULT_BACKEND), options);
+        if (!PortName.hasBackend(text)) {
+            throw new PortException("'" + text + "': a port name starts with its backend: " + PREFIXES);
+        }
+        return open(PortName.parse(text, "none"), options);
     }
 
     public static Port open(PortName name, Direction direction) {

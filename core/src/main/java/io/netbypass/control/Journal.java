@@ -24,18 +24,34 @@ public final class Journal implements AutoCloseable {
         void apply(String target, String value) throws IOException;
     }
 
-    /** One recorded change. */
-    public record Change(String kind, String target, String oldValue, String newValue) {
+    /**
+     * One recorded change; {@code time} is when it was written (nanoseconds since the epoch,
+     * strictly increasing within a journal), so restore can undo several journals' changes
+     * newest first; 0 in journals written before times were recorded.
+     */
+    public record Change(String kind, String target, String oldValue, String newValue, long time) {
+        public Change(String kind, String target, String oldValue, String newValue) {
+            this(kind, target, oldValue, newValue, 0);
+        }
+
         String line() {
-            return escape(kind) + '\t' + escape(target) + '\t' + escape(oldValue) + '\t' + escape(newValue) + '\n';
+            return escape(kind) + '\t' + escape(target) + '\t' + escape(oldValue) + '\t' + escape(newValue) + '\t' + time + '\n';
         }
 
         static Change parse(String line) {
             String[] f = line.split("\t", -1);
-            if (f.length != 4) {
+            if (f.length != 4 && f.length != 5) {
                 throw new IllegalArgumentException("not a journal line: " + line);
             }
-            return new Change(unescape(f[0]), unescape(f[1]), unescape(f[2]), unescape(f[3]));
+            long time = 0;
+            if (f.length == 5) {
+                try {
+                    time = Long.parseLong(f[4]);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("not a journal line: " + line);
+                }
+            }
+            return new Change(unescape(f[0]), unescape(f[1]), unescape(f[2]), unescape(f[3]), time);
         }
     }
 
@@ -43,6 +59,7 @@ public final class Journal implements AutoCloseable {
     private final Map<String, Applier> appliers;
     private final List<Change> changes = new ArrayList<>();
     private FileChannel channel;
+    private long lastTime;
 
     private Journal(Path file, Map<String, Applier> appliers) {
         this.file = file;
@@ -69,7 +86,9 @@ public final class Journal implements AutoCloseable {
         if (a == null) {
             throw new IllegalArgumentException("no way to make a '" + kind + "' change");
         }
-        Change c = new Change(kind, target, oldValue, newValue);
+        java.time.Instant now = java.time.Instant.now();
+        lastTime = Math.max(lastTime + 1, now.getEpochSecond() * 1_000_000_000L + now.getNano());
+        Change c = new Change(kind, target, oldValue, newValue, lastTime);
         if (channel == null) {
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         }
@@ -175,30 +194,82 @@ public final class Journal implements AutoCloseable {
      */
     public static List<String> restore(Path journal, Map<String, Applier> appliers, java.util.function.Predicate<String> onlyTargets)
             throws IOException {
-        List<Change> all = new ArrayList<>();
-        for (String line : Files.readAllLines(journal, StandardCharsets.UTF_8)) {
+        return restore(List.of(journal), appliers, onlyTargets);
+    }
+
+    /**
+     * Undoes what several journals record as one history: every change (of the targets
+     * {@code onlyTargets} accepts, when not null) newest first across all of them, so that a
+     * target changed by several runs ends as it was before the first. Changes are ordered by
+     * their recorded time; a journal without times counts as written at its file's modification
+     * time, its lines in order. Each journal keeps only what was not undone, and is removed when
+     * nothing is left; returns what could not be undone.
+     */
+    public static List<String> restore(List<Path> journals, Map<String, Applier> appliers,
+                                       java.util.function.Predicate<String> onlyTargets) throws IOException {
+        record Entry(int journal, int line, Change change, long time) {
+        }
+        List<List<Change>> all = new ArrayList<>();
+        List<Entry> mine = new ArrayList<>();
+        for (int j = 0; j < journals.size(); j++) {
+            Path journal = journals.get(j);
+            List<Change> changes = new ArrayList<>();
+            for (String line : Files.readAllLines(journal, StandardCharsets.UTF_8)) {
+                try {
+                    changes.add(Change.parse(line));
+                } catch (IllegalArgumentException e) {
+                    break; // a line torn by a crash while it was written: its change was never made
+                }
+            }
+            all.add(changes);
+            long fileTime = Files.getLastModifiedTime(journal).to(java.util.concurrent.TimeUnit.NANOSECONDS);
+            for (int i = 0; i < changes.size(); i++) {
+                Change c = changes.get(i);
+                if (onlyTargets == null || onlyTargets.test(c.target())) {
+                    mine.add(new Entry(j, i, c, c.time() != 0 ? c.time() : fileTime));
+                }
+            }
+        }
+        // Newest first: by time, then (same journal, same time) by line.
+        mine.sort(java.util.Comparator.comparingLong(Entry::time).thenComparingInt(Entry::journal)
+                .thenComparingInt(Entry::line).reversed());
+        List<String> failed = new ArrayList<>();
+        java.util.Set<Entry> undone = new java.util.HashSet<>();
+        for (Entry e : mine) {
+            Change c = e.change();
+            Applier a = appliers.get(c.kind());
             try {
-                all.add(Change.parse(line));
-            } catch (IllegalArgumentException e) {
-                break; // a line torn by a crash while it was written: its change was never made
+                if (a == null) {
+                    throw new IOException("no way to undo a '" + c.kind() + "' change");
+                }
+                a.apply(c.target(), c.oldValue());
+                undone.add(e);
+            } catch (IOException | RuntimeException x) {
+                failed.add(c.kind() + " " + c.target() + " back to '" + c.oldValue() + "': " + x.getMessage());
             }
         }
-        List<Change> mine = onlyTargets == null ? all : all.stream().filter(c -> onlyTargets.test(c.target())).toList();
-        List<Change> unrestored = new ArrayList<>();
-        List<String> failed = undo(mine, appliers, unrestored);
-        // What is left: other targets' changes, and those that could not be undone (for another try).
-        List<Change> rest = new ArrayList<>();
-        for (Change c : all) {
-            if (!mine.contains(c) || unrestored.contains(c)) {
-                rest.add(c);
-            }
-        }
-        if (rest.isEmpty()) {
-            Files.deleteIfExists(journal);
-        } else {
+        // What is left in each journal: other targets' changes, and those that could not be undone (for another try).
+        for (int j = 0; j < journals.size(); j++) {
+            List<Change> changes = all.get(j);
             StringBuilder b = new StringBuilder();
-            rest.forEach(c -> b.append(c.line()));
-            Files.writeString(journal, b.toString(), StandardCharsets.UTF_8);
+            for (int i = 0; i < changes.size(); i++) {
+                Change c = changes.get(i);
+                boolean wasUndone = false;
+                for (Entry e : undone) {
+                    if (e.journal() == j && e.line() == i) {
+                        wasUndone = true;
+                        break;
+                    }
+                }
+                if (!wasUndone) {
+                    b.append(c.line());
+                }
+            }
+            if (b.isEmpty()) {
+                Files.deleteIfExists(journals.get(j));
+            } else {
+                Files.writeString(journals.get(j), b.toString(), StandardCharsets.UTF_8);
+            }
         }
         return failed;
     }

@@ -64,6 +64,8 @@ public final class Gro {
     private final long[] payloadSum = new long[MAX_FLOWS];
     /** The payload sum of the segment {@link #eligible} just checked. */
     private long segmentPayloadSum;
+    /** The frame being taken has a checksum its caller verified. */
+    private boolean verified;
     private long arrivals;
     /** The flow {@link #hold} used last. */
     private int heldLast;
@@ -86,9 +88,19 @@ public final class Gro {
 
     /** Takes one Ethernet frame; what comes out goes to the sink, now or at a later call. */
     public void receive(MemorySegment s, long offset, int frameLength) {
-        segmentsIn++;
         PacketParser.parse(s, offset, frameLength, LinkType.ETHERNET, parsed);
-        ParsedPacket p = parsed;
+        receive(s, offset, frameLength, parsed, false);
+    }
+
+    /**
+     * Takes one Ethernet frame that {@code p} already describes; {@code checksumVerified}: its
+     * TCP or UDP checksum is known to be right (checked over the whole segment by the caller, as
+     * {@link ChecksumCompletion} does), so GRO need not sum the payload again: the payload's sum
+     * follows from the headers' (the whole folds to 0xffff).
+     */
+    public void receive(MemorySegment s, long offset, int frameLength, ParsedPacket p, boolean checksumVerified) {
+        segmentsIn++;
+        verified = checksumVerified;
         int proto = p.ipProtocol();
         if ((proto != IpProtocols.TCP && proto != IpProtocols.UDP) || p.l4Offset() < 0 || p.payloadOffset() < 0 || p.isFragment()) {
             pass(s, offset, frameLength);
@@ -192,9 +204,13 @@ public final class Gro {
             return false;
         }
         // Header and payload summed apart: the payload's sum is kept for the merged checksum.
+        long header = Checksums.transportSum(s, ipAt, IpProtocols.TCP, offset + tcp, l4Length, headerLength);
+        if (verified) {
+            segmentPayloadSum = ~Checksums.fold(header) & 0xffff; // header + payload folds to 0xffff
+            return true;
+        }
         segmentPayloadSum = Checksums.add(s, offset + tcp + headerLength, l4Length - headerLength, 0);
-        long sum = Checksums.transportSum(s, ipAt, IpProtocols.TCP, offset + tcp, l4Length, headerLength) + segmentPayloadSum;
-        return Checksums.fold(sum) == 0xffff;
+        return Checksums.fold(header + segmentPayloadSum) == 0xffff;
     }
 
     /**
@@ -214,12 +230,17 @@ public final class Gro {
         if (l4Length < 8 || Bytes.u16(s, offset + udp + 4) != l4Length) {
             return false;
         }
-        segmentPayloadSum = Checksums.add(s, offset + udp + 8, l4Length - 8, 0);
         if (Bytes.u16(s, offset + udp + 6) == 0) {
+            segmentPayloadSum = 0; // kept without a checksum: its sum is never needed
             return v == 4; // no checksum: IPv4 only
         }
-        long sum = Checksums.transportSum(s, ipAt, IpProtocols.UDP, offset + udp, l4Length, 8) + segmentPayloadSum;
-        return Checksums.fold(sum) == 0xffff;
+        long header = Checksums.transportSum(s, ipAt, IpProtocols.UDP, offset + udp, l4Length, 8);
+        if (verified) {
+            segmentPayloadSum = ~Checksums.fold(header) & 0xffff;
+            return true;
+        }
+        segmentPayloadSum = Checksums.add(s, offset + udp + 8, l4Length - 8, 0);
+        return Checksums.fold(header + segmentPayloadSum) == 0xffff;
     }
 
     /** The held flow with this frame's link header, addresses and ports, or -1. */

@@ -87,6 +87,16 @@ public interface Port extends AutoCloseable {
     }
 
     /**
+     * Asks the device to stop delivering new frames to this port, at the end of a run: what
+     * arrives from now on goes where it would go without the port (the kernel's stack, for a
+     * bypassed queue), while what is already in the RX rings stays there to be read, so that a
+     * run can drain its rings before it closes and lose nothing in between. Nothing to do by
+     * default.
+     */
+    default void stopReceiving() {
+    }
+
+    /**
      * The device's own counters for this port (the kernel's AF_XDP drop counts, say), as
      * name/value pairs with stable snake_case names; read outside the hot path. None by default.
      */

@@ -96,6 +96,16 @@ public record PortName(String backend, String device, Register register, int rin
         return flags.contains(Flag.TX_ONLY);
     }
 
+    /**
+     * Whether {@code text} names its backend ({@code xdp:eth0}), as against a bare name
+     * ({@code eth0-2/R}) or netmap's own prefix ({@code netmap:eth0}), which names none.
+     */
+    public static boolean hasBackend(String text) {
+        int colon = text.indexOf(':');
+        int at = text.indexOf('@');
+        return colon > 0 && (at < 0 || colon < at) && !text.startsWith("netmap:");
+    }
+
     /** Parses a port name; {@code defaultBackend} applies when the name has no prefix. */
     public static PortName parse(String text, String defaultBackend) {
         if (text == null || text.isBlank()) {

@@ -73,4 +73,49 @@ class JournalTest {
         assertTrue(failed.get(0).contains("refused"), failed.toString());
         assertEquals(1, Files.readAllLines(j.file()).size(), "what could not be undone stays recorded for another try");
     }
+
+    @Test
+    void severalJournalsAreUndoneAsOneHistoryNewestChangeFirstWhateverTheirFileNames() throws Exception {
+        // The operator's runs, in this order: gro on (a later pid's file), gro off, rx 2 -> ... as nic commands do.
+        device.put("eth0:gro", "off");
+        device.put("eth0:rx", "4");
+        Journal first = Journal.create(dir, "ns", 999_999_990L, appliers);
+        first.change("set", "eth0:gro", "off", "on");
+        first.change("set", "eth0:rx", "4", "2");
+        first.keep();
+        Journal second = Journal.create(dir, "ns", 999_999_980L, appliers); // sorts before the first by name
+        second.change("set", "eth0:gro", "on", "off");
+        second.keep();
+        Journal third = Journal.create(dir, "ns", 999_999_985L, appliers);
+        third.change("set", "eth0:rx", "2", "1");
+        third.change("set", "eth1:rx", "8", "3");
+        third.keep();
+        assertEquals("off", device.get("eth0:gro"));
+        assertEquals("1", device.get("eth0:rx"));
+        List<Path> left = Journal.leftBehind(dir, "ns", false);
+        assertEquals(3, left.size());
+        assertEquals(List.of(), Journal.restore(left, appliers, t -> t.startsWith("eth0:")));
+        assertEquals("off", device.get("eth0:gro"), "gro as before the first change");
+        assertEquals("4", device.get("eth0:rx"), "rx as before the first change");
+        assertEquals("3", device.get("eth1:rx"), "another interface's change is not touched");
+        assertFalse(Files.exists(first.file()));
+        assertFalse(Files.exists(second.file()));
+        assertEquals(1, Files.readAllLines(third.file()).size(), "eth1's change stays recorded");
+        assertEquals(List.of(), Journal.restore(Journal.leftBehind(dir, "ns", false), appliers, null));
+        assertEquals("8", device.get("eth1:rx"));
+        assertFalse(Files.exists(third.file()));
+    }
+
+    @Test
+    void aJournalWithoutTimesCountsAsWrittenWhenItsFileWasLastModified() throws Exception {
+        device.put("x", "0");
+        Path old = dir.resolve("ns-999999970.journal");
+        Files.writeString(old, "set\tx\t0\t1\nset\tx\t1\t2\n", StandardCharsets.UTF_8);
+        Files.setLastModifiedTime(old, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        Journal later = Journal.create(dir, "ns", 999_999_960L, appliers);
+        later.change("set", "x", "2", "3");
+        later.keep();
+        assertEquals(List.of(), Journal.restore(Journal.leftBehind(dir, "ns", false), appliers, null));
+        assertEquals("0", device.get("x"), "the newer journal's change undone first, then the old file's lines last to first");
+    }
 }

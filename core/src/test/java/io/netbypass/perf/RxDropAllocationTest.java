@@ -15,9 +15,11 @@ class RxDropAllocationTest {
     @EnumSource(RxDropBench.Case.class)
     void millionsOfPacketsAllocateNothing(RxDropBench.Case c) {
         RxDropBench.Result r = RxDropBench.run(c, 300_000_000L, 300_000_000L);
-        assertTrue(r.packets() > 1_000_000, r.packets() + " packets");
+        // Enough packets that one byte per packet would show; not a speed test (on a loaded 2-CPU machine the
+        // 100,000-rule case decided under a million in its 0.3 s once).
+        assertTrue(r.packets() > 100_000, r.packets() + " packets");
         // A few hundred bytes come from the measuring itself (the MXBean call, timer loop OSR), never per packet:
-        // one byte per packet would be over a million.
+        // one byte per packet would be over a hundred thousand.
         assertTrue(r.allocatedBytes() < 4096, c + ": " + r.allocatedBytes() + " bytes allocated over " + r.packets() + " packets");
         if (c != RxDropBench.Case.COPY) {
             assertEquals(0, r.wireDrops(), "every frame reached the bypassed queue");

@@ -64,6 +64,7 @@ public final class Native {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle SCHED_GETAFFINITY = errno("sched_getaffinity",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
+    private static final MethodHandle SIGACTION = errno("sigaction", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(),
             FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -371,6 +372,34 @@ public final class Native {
             }
         } catch (LinuxException e) {
             throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** struct sigaction on x86-64 glibc: handler, 128-byte mask, flags, restorer. */
+    private static final int SIGACTION_SIZE = 152;
+    private static final long SIG_DFL = 0;
+    private static final long SIG_IGN = 1;
+
+    /**
+     * Gives signal {@code signal} its default disposition back when it arrived ignored (SIG_IGN
+     * is inherited through exec: a shell starts background jobs with SIGINT and SIGQUIT ignored).
+     * The JVM installs no handler for a signal it finds ignored, so without this a Java handler
+     * for it would never run. Returns whether it was ignored.
+     */
+    public static boolean unignoreSignal(int signal) {
+        MemorySegment st = STATE.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment old = a.allocate(SIGACTION_SIZE, 8);
+            int rc = (int) SIGACTION.invokeExact(st, signal, MemorySegment.NULL, old);
+            if (rc != 0 || old.get(JAVA_LONG, 0) != SIG_IGN) {
+                return false;
+            }
+            MemorySegment act = a.allocate(SIGACTION_SIZE, 8); // zeroed: SIG_DFL, empty mask, no flags
+            act.set(JAVA_LONG, 0, SIG_DFL);
+            rc = (int) SIGACTION.invokeExact(st, signal, act, MemorySegment.NULL);
+            return rc == 0;
         } catch (Throwable t) {
             throw rethrow(t);
         }

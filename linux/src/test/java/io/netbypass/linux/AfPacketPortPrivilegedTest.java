@@ -305,7 +305,7 @@ class AfPacketPortPrivilegedTest {
                     queue.getMessage());
             PortException missing = assertThrows(PortException.class,
                     () -> b.call(() -> Ports.open("afpacket:nbnosuch0", Ports.Direction.RECEIVE)));
-            assertEquals("afpacket:nbnosuch0: no interface nbnosuch0 here", missing.getMessage());
+            assertEquals("afpacket:nbnosuch0: no such network interface: nbnosuch0", missing.getMessage());
             assertFalse(Arrays.asList(missing.getMessage().split("\n")).size() > 1);
         }
     }

@@ -454,6 +454,63 @@ class XdpPortPrivilegedTest {
         }
     }
 
+    private static Map<String, Long> statistics(Port p) {
+        Map<String, Long> m = new HashMap<>();
+        p.statistics(m::put);
+        return m;
+    }
+
+    @Test
+    void whatTheKernelLosesForWantOfFillBuffersIsCountedPerQueueAndEveryFrameIsAccountedFor() throws Exception {
+        try (TestNetwork net = TestNetwork.create(4); InNamespace a = new InNamespace(net.nsA); InNamespace b = new InNamespace(net.nsB)) {
+            net.staticNeighbours();
+            // 64 slots: the kernel has 64 buffers to fill, and nobody reads until all 1,000 frames were sent.
+            XdpPort port = b.call(() -> (XdpPort) Ports.open("xdp:" + net.ifB + "@conf:rx-slots=64", Ports.Direction.RECEIVE));
+            try {
+                send(net, a, 1, 5000, 9, 1000);
+                Thread.sleep(300);
+                Map<Integer, Integer> got = receive(port, 9, 1000, 1000);
+                int received = got.values().stream().mapToInt(Integer::intValue).sum();
+                Map<String, Long> st = statistics(port);
+                long lost = st.get("xdp_rx_dropped") + st.get("xdp_rx_ring_full");
+                assertTrue(received <= 64, "no more than the fill ring held: " + received);
+                assertEquals(1000, received + lost, "every frame either reached the ring or is counted as lost: " + st);
+                assertEquals(lost, st.get("xdp_q1_rx_dropped") + st.get("xdp_q1_rx_ring_full"), "all on queue 1: " + st);
+                assertEquals(0L, st.get("xdp_q2_rx_dropped") + st.get("xdp_q2_rx_ring_full"), st.toString());
+            } finally {
+                b.call(() -> {
+                    port.close();
+                    return null;
+                });
+            }
+        }
+    }
+
+    @Test
+    void dropsMadeInsideXdpByASteeringRuleAreCountedPerRule() throws Exception {
+        try (TestNetwork net = TestNetwork.create(4); InNamespace a = new InNamespace(net.nsA); InNamespace b = new InNamespace(net.nsB)) {
+            net.staticNeighbours();
+            List<RxFlowSpec> rules = List.of(NtupleParser.parse("flow-type udp4 src-port 6000 action -1"),
+                    NtupleParser.parse("flow-type udp4 dst-port 9 action 0"));
+            XdpPort port = b.call(() -> (XdpPort) Ports.open("xdp:" + net.ifB, new PortOptions(Ports.Direction.RECEIVE, rules)));
+            try {
+                send(net, a, 0, 6000, 9, 300); // the drop rule first: dropped in XDP, never on a ring
+                send(net, a, 3, 6000, 9, 200);
+                send(net, a, 2, 6001, 9, 100); // the second rule: to our ring
+                Map<Integer, Integer> got = receive(port, 9, 100, 2000);
+                assertEquals(Map.of(6001, 100), got);
+                Map<String, Long> st = statistics(port);
+                assertEquals(500L, st.get("xdp_rule_1_dropped"), st.toString());
+                assertNull(st.get("xdp_rule_2_dropped"), "a queue rule drops nothing");
+            } finally {
+                b.call(() -> {
+                    port.close();
+                    return null;
+                });
+            }
+        }
+    }
+
     @Test
     void anotherProgramOnTheInterfaceIsAClearErrorAndBadNamesAreRefused() throws Exception {
         try (TestNetwork net = TestNetwork.create(2); InNamespace b = new InNamespace(net.nsB)) {
@@ -461,7 +518,13 @@ class XdpPortPrivilegedTest {
                 try (XdpAttachment other = XdpAttachment.attach(net.ifB, "someone_else", XdpPrograms.passAll(), null)) {
                     PortException e = assertThrows(PortException.class,
                             () -> Ports.open("xdp:" + net.ifB + "-1/R", Ports.Direction.RECEIVE));
-                    assertTrue(e.getMessage().startsWith("xdp:" + net.ifB + "-1/R: another XDP program is attached to the interface"),
+                    assertTrue(e.getMessage().startsWith("xdp:" + net.ifB + "-1/R: another XDP program is attached to " + net.ifB + " ("),
+                            e.getMessage());
+                    // Who holds it, and what frees it: this test's own process, through the link it made.
+                    assertTrue(e.getMessage().contains("XDP program someone_else (id "), e.getMessage());
+                    assertTrue(e.getMessage().contains(", native) attached through BPF link "), e.getMessage());
+                    assertTrue(e.getMessage().contains("held by PID " + ProcessHandle.current().pid() + " ("), e.getMessage());
+                    assertTrue(e.getMessage().endsWith("stop it (kill " + ProcessHandle.current().pid() + "), the program goes with the link"),
                             e.getMessage());
                 }
                 // With it gone, the same name opens.
@@ -469,7 +532,7 @@ class XdpPortPrivilegedTest {
                 assertEquals("xdp:" + net.ifB + "-5/R: " + net.ifB + " has queues 0..1, no queue 5",
                         assertThrows(PortException.class, () -> Ports.open("xdp:" + net.ifB + "-5/R", Ports.Direction.RECEIVE))
                                 .getMessage());
-                assertEquals("xdp:nbnosuch0: no interface nbnosuch0 here",
+                assertEquals("xdp:nbnosuch0: no such network interface: nbnosuch0",
                         assertThrows(PortException.class, () -> Ports.open("xdp:nbnosuch0", Ports.Direction.RECEIVE))
                                 .getMessage());
                 assertTrue(assertThrows(PortException.class, () -> Ports.open("xdp:" + net.ifB + "^1", Ports.Direction.RECEIVE))

@@ -79,6 +79,11 @@ public final class FilterProgram {
         return rules;
     }
 
+    /** The same rules and classifier with counters and rate limiters of its own (for a warm-up). */
+    public FilterProgram copy() {
+        return new FilterProgram(rules, classifier);
+    }
+
     /** True when some rule (or the default) passes packets to the kernel (rate limits pass what is under the rate). */
     public boolean passes() {
         for (int k : kind) {

@@ -138,7 +138,7 @@ public final class AfPacketPort implements Port {
             port.bind(rings, wantRx, wantTx, rxSlots, txSlots);
         } catch (LinuxException e) {
             port.close();
-            throw new PortException(name + ": " + (e.errno() == Errno.ENODEV ? "no interface " + name.device() + " here"
+            throw new PortException(name + ": " + (e.errno() == Errno.ENODEV ? "no such network interface: " + name.device()
                     : PacketSocket.explain(e)));
         } catch (RuntimeException e) {
             port.close();

@@ -78,6 +78,8 @@ public final class XdpPort implements Port {
     /** Where a forwarded slot chain is put together for the host path (one frame at a time). */
     private MemorySegment gather;
     private XdpInterface program;
+    /** The interface's own receive drops (a full NIC ring: before XDP, so no socket counts them). */
+    private io.netbypass.linux.KernelVerdicts interfaceDrops;
     /** Where frames marked SLOT_FORWARD go back to the kernel (a TAP), or null. */
     private io.netbypass.linux.tap.TapPort hostPath;
     private long forwarded;
@@ -136,7 +138,7 @@ public final class XdpPort implements Port {
         try {
             queues = Ethtool.rxQueues(name.device());
         } catch (LinuxException e) {
-            throw new PortException(name + ": " + (e.errno() == Errno.ENODEV ? "no interface " + name.device() + " here"
+            throw new PortException(name + ": " + (e.errno() == Errno.ENODEV ? "no such network interface: " + name.device()
                     : e.getMessage()));
         }
         for (int rings : new int[] {conf.rxRings(), conf.txRings()}) {
@@ -171,7 +173,7 @@ public final class XdpPort implements Port {
             }
         } catch (LinuxException e) {
             port.close();
-            throw new PortException(name + ": " + explain(e));
+            throw new PortException(name + ": " + explain(e, name.device()));
         } catch (RuntimeException e) {
             port.close();
             throw e instanceof PortException ? e : new PortException(name + ": " + e.getMessage());
@@ -179,10 +181,12 @@ public final class XdpPort implements Port {
         return port;
     }
 
-    private static String explain(LinuxException e) {
+    private static String explain(LinuxException e, String ifName) {
         String m = e.getMessage();
         if (e.errno() == Errno.EBUSY && m.contains("LINK_CREATE")) {
-            return "another XDP program is attached to the interface (" + m + "); remove it first (ip link set dev IF xdp off)";
+            String holder = io.netbypass.linux.xdp.XdpHolder.describe(ifName);
+            return "another XDP program is attached to " + ifName + " (" + m + "): "
+                    + (holder != null ? holder : "remove it first (ip link set dev " + ifName + " xdp off)");
         }
         if (e.errno() == Errno.ERANGE && m.contains("LINK_CREATE")) {
             return "the interface's MTU is larger than this driver's XDP takes (" + m + "); lower it (ip link set dev IF mtu 3498,"
@@ -266,6 +270,7 @@ public final class XdpPort implements Port {
         // Sockets bound, then the program, then the map entries: no packet meets a half-made path.
         XdpAttachment.Mode m = mode == null ? null : mode.equals("native") ? XdpAttachment.Mode.NATIVE : XdpAttachment.Mode.GENERIC;
         program = XdpInterface.acquire(ifName, queues, options.steering(), m);
+        interfaceDrops = new io.netbypass.linux.KernelVerdicts(ifName);
         steeringRules = options.steering().size();
         for (XskSocket s : rxSocket) {
             program.bypass(s.queue(), s.fd());
@@ -288,6 +293,21 @@ public final class XdpPort implements Port {
             }
         }
         throw new IllegalArgumentException(name + " has no RX socket on queue " + queue);
+    }
+
+    /** Takes every queue of this port out of the program's socket map: their packets go to the kernel again. */
+    @Override
+    public void stopReceiving() {
+        if (program == null) {
+            return;
+        }
+        for (XskSocket s : rxSocket) {
+            try {
+                program.release(s.queue());
+            } catch (LinuxException e) {
+                // not in the map (already released): nothing to stop
+            }
+        }
     }
 
     @Override public PortName name() { return name; }
@@ -632,15 +652,42 @@ public final class XdpPort implements Port {
         sink.accept("tx_kick_errors", txKickErrors);
         long wakeups = 0;
         long[] kernel = new long[XdpDescriptor.STATISTICS_NAMES.length];
+        long[] queue = new long[kernel.length];
         for (XskSocket s : sockets) {
-            s.addStatistics(kernel);
+            java.util.Arrays.fill(queue, 0);
+            s.addStatistics(queue);
+            for (int i = 0; i < kernel.length; i++) {
+                kernel[i] += queue[i];
+            }
             wakeups += s.wakeups();
+            if (sockets.size() > 1 && !rx.isEmpty()) {
+                // The kernel's losses per queue: a queue that falls behind shows by itself.
+                sink.accept("xdp_q" + s.queue() + "_rx_dropped", queue[RX_DROPPED]);
+                sink.accept("xdp_q" + s.queue() + "_rx_ring_full", queue[RX_RING_FULL]);
+            }
         }
         sink.accept("fill_wakeups", wakeups);
         for (int i = 0; i < kernel.length; i++) {
             sink.accept("xdp_" + XdpDescriptor.STATISTICS_NAMES[i], kernel[i]);
         }
+        if (interfaceDrops != null) {
+            interfaceDrops.refresh(500_000_000L);
+            sink.accept("if_rx_dropped", interfaceDrops.interfaceDrops());
+        }
+        if (program != null) {
+            // Drops made inside XDP by the steering rules: they never reach a ring, so only the program counts them.
+            var rules = program.steering();
+            for (int i = 0; i < rules.size(); i++) {
+                if (rules.get(i).isDrop()) {
+                    sink.accept("xdp_rule_" + (i + 1) + "_dropped", program.droppedBy(i));
+                }
+            }
+        }
     }
+
+    /** Indexes into {@link XdpDescriptor#STATISTICS_NAMES}: the kernel's two ways of losing a received frame. */
+    private static final int RX_DROPPED = 0;
+    private static final int RX_RING_FULL = 3;
 
     /**
      * Sends what the TX rings hold (waiting up to 100 ms for the kernel to complete it), detaches

@@ -21,6 +21,11 @@ public final class Bpf {
     public static final int PROG_LOAD = 5;
     public static final int PROG_TEST_RUN = 10;
     public static final int LINK_CREATE = 28;
+    public static final int PROG_GET_FD_BY_ID = 13;
+    public static final int OBJ_GET_INFO_BY_FD = 15;
+    public static final int LINK_GET_FD_BY_ID = 30;
+    public static final int LINK_GET_NEXT_ID = 31;
+    public static final int LINK_TYPE_XDP = 6;
 
     public static final int MAP_TYPE_ARRAY = 2;
     public static final int MAP_TYPE_PERCPU_ARRAY = 6;
@@ -194,6 +199,77 @@ public final class Bpf {
             attr.set(ValueLayout.JAVA_INT, 12, flags);
             return Native.bpf(LINK_CREATE, attr, "bpf(BPF_LINK_CREATE, XDP on " + what + ")");
         }
+    }
+
+    /** A loaded program as the kernel describes it (struct bpf_prog_info: id, name). */
+    public record ProgramInfo(int id, String name) {
+    }
+
+    /** A BPF link (struct bpf_link_info: type, id, prog_id; for XDP links the interface index). */
+    public record LinkInfo(int type, int id, int programId, int ifIndex) {
+    }
+
+    /** The program with id {@code id}, or null when there is none (or it cannot be read here). */
+    public static ProgramInfo program(int id) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment attr = a.allocate(ATTR_SIZE, 8);
+            attr.set(ValueLayout.JAVA_INT, 0, id);
+            int fd = Native.bpfRaw(PROG_GET_FD_BY_ID, attr);
+            if (fd < 0) {
+                return null;
+            }
+            try {
+                MemorySegment info = objectInfo(a, fd, 256);
+                if (info == null) {
+                    return null;
+                }
+                return new ProgramInfo(info.get(ValueLayout.JAVA_INT, 4), info.asSlice(64, 16).getString(0));
+            } finally {
+                Native.close(fd);
+            }
+        }
+    }
+
+    /** Every BPF link of this kernel (all namespaces) that can be read here. */
+    public static java.util.List<LinkInfo> links() {
+        java.util.List<LinkInfo> out = new java.util.ArrayList<>();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment attr = a.allocate(ATTR_SIZE, 8);
+            int next = 0;
+            while (true) {
+                attr.fill((byte) 0);
+                attr.set(ValueLayout.JAVA_INT, 0, next);
+                if (Native.bpfRaw(LINK_GET_NEXT_ID, attr) < 0) {
+                    return out; // ENOENT: no more
+                }
+                next = attr.get(ValueLayout.JAVA_INT, 4);
+                attr.fill((byte) 0);
+                attr.set(ValueLayout.JAVA_INT, 0, next);
+                int fd = Native.bpfRaw(LINK_GET_FD_BY_ID, attr);
+                if (fd < 0) {
+                    continue; // gone meanwhile
+                }
+                try {
+                    MemorySegment info = objectInfo(a, fd, 64);
+                    if (info != null) {
+                        out.add(new LinkInfo(info.get(ValueLayout.JAVA_INT, 0), info.get(ValueLayout.JAVA_INT, 4),
+                                info.get(ValueLayout.JAVA_INT, 8), info.get(ValueLayout.JAVA_INT, 16)));
+                    }
+                } finally {
+                    Native.close(fd);
+                }
+            }
+        }
+    }
+
+    /** BPF_OBJ_GET_INFO_BY_FD into a zeroed buffer of {@code size} bytes, or null. */
+    private static MemorySegment objectInfo(Arena a, int fd, int size) {
+        MemorySegment info = a.allocate(size, 8);
+        MemorySegment attr = a.allocate(ATTR_SIZE, 8);
+        attr.set(ValueLayout.JAVA_INT, 0, fd);
+        attr.set(ValueLayout.JAVA_INT, 4, size);
+        attr.set(ValueLayout.JAVA_LONG, 8, info.address());
+        return Native.bpfRaw(OBJ_GET_INFO_BY_FD, attr) < 0 ? null : info;
     }
 
     private static void name(MemorySegment attr, long offset, String name) {

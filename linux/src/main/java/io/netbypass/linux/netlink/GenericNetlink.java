@@ -16,12 +16,14 @@ import java.util.List;
  * A generic netlink socket (NETLINK_GENERIC) in the calling thread's network namespace: family
  * lookup through the controller, requests answered by replies and an ack, and errors carried
  * as {@link LinuxException}s with the kernel's extended-ack message ("netlink: ...") when it
- * gives one. Control plane only: allocates freely.
+ * gives one. {@link #openRoute()} gives the same over NETLINK_ROUTE (rtnetlink), whose messages
+ * carry a family header of their own instead of genl's. Control plane only: allocates freely.
  */
 public final class GenericNetlink implements AutoCloseable {
     private static final int AF_NETLINK = 16;
     private static final int SOCK_RAW = 3;
     private static final int NETLINK_GENERIC = 16;
+    private static final int NETLINK_ROUTE = 0;
     private static final int SOL_NETLINK = 270;
     private static final int NETLINK_CAP_ACK = 10;
     private static final int NETLINK_EXT_ACK = 11;
@@ -35,16 +37,28 @@ public final class GenericNetlink implements AutoCloseable {
     private static final int CTRL_ATTR_FAMILY_NAME = 2;
 
     private final int fd;
+    /** What follows nlmsghdr before the attributes in replies: genlmsghdr, or rtnetlink's family header. */
+    private final int familyHeader;
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment receive = arena.allocate(1 << 16, 8);
     private int sequence = 1;
 
-    private GenericNetlink(int fd) {
+    private GenericNetlink(int fd, int familyHeader) {
         this.fd = fd;
+        this.familyHeader = familyHeader;
     }
 
     public static GenericNetlink open() throws LinuxException {
-        int fd = Native.socket(AF_NETLINK, SOCK_RAW | Native.O_CLOEXEC, NETLINK_GENERIC, "AF_NETLINK, NETLINK_GENERIC");
+        return open(NETLINK_GENERIC, "NETLINK_GENERIC", NetlinkMessage.GENL_HEADER_LENGTH);
+    }
+
+    /** An rtnetlink socket whose replies have a {@code familyHeader}-byte header (16: struct ifinfomsg). */
+    public static GenericNetlink openRoute(int familyHeader) throws LinuxException {
+        return open(NETLINK_ROUTE, "NETLINK_ROUTE", familyHeader);
+    }
+
+    private static GenericNetlink open(int protocol, String name, int familyHeader) throws LinuxException {
+        int fd = Native.socket(AF_NETLINK, SOCK_RAW | Native.O_CLOEXEC, protocol, "AF_NETLINK, " + name);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment one = a.allocate(ValueLayout.JAVA_INT);
             one.set(ValueLayout.JAVA_INT, 0, 1);
@@ -53,7 +67,7 @@ public final class GenericNetlink implements AutoCloseable {
             MemorySegment address = a.allocate(12, 4);
             address.set(ValueLayout.JAVA_SHORT, 0, (short) AF_NETLINK);
             Native.bind(fd, address, "AF_NETLINK");
-            return new GenericNetlink(fd);
+            return new GenericNetlink(fd, familyHeader);
         } catch (LinuxException | RuntimeException e) {
             Native.close(fd);
             throw e;
@@ -130,7 +144,7 @@ public final class GenericNetlink implements AutoCloseable {
                     if (type == NLMSG_DONE) {
                         return replies;
                     }
-                    replies.add(new Attributes(data, p + NetlinkMessage.HEADER_LENGTH + NetlinkMessage.GENL_HEADER_LENGTH, p + length));
+                    replies.add(new Attributes(data, p + NetlinkMessage.HEADER_LENGTH + familyHeader, p + length));
                 }
                 p += (length + 3) & ~3;
             }

@@ -5,7 +5,8 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Builds one generic netlink request: {@code nlmsghdr} (16 bytes), {@code genlmsghdr} (4), then
+ * Builds one generic netlink request: {@code nlmsghdr} (16 bytes), {@code genlmsghdr} (4) (or an
+ * rtnetlink request's family header), then
  * attributes ({@code nlattr}: u16 length, u16 type, the value, padded to 4), nests included.
  * Fields are in host byte order, as netlink wants them; multi-byte attribute values too.
  */
@@ -28,6 +29,17 @@ public final class NetlinkMessage {
         buffer.put((byte) command);
         buffer.put((byte) version);
         buffer.putShort((short) 0);
+    }
+
+    /** Starts an rtnetlink request: {@code nlmsghdr}, then {@code familyHeader} (e.g. struct ifinfomsg) as given. */
+    public NetlinkMessage(int type, int flags, int sequence, byte[] familyHeader) {
+        buffer.putInt(0);
+        buffer.putShort((short) type);
+        buffer.putShort((short) flags);
+        buffer.putInt(sequence);
+        buffer.putInt(0);
+        buffer.put(familyHeader);
+        pad();
     }
 
     public NetlinkMessage u32(int type, int value) {

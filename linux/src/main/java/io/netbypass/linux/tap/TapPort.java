@@ -3,6 +3,7 @@ package io.netbypass.linux.tap;
 import io.netbypass.linux.Errno;
 import io.netbypass.linux.LinuxException;
 import io.netbypass.linux.Native;
+import io.netbypass.offload.ChecksumCompletion;
 import io.netbypass.offload.Gso;
 import io.netbypass.offload.PacketSink;
 import io.netbypass.offload.Gro;
@@ -58,6 +59,9 @@ public final class TapPort implements Port, HostPath {
     private final MemorySegment vectors;
     private final ParsedPacket parsed = new ParsedPacket();
     private final Gso gso = new Gso();
+    private final ChecksumCompletion checksums = new ChecksumCompletion();
+    /** The kernel's verdict on what we write: its checksum and socket-buffer drops, the TAP's receive drops. */
+    private final io.netbypass.linux.KernelVerdicts verdicts;
     private final Gro gro;
     private final PacketSink writer = (s, offset, length, gsoType, gsoSize) -> writeFrame(s, offset, length, gsoType, gsoSize);
     private final PacketSink intoSlots = this::intoSlot;
@@ -70,6 +74,8 @@ public final class TapPort implements Port, HostPath {
     private long fromKernel;
     private long toKernel;
     private long toKernelFrames;
+    private long toKernelCompleted;
+    private long toKernelBadChecksums;
     private long writeErrors;
     private long readErrors;
     private long checksumsCompleted;
@@ -95,6 +101,7 @@ public final class TapPort implements Port, HostPath {
         this.vectors = arena.allocate(32, 8);
         this.gro = gro ? new Gro(writer) : null;
         this.description = description;
+        this.verdicts = new io.netbypass.linux.KernelVerdicts(tap.name());
     }
 
     /** {@code tap:NAME}: creates (or joins) TAP NAME, up, with the offloads we complete ourselves. */
@@ -112,7 +119,7 @@ public final class TapPort implements Port, HostPath {
             mac = TapDevice.macOf(ifName);
             mtu = TapDevice.mtuOf(ifName);
         } catch (LinuxException e) {
-            throw new PortException(name + ": " + (e.errno() == Errno.ENODEV ? "no interface " + ifName + " here" : e.getMessage()));
+            throw new PortException(name + ": " + (e.errno() == Errno.ENODEV ? "no such network interface: " + ifName : e.getMessage()));
         }
         String all = rpFilterAll();
         return open(name, tapName, mac, mtu, gro, "host path of " + ifName + " through TAP " + tapName
@@ -176,11 +183,24 @@ public final class TapPort implements Port, HostPath {
 
     // ---- toward the kernel: TX ring and forward() ----
 
+    /**
+     * One frame into the kernel. Its TCP/UDP checksum is checked first and completed when the
+     * sender left it partial (veth, virtio and local senders hand frames over so, and AF_XDP
+     * drops the flag that said it): the kernel takes every frame it is given as a wire would give
+     * it. A really wrong checksum is left for the kernel to refuse, and counted.
+     */
     @Override
     public boolean forward(MemorySegment s, long offset, int length) {
         toKernel++;
+        int checksum = checksums.check(s, offset, length);
+        if (checksum == ChecksumCompletion.COMPLETED) {
+            toKernelCompleted++;
+        } else if (checksum == ChecksumCompletion.BAD) {
+            toKernelBadChecksums++;
+        }
         if (gro != null) {
-            gro.receive(s, offset, length);
+            gro.receive(s, offset, length, checksums.parsed(),
+                    checksum == ChecksumCompletion.VALID || checksum == ChecksumCompletion.COMPLETED);
             return true;
         }
         return writeFrame(s, offset, length, VirtioNetHeader.GSO_NONE, 0);
@@ -385,11 +405,17 @@ public final class TapPort implements Port, HostPath {
         sink.accept("tap_checksums_completed", checksumsCompleted);
         sink.accept("tap_to_kernel", toKernel);
         sink.accept("tap_writes", toKernelFrames);
+        sink.accept("tap_to_kernel_csum_completed", toKernelCompleted);
+        sink.accept("tap_to_kernel_csum_bad", toKernelBadChecksums);
         if (gro != null) {
             sink.accept("gro_segments_in", gro.segmentsIn());
             sink.accept("gro_merged", gro.merged());
         }
         sink.accept("tap_write_errors", writeErrors);
+        verdicts.refresh(500_000_000L);
+        sink.accept("tap_rx_dropped_by_kernel", verdicts.interfaceDrops());
+        sink.accept("kernel_csum_errors", verdicts.checksumErrors()); // the whole namespace's
+        sink.accept("kernel_udp_rcvbuf_errors", verdicts.socketBufferDrops());
         sink.accept("tap_read_errors", readErrors);
         sink.accept("tap_bad_frames", badFrames);
         sink.accept("bad_slots", badSlots);

@@ -41,7 +41,10 @@ public final class Isolation {
     public record Step(String description, String kind, String target, String oldValue, String newValue) {
     }
 
-    /** The steps, what could not be planned and why, and whether the flows must be steered in XDP. */
+    /**
+     * The steps, what could not be planned and why, and whether the flows must be steered in XDP
+     * (on every RX queue: without ntuple filters nothing brings them to one queue).
+     */
     public record Plan(List<Step> steps, List<String> notes, boolean steerInXdp) {
     }
 
@@ -101,26 +104,16 @@ public final class Isolation {
         if (queue < 0 || queue >= queues) {
             throw new IllegalArgumentException(name + " has RX queues 0.." + (queues - 1) + ", no queue " + queue);
         }
-        // RSS: every queue weight 1 but this one.
-        IndirectionTable table = nic.rssTable();
-        if (table == null) {
-            notes.add(name + " has no RSS indirection table: queue " + queue + " keeps its share of RSS traffic");
-        } else {
-            int[] weights = new int[queues];
-            Arrays.fill(weights, 1);
-            weights[queue] = 0;
-            int[] next = IndirectionTable.weight(table.size(), weights, 0).toArray();
-            steps.add(new Step("RSS: weight 0 for queue " + queue + " (ethtool -X " + name + " weight "
-                    + Arrays.stream(weights).mapToObj(Integer::toString).collect(Collectors.joining(" ")) + ")",
-                    RSS, name, join(table.toArray()), join(next)));
-        }
-        // Steering: ntuple rules to the queue, or XDP.
+        // Steering: ntuple rules to the queue where the NIC has them; else XDP takes the flows on every queue.
         boolean steerInXdp = false;
+        List<Step> ntuple = new ArrayList<>();
         if (!steer.isEmpty()) {
             List<RxFlowSpec> existing = nic.ntupleRules();
             if (existing == null) {
                 steerInXdp = true;
-                notes.add(name + " has no ntuple filters: the flows are steered in XDP (flow mode) on queue " + queue);
+                notes.add(name + " has no ntuple filters to bring the flows to queue " + queue + ": packets matching the --steer"
+                        + " rules are taken in XDP on every RX queue (0-" + (queues - 1) + "), one AF_XDP socket each, by one"
+                        + " worker; every other packet on every queue stays with the kernel");
             } else {
                 Set<Integer> used = new HashSet<>();
                 for (RxFlowSpec r : existing) {
@@ -133,13 +126,30 @@ public final class Isolation {
                     }
                     used.add(location);
                     RxFlowSpec r = rule.copy();
-                    r.setRingCookie(queue);
+                    if (!r.isDrop()) {
+                        r.setRingCookie(queue); // 'action -1' stays a drop in the NIC
+                    }
                     r.setLocation(location);
                     String command = NtupleFormatter.toCommand(r);
-                    steps.add(new Step("ntuple: " + command + " (ethtool -N " + name + ")", NTUPLE, name + "@" + location, "", command));
+                    ntuple.add(new Step("ntuple: " + command + " (ethtool -N " + name + ")", NTUPLE, name + "@" + location, "", command));
                 }
             }
         }
+        // RSS: every queue weight 1 but this one, so that it carries only what the ntuple rules send it.
+        // Flows taken in XDP on every queue need no RSS change: the kernel's traffic stays spread as it was.
+        IndirectionTable table = steerInXdp ? null : nic.rssTable();
+        if (!steerInXdp && table == null) {
+            notes.add(name + " has no RSS indirection table: queue " + queue + " keeps its share of RSS traffic");
+        } else if (table != null) {
+            int[] weights = new int[queues];
+            Arrays.fill(weights, 1);
+            weights[queue] = 0;
+            int[] next = IndirectionTable.weight(table.size(), weights, 0).toArray();
+            steps.add(new Step("RSS: weight 0 for queue " + queue + " (ethtool -X " + name + " weight "
+                    + Arrays.stream(weights).mapToObj(Integer::toString).collect(Collectors.joining(" ")) + ")",
+                    RSS, name, join(table.toArray()), join(next)));
+        }
+        steps.addAll(ntuple);
         // LRO and GRO off: the bypass sees frames as they came.
         Map<String, boolean[]> f = nic.features();
         for (String feature : List.of("rx-lro", "rx-gro")) {

@@ -54,7 +54,7 @@ public final class Tuning {
     public List<Write> plan(String ifName, Options options, List<String> notes) throws IOException {
         Path queues = sys.resolve("class/net").resolve(ifName).resolve("queues");
         if (!Files.isDirectory(queues)) {
-            throw new IOException("no interface " + ifName + " here (" + queues + ")");
+            throw new IOException("no such network interface: " + ifName + " (" + queues + ")");
         }
         List<Path> rx = queueDirs(queues, "rx-");
         List<Path> tx = queueDirs(queues, "tx-");

@@ -42,6 +42,8 @@ public final class FlowSteering {
     private static final int FRAG_OFFSET = -8 * (WORDS + 2);
     /** The IPv4 header length, kept across reads while the header is parsed. */
     private static final int IP_HEADER_LENGTH = -8 * (WORDS + 3);
+    /** The key of a drop rule's counter, for the map lookup. */
+    private static final int COUNTER_KEY = -8 * (WORDS + 4);
     /** Offsets stay below this, so the verifier can bound every packet pointer. */
     private static final int MAX_OFFSET = 0x3fff;
     /** Return value of a matched queue rule when the program is built without a map (for BPF_PROG_TEST_RUN). */
@@ -64,12 +66,21 @@ public final class FlowSteering {
      * {@link #TEST_MATCH} instead, so the matching can be run with BPF_PROG_TEST_RUN.
      */
     public static BpfAssembler program(List<RxFlowSpec> rules, int xskMapFd) {
+        return program(rules, xskMapFd, -1);
+    }
+
+    /**
+     * As {@link #program(List, int)}, and each packet a drop rule ({@code action -1}) drops adds
+     * one to the u64 at that rule's index in {@code countersFd}, a per-CPU array of
+     * {@code rules.size()} entries ({@code < 0}: not counted).
+     */
+    public static BpfAssembler program(List<RxFlowSpec> rules, int xskMapFd, int countersFd) {
         for (RxFlowSpec r : rules) {
             check(r);
         }
         FlowSteering f = new FlowSteering();
         f.parse();
-        f.match(rules, xskMapFd);
+        f.match(rules, xskMapFd, countersFd);
         return f.a;
     }
 
@@ -342,7 +353,7 @@ public final class FlowSteering {
 
     // ---------------------------------------------------------------- matching
 
-    private void match(List<RxFlowSpec> rules, int xskMapFd) {
+    private void match(List<RxFlowSpec> rules, int xskMapFd, int countersFd) {
         a.bind(finish);
         // An IP packet that is not a fragment says so (our parser's rule, whatever else it found).
         Label done = a.label("meta");
@@ -382,6 +393,19 @@ public final class FlowSteering {
                 }
             }
             if (rule.isDrop()) {
+                if (countersFd >= 0) {
+                    Label drop = a.label("drop" + (r + 1));
+                    a.storeImm(W, R10, COUNTER_KEY, r);
+                    a.loadMap(R1, countersFd);
+                    a.movReg(R2, R10);
+                    a.alu(ADD, R2, COUNTER_KEY);
+                    a.call(Bpf.HELPER_MAP_LOOKUP_ELEM);
+                    a.jump(JEQ, R0, 0, drop);
+                    a.load(DW, R1, R0, 0);
+                    a.alu(ADD, R1, 1);
+                    a.store(DW, R0, 0, R1); // a per-CPU value: no other CPU writes it
+                    a.bind(drop);
+                }
                 a.ret(Bpf.XDP_DROP);
             } else if (xskMapFd < 0) {
                 a.ret(TEST_MATCH);

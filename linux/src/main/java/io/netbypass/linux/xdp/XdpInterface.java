@@ -25,16 +25,23 @@ public final class XdpInterface {
     private final String key;
     private final String ifName;
     private final int map;
+    /** Per-CPU drop counts of the steering rules, by rule index; -1 without rules. */
+    private final int counters;
+    private final java.lang.foreign.MemorySegment perCpu;
+    private final int cpus;
     private final XdpAttachment attachment;
     private final List<RxFlowSpec> steering;
     private final XdpAttachment.Mode askedMode;
     private int users;
 
-    private XdpInterface(String key, String ifName, int map, XdpAttachment attachment, List<RxFlowSpec> steering,
+    private XdpInterface(String key, String ifName, int map, int counters, XdpAttachment attachment, List<RxFlowSpec> steering,
                          XdpAttachment.Mode askedMode) {
         this.key = key;
         this.ifName = ifName;
         this.map = map;
+        this.counters = counters;
+        this.cpus = Bpf.possibleCpus();
+        this.perCpu = java.lang.foreign.Arena.ofAuto().allocate(8L * cpus, 8);
         this.attachment = attachment;
         this.steering = steering;
         this.askedMode = askedMode;
@@ -62,15 +69,22 @@ public final class XdpInterface {
                 return x;
             }
             int map = Bpf.mapCreate(Bpf.MAP_TYPE_XSKMAP, 4, 4, Math.max(queues, 1), "nb_xsks");
+            int counters = -1;
             try {
-                BpfAssembler program = steering.isEmpty() ? XdpPrograms.queueRedirect(map) : FlowSteering.program(steering, map);
+                if (!steering.isEmpty()) {
+                    counters = Bpf.mapCreate(Bpf.MAP_TYPE_PERCPU_ARRAY, 4, 8, steering.size(), "nb_rule_drops");
+                }
+                BpfAssembler program = steering.isEmpty() ? XdpPrograms.queueRedirect(map) : FlowSteering.program(steering, map, counters);
                 XdpAttachment a = XdpAttachment.attach(ifName, steering.isEmpty() ? "nb_queues" : "nb_flows", program, mode);
-                x = new XdpInterface(key, ifName, map, a, List.copyOf(steering), mode);
+                x = new XdpInterface(key, ifName, map, counters, a, List.copyOf(steering), mode);
                 x.users = 1;
                 ATTACHED.put(key, x);
                 return x;
             } catch (LinuxException | RuntimeException e) {
                 Native.close(map);
+                if (counters >= 0) {
+                    Native.close(counters);
+                }
                 throw e;
             }
         }
@@ -99,6 +113,33 @@ public final class XdpInterface {
         Bpf.mapDelete(map, queue, ifName + " queue " + queue);
     }
 
+    /** The steering rules the program matches, in order. */
+    public List<RxFlowSpec> steering() {
+        return steering;
+    }
+
+    /**
+     * Packets steering rule {@code rule} (an index into {@link #steering()}) dropped in XDP so far,
+     * summed over CPUs; 0 for a rule that does not drop, or when the map cannot be read.
+     */
+    public long droppedBy(int rule) {
+        if (counters < 0 || rule < 0 || rule >= steering.size() || !steering.get(rule).isDrop()) {
+            return 0;
+        }
+        synchronized (perCpu) {
+            try {
+                Bpf.mapLookup(counters, rule, perCpu, "drop counts of " + ifName);
+            } catch (LinuxException e) {
+                return 0;
+            }
+            long sum = 0;
+            for (int c = 0; c < cpus; c++) {
+                sum += perCpu.get(java.lang.foreign.ValueLayout.JAVA_LONG, 8L * c);
+            }
+            return sum;
+        }
+    }
+
     public XdpAttachment.Mode mode() {
         return attachment.mode();
     }
@@ -117,5 +158,8 @@ public final class XdpInterface {
         }
         attachment.close();
         Native.close(map);
+        if (counters >= 0) {
+            Native.close(counters);
+        }
     }
 }

@@ -1,0 +1,116 @@
+package io.netbypass.cli;
+
+import io.netbypass.testing.TestNetwork;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** netbypass as a process in privileged tests: its command line, its output read as it comes, numbers from it. */
+final class Cli {
+    private Cli() {
+    }
+
+    /** The command line of {@code netbypass ARGS} with this test's JVM and class path. */
+    static String[] java(String... args) {
+        String javaBin = ProcessHandle.current().info().command().orElseThrow();
+        String[] head = {javaBin, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "io.netbypass.cli.Main"};
+        String[] full = new String[head.length + args.length];
+        System.arraycopy(head, 0, full, 0, head.length);
+        System.arraycopy(args, 0, full, head.length, args.length);
+        return full;
+    }
+
+    /** The same with the journals in {@code dir} ($NETBYPASS_JOURNAL_DIR). */
+    static String[] withJournal(Path dir, String... args) {
+        String[] j = java(args);
+        String[] full = new String[j.length + 2];
+        full[0] = "env";
+        full[1] = "NETBYPASS_JOURNAL_DIR=" + dir;
+        System.arraycopy(j, 0, full, 2, j.length);
+        return full;
+    }
+
+    /** Collects {@code p}'s output into {@code out}; counts {@code ready} down at a line starting with {@code marker}. */
+    static Thread reader(Process p, StringBuilder out, CountDownLatch ready, String marker) {
+        Thread reader = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    synchronized (out) {
+                        out.append(line).append('\n');
+                    }
+                    if (line.startsWith(marker)) {
+                        ready.countDown();
+                    }
+                }
+            } catch (java.io.IOException ignored) {
+                // the process ended
+            }
+        });
+        reader.start();
+        return reader;
+    }
+
+    /** As above, ready at the "[+] xdp:" line (its port is open). */
+    static Thread reader(Process p, StringBuilder out, CountDownLatch ready) {
+        return reader(p, out, ready, "[+] xdp:");
+    }
+
+    static String text(StringBuilder out) {
+        synchronized (out) {
+            return out.toString();
+        }
+    }
+
+    /** {@code gen} on A's TX queue {@code queue} (-1: every queue) to B's {@code port}: {@code count} frames at 20,000/s. */
+    static String[] gen(TestNetwork net, int queue, int port, int count) throws Exception {
+        return new String[] {"gen", "xdp:" + net.ifA + (queue >= 0 ? "-" + queue : ""), "-s", net.addressA + ":1000", "-d",
+                net.addressB + ":" + port, "-S", TestNetwork.mac(net.nsA, net.ifA), "-D", TestNetwork.mac(net.nsB, net.ifB),
+                "-n", Integer.toString(count), "-R", "20000"};
+    }
+
+    /** The number the first group of {@code regex} matches in {@code text}. */
+    static long number(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        assertTrue(m.find(), "'" + regex + "' in:\n" + text);
+        return Long.parseLong(m.group(1));
+    }
+
+    /** A daemon thread that has entered namespace {@code ns}: sockets it makes live there. */
+    static java.util.concurrent.ExecutorService in(String ns) throws Exception {
+        java.util.concurrent.ExecutorService e = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "in-" + ns);
+            t.setDaemon(true);
+            return t;
+        });
+        e.submit(() -> {
+            io.netbypass.linux.Native.enterNetworkNamespace(ns);
+            return null;
+        }).get();
+        return e;
+    }
+
+    /** A counter of /proc/net/snmp's text: {@code protocol} ("Udp:") line pair, column {@code name}. */
+    static long snmp(String text, String protocol, String name) {
+        String[] lines = text.split("\n");
+        for (int i = 0; i + 1 < lines.length; i++) {
+            String[] names = lines[i].trim().split("\\s+");
+            String[] values = lines[i + 1].trim().split("\\s+");
+            if (names[0].equals(protocol) && values[0].equals(protocol)) {
+                for (int k = 1; k < names.length; k++) {
+                    if (names[k].equals(name)) {
+                        return Long.parseLong(values[k]);
+                    }
+                }
+            }
+        }
+        throw new AssertionError("no " + protocol + " " + name + " in " + text);
+    }
+}
