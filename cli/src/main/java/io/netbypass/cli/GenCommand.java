@@ -55,7 +55,9 @@ final class GenCommand implements Callable<Integer> {
         Generator generator = new Generator(traffic.generatorOptions());
         var out = spec.commandLine().getOut();
         port = PortNames.resolve(port, out);
-        try (Port p = Ports.open(port, Ports.Direction.TRANSMIT); Arena arena = Arena.ofConfined()) {
+        // Ctrl-C or SIGTERM ends the run with its report, as pkt-gen's does.
+        try (Signals.Stop stop = Signals.Stop.install(); Port p = Ports.open(port, Ports.Direction.TRANSMIT);
+             Arena arena = Arena.ofConfined()) {
             if (p.txRings() == 0) {
                 throw new IllegalArgumentException(port + " has no TX ring (an /R port receives only)");
             }
@@ -70,7 +72,7 @@ final class GenCommand implements Callable<Integer> {
             long bytes = 0;
             long events = 0;
             int ringIndex = 0;
-            while ((traffic.count == 0 || sent < traffic.count) && !Thread.currentThread().isInterrupted()) {
+            while ((traffic.count == 0 || sent < traffic.count) && !Thread.currentThread().isInterrupted() && !stop.requested()) {
                 long now = System.nanoTime();
                 if (now >= end) {
                     break;

@@ -83,7 +83,7 @@ final class NicCommand implements Callable<Integer> {
                 } else {
                     var now = e.features(ifName);
                     try (var journal = RestoreCommand.journal()) {
-                        for (var w : EthtoolNetlink.expand(wanted).entrySet()) {
+                        for (var w : EthtoolNetlink.expand(wanted, now.keySet()).entrySet()) {
                             var f = now.get(w.getKey());
                             if (f != null && f.changeable() && f.active() != w.getValue()) {
                                 journal.change(io.netbypass.linux.tune.Isolation.FEATURE, ifName + ":" + w.getKey(),

@@ -31,7 +31,7 @@ final class RssCommand implements Runnable {
     }
 
     @Command(name = "hash", mixinStandardHelpOptions = true,
-            description = {"Print the RSS hash of a flow as 0x%08x: Toeplitz over src | dst [| sport | dport].",
+            description = {"Print the RSS hash of a flow as 0x%%08x: Toeplitz over src | dst [| sport | dport].",
                     "With --table SIZE also the table index (the hash's low bits); with --equal or",
                     "--weight also the queue.",
                     "Example: netbypass rss hash 66.9.149.187 161.142.100.80 2794 1766 --table 128 --equal 4"})

@@ -71,7 +71,7 @@ final class RxCommand implements Callable<Integer> {
                 feederThread.setDaemon(true);
                 feederThread.start();
             }
-            org.agrona.concurrent.IdleStrategy idle = OffloadCommand.idleStrategy(idleMode, p, "backoff");
+            org.agrona.concurrent.IdleStrategy idle = OffloadCommand.idleStrategy(idleMode, p);
             OffloadCommand.scheduling(sched);
             long start = System.nanoTime();
             long end = seconds > 0 ? start + (long) (seconds * 1e9) : Long.MAX_VALUE;

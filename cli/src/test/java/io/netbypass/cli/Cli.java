@@ -113,4 +113,55 @@ final class Cli {
         }
         throw new AssertionError("no " + protocol + " " + name + " in " + text);
     }
+
+    /**
+     * A TCP transfer of {@code bytes} random bytes from a client thread in one namespace to
+     * {@code server} in another: {@link #sent()} and {@link #received()} are "length:SHA-256".
+     */
+    static final class TcpTransfer {
+        private final String sent;
+        private final java.util.concurrent.CompletableFuture<String> received;
+        private final java.util.concurrent.Future<?> client;
+
+        TcpTransfer(java.net.ServerSocket server, java.util.concurrent.ExecutorService clientSide, String address, int bytes, long seed)
+                throws Exception {
+            received = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try (java.net.Socket c = server.accept(); var in = c.getInputStream()) {
+                    java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+                    byte[] b = new byte[65536];
+                    long total = 0;
+                    int n;
+                    while ((n = in.read(b)) > 0) {
+                        md.update(b, 0, n);
+                        total += n;
+                    }
+                    return total + ":" + java.util.HexFormat.of().formatHex(md.digest());
+                } catch (Exception e) {
+                    return "failed: " + e;
+                }
+            });
+            byte[] stream = new byte[bytes];
+            new java.util.Random(seed).nextBytes(stream);
+            sent = stream.length + ":" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(stream));
+            client = clientSide.submit(() -> {
+                try (java.net.Socket c = new java.net.Socket()) {
+                    c.connect(new java.net.InetSocketAddress(address, server.getLocalPort()), 5000);
+                    c.getOutputStream().write(stream);
+                    c.shutdownOutput();
+                    c.getInputStream().read(); // until the server closes: every byte acknowledged
+                }
+                return null;
+            });
+        }
+
+        String sent() {
+            return sent;
+        }
+
+        /** Waits for both ends; what the server read. */
+        String received(long seconds) throws Exception {
+            client.get(seconds, java.util.concurrent.TimeUnit.SECONDS);
+            return received.get(seconds, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
 }

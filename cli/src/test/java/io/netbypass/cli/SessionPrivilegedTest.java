@@ -12,7 +12,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -118,34 +117,7 @@ class SessionPrivilegedTest {
                         "-d", net.addressB + ":53", "-S", TestNetwork.mac(net.nsA, net.ifA), "-D", TestNetwork.mac(net.nsB, net.ifB),
                         "-R", "150000", "-l", "100", "--seconds", "60"));
                 Thread.sleep(1500);
-                var server = CompletableFuture.supplyAsync(() -> {
-                    try (java.net.Socket c = tcp.accept(); var in = c.getInputStream()) {
-                        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
-                        byte[] b = new byte[65536];
-                        long total = 0;
-                        int n;
-                        while ((n = in.read(b)) > 0) {
-                            md.update(b, 0, n);
-                            total += n;
-                        }
-                        return total + ":" + java.util.HexFormat.of().formatHex(md.digest());
-                    } catch (Exception e) {
-                        return "failed: " + e;
-                    }
-                });
-                byte[] stream = new byte[4 << 20];
-                new java.util.Random(7).nextBytes(stream);
-                String sent = stream.length + ":" + java.util.HexFormat.of().formatHex(
-                        java.security.MessageDigest.getInstance("SHA-256").digest(stream));
-                var client = inA.submit(() -> {
-                    try (java.net.Socket c = new java.net.Socket()) {
-                        c.connect(new InetSocketAddress(net.addressB, tcp.getLocalPort()), 5000);
-                        c.getOutputStream().write(stream);
-                        c.shutdownOutput();
-                        c.getInputStream().read();
-                    }
-                    return null;
-                });
+                TcpTransfer transfer = new TcpTransfer(tcp, inA, net.addressB, 4 << 20, 7);
                 // 250 queries, one at a time, each from its own socket (so they spread over A's TX queues as a
                 // resolver's do), each given 2 s for its answer: no retries.
                 int queries = 250;
@@ -168,8 +140,7 @@ class SessionPrivilegedTest {
                     }
                     return ok;
                 }).get(120, TimeUnit.SECONDS);
-                client.get(60, TimeUnit.SECONDS);
-                assertEquals(sent, server.get(60, TimeUnit.SECONDS), "the TCP transfer's bytes are exact");
+                assertEquals(transfer.sent(), transfer.received(60), "the TCP transfer's bytes are exact");
                 Thread.sleep(1000);
                 assertTrue(flood.isAlive(), "the flood ran through all the queries");
                 String snmpDuring = snmp(net);
@@ -285,6 +256,24 @@ class SessionPrivilegedTest {
                 drop.destroyForcibly();
             }
             assertEquals(4_000, number(text(out), "Dropped (\\d+) packets in the driver"), "all four queues' frames:\n" + text(out));
+
+            // A second netbypass on a queue a first one holds meets its AF_XDP socket first: named the same way.
+            Process first = net.start(net.nsB, java("rx", "xdp:" + net.ifB + "-1/R", "--seconds", "20"));
+            StringBuilder firstOut = new StringBuilder();
+            CountDownLatch open = new CountDownLatch(1);
+            reader(first, firstOut, open);
+            try {
+                assertTrue(open.await(30, TimeUnit.SECONDS), text(firstOut));
+                var second = net.exec(net.nsB, 60, java("rx", "xdp:" + net.ifB + "-1/R", "--seconds", "1"));
+                assertEquals(1, second.exitCode());
+                assertTrue(second.stderr().contains("the queue is taken by another AF_XDP socket"), second.stderr());
+                assertTrue(second.stderr().contains("XDP program nb_queues (id "), second.stderr());
+                assertTrue(second.stderr().contains("held by netbypass PID " + first.pid() + ": stop that run (kill " + first.pid() + ")"),
+                        second.stderr());
+            } finally {
+                first.toHandle().destroy();
+                first.waitFor(20, TimeUnit.SECONDS);
+            }
         }
     }
 
@@ -399,6 +388,36 @@ class SessionPrivilegedTest {
             assertTrue(t.contains("    xdp: dropped 3000 by --steer rules (rule 1 'flow-type udp4 dst-port 53 action -1': 3000); lost 0"),
                     "and the summary, per rule:\n" + t);
             assertEquals(500, number(t, "summary: \\S+: (\\d+) packets"), "the filter got the other rule's frames:\n" + t);
+        }
+    }
+
+    @Test
+    void everyFrameSentIsEitherFilteredOrCountedAsLostByTheKernelInTheSummary() throws Exception {
+        try (TestNetwork net = TestNetwork.create(4)) {
+            net.staticNeighbours();
+            // 64 slots and a sender at full speed: the kernel is likely to find the fill ring empty now and then.
+            Process p = net.start(net.nsB, java("offload", "xdp:" + net.ifB + "-1/R@conf:rx-slots=64", "--duration", "8"));
+            StringBuilder out = new StringBuilder();
+            CountDownLatch ready = new CountDownLatch(1);
+            Thread reader = reader(p, out, ready);
+            try {
+                assertTrue(ready.await(30, TimeUnit.SECONDS), text(out));
+                String[] burst = gen(net, 1, 9, 50_000);
+                burst[burst.length - 1] = "0"; // -R 0: as fast as it goes
+                assertEquals(0, net.exec(net.nsA, 60, java(burst)).exitCode());
+                assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+                reader.join(5000);
+            } finally {
+                p.destroyForcibly();
+            }
+            String t = text(out);
+            long received = number(t, "summary: \\S+: (\\d+) packets");
+            long lost = number(t, "lost (\\d+) in the kernel before our rings");
+            assertEquals(50_000, received + lost, "received by the filter, or lost and counted:\n" + t);
+            if (lost > 0) {
+                assertTrue(Pattern.compile("(?m)^    xdp: dropped 0 pps by --steer rules; lost [1-9]\\d* pps in the kernel").matcher(t).find(),
+                        "a per-second line shows the loss:\n" + t);
+            }
         }
     }
 }

@@ -161,34 +161,7 @@ class XdpCommandsPrivilegedTest {
                         return n; // four seconds of silence
                     }
                 });
-                var server = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                    try (java.net.Socket c = tcp.accept(); var in = c.getInputStream()) {
-                        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
-                        byte[] b = new byte[65536];
-                        long total = 0;
-                        int n;
-                        while ((n = in.read(b)) > 0) {
-                            md.update(b, 0, n);
-                            total += n;
-                        }
-                        return total + ":" + java.util.HexFormat.of().formatHex(md.digest());
-                    } catch (Exception e) {
-                        return "failed: " + e;
-                    }
-                });
-                byte[] stream = new byte[8 << 20];
-                new java.util.Random(42).nextBytes(stream);
-                String sent = stream.length + ":" + java.util.HexFormat.of().formatHex(
-                        java.security.MessageDigest.getInstance("SHA-256").digest(stream));
-                var client = inA.submit(() -> {
-                    try (java.net.Socket c = new java.net.Socket()) {
-                        c.connect(new java.net.InetSocketAddress(net.addressB, tcp.getLocalPort()), 5000);
-                        c.getOutputStream().write(stream);
-                        c.shutdownOutput();
-                        c.getInputStream().read(); // until the server closes: every byte acknowledged
-                    }
-                    return null;
-                });
+                TcpTransfer transfer = new TcpTransfer(tcp, inA, net.addressB, 8 << 20, 42);
                 // Small bursts, so that the UDP socket's buffer (a few hundred datagrams) never overflows.
                 String[] validGen = gen(net, 2, udp.getLocalPort(), 5_000);
                 validGen[validGen.length - 1] = "5000";
@@ -198,8 +171,7 @@ class XdpCommandsPrivilegedTest {
                 assertEquals(0, valid.exitCode(), valid.stderr());
                 var flood = net.exec(net.nsA, 60, java(gen(net, 2, 53, 20_000)));
                 assertEquals(0, flood.exitCode(), flood.stderr());
-                client.get(30, TimeUnit.SECONDS);
-                assertEquals(sent, server.get(30, TimeUnit.SECONDS), "the TCP server got the exact byte stream");
+                assertEquals(transfer.sent(), transfer.received(30), "the TCP server got the exact byte stream");
                 int udpGot = udpCount.get(30, TimeUnit.SECONDS);
                 assertTrue(p.waitFor(30, TimeUnit.SECONDS), "offload ended by itself: " + out);
                 reader.join(5000);

@@ -143,23 +143,52 @@ public final class Journal implements AutoCloseable {
         return undo(changes, appliers, new ArrayList<>());
     }
 
-    /** Undoes newest first; what fails is described in the result and its change added to {@code kept}. */
+    /**
+     * Undoes newest first; what fails is described in the result and its change added to {@code kept}.
+     * What fails is tried once more after the rest: one setting may depend on another undone after
+     * it (a NIC feature on one its parent must be on for).
+     */
     private static List<String> undo(List<Change> changes, Map<String, Applier> appliers, List<Change> kept) {
+        List<Change> newestFirst = new ArrayList<>(changes);
+        java.util.Collections.reverse(newestFirst);
         List<String> failed = new ArrayList<>();
-        for (int i = changes.size() - 1; i >= 0; i--) {
-            Change c = changes.get(i);
-            Applier a = appliers.get(c.kind());
-            try {
-                if (a == null) {
-                    throw new IOException("no way to undo a '" + c.kind() + "' change");
-                }
-                a.apply(c.target(), c.oldValue());
-            } catch (IOException | RuntimeException e) {
-                failed.add(c.kind() + " " + c.target() + " back to '" + c.oldValue() + "': " + e.getMessage());
-                kept.add(0, c);
-            }
+        for (Change c : undoAll(newestFirst, appliers, failed)) {
+            kept.add(0, c);
         }
         return failed;
+    }
+
+    /** Applies each change's old value in the order given, then the failed ones again; returns those that failed twice. */
+    private static List<Change> undoAll(List<Change> ordered, Map<String, Applier> appliers, List<String> failed) {
+        List<Change> again = new ArrayList<>();
+        for (Change c : ordered) {
+            if (undoOne(c, appliers) != null) {
+                again.add(c);
+            }
+        }
+        List<Change> still = new ArrayList<>();
+        for (Change c : again) {
+            String why = undoOne(c, appliers);
+            if (why != null) {
+                failed.add(c.kind() + " " + c.target() + " back to '" + c.oldValue() + "': " + why);
+                still.add(c);
+            }
+        }
+        return still;
+    }
+
+    /** Puts one change's old value back; null when done, else why not. */
+    private static String undoOne(Change c, Map<String, Applier> appliers) {
+        Applier a = appliers.get(c.kind());
+        if (a == null) {
+            return "no way to undo a '" + c.kind() + "' change";
+        }
+        try {
+            a.apply(c.target(), c.oldValue());
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return e.getMessage();
+        }
     }
 
     /** Journals in {@code dir} for namespace {@code netns} whose process is gone (or every one, when {@code force}). */
@@ -235,17 +264,18 @@ public final class Journal implements AutoCloseable {
                 .thenComparingInt(Entry::line).reversed());
         List<String> failed = new ArrayList<>();
         java.util.Set<Entry> undone = new java.util.HashSet<>();
+        List<Entry> again = new ArrayList<>();
         for (Entry e : mine) {
-            Change c = e.change();
-            Applier a = appliers.get(c.kind());
-            try {
-                if (a == null) {
-                    throw new IOException("no way to undo a '" + c.kind() + "' change");
-                }
-                a.apply(c.target(), c.oldValue());
+            (undoOne(e.change(), appliers) == null ? undone : again).add(e);
+        }
+        // A setting may depend on another undone after it (a NIC feature on one its parent must be on for): once more.
+        for (Entry e : again) {
+            String why = undoOne(e.change(), appliers);
+            if (why == null) {
                 undone.add(e);
-            } catch (IOException | RuntimeException x) {
-                failed.add(c.kind() + " " + c.target() + " back to '" + c.oldValue() + "': " + x.getMessage());
+            } else {
+                Change c = e.change();
+                failed.add(c.kind() + " " + c.target() + " back to '" + c.oldValue() + "': " + why);
             }
         }
         // What is left in each journal: other targets' changes, and those that could not be undone (for another try).

@@ -118,4 +118,29 @@ class JournalTest {
         assertEquals(List.of(), Journal.restore(Journal.leftBehind(dir, "ns", false), appliers, null));
         assertEquals("0", device.get("x"), "the newer journal's change undone first, then the old file's lines last to first");
     }
+
+    @Test
+    void aSettingThatDependsOnOneUndoneAfterItIsTriedAgain() throws Exception {
+        // A child feature turns on only while its parent is on, as the kernel's TSO features do.
+        Map<String, String> nic = new HashMap<>(Map.of("parent", "on", "child", "on"));
+        Map<String, Journal.Applier> features = Map.of("feature", (target, value) -> {
+            if (target.equals("child") && value.equals("on") && nic.get("parent").equals("off")) {
+                throw new IOException("not changed: child (still off: a feature it depends on?)");
+            }
+            nic.put(target, value);
+        });
+        Journal j = Journal.create(dir, "ns", 999_999_950L, features);
+        j.change("feature", "parent", "on", "off");
+        j.change("feature", "child", "on", "off");
+        j.keep();
+        assertEquals(List.of(), Journal.restore(j.file(), features, null));
+        assertEquals(Map.of("parent", "on", "child", "on"), nic);
+        assertFalse(Files.exists(j.file()));
+        try (Journal k = Journal.create(dir, "ns", 999_999_951L, features)) {
+            k.change("feature", "parent", "on", "off");
+            k.change("feature", "child", "on", "off");
+            assertEquals(List.of(), k.rollback(), "a run's own rollback too");
+        }
+        assertEquals(Map.of("parent", "on", "child", "on"), nic);
+    }
 }

@@ -89,10 +89,15 @@ class NetlinkCodecTest {
         asked.put("gro", false);
         asked.put("tso", true);
         asked.put("rx-udp-gro-forwarding", true);
-        Map<String, Boolean> e = EthtoolNetlink.expand(asked);
+        // A 6.18 kernel's features: tso is every tx-tcp*-segmentation, the accecn one it added too (as ethtool's table says).
+        List<String> known = List.of("rx-gro", "tx-tcp-segmentation", "tx-tcp-ecn-segmentation", "tx-tcp-mangleid-segmentation",
+                "tx-tcp6-segmentation", "tx-tcp-accecn-segmentation", "tx-udp-segmentation", "rx-udp-gro-forwarding");
+        Map<String, Boolean> e = EthtoolNetlink.expand(asked, known);
         assertEquals(Boolean.FALSE, e.get("rx-gro"));
-        assertEquals(Boolean.TRUE, e.get("tx-tcp-segmentation"));
-        assertEquals(Boolean.TRUE, e.get("tx-tcp6-segmentation"));
+        assertEquals(java.util.Set.of("rx-gro", "tx-tcp-segmentation", "tx-tcp-ecn-segmentation", "tx-tcp-mangleid-segmentation",
+                "tx-tcp6-segmentation", "tx-tcp-accecn-segmentation", "rx-udp-gro-forwarding"), e.keySet(),
+                "tso takes every tx-tcp*-segmentation and no other; gro is rx-gro");
+        assertEquals(Boolean.TRUE, e.get("tx-tcp-accecn-segmentation"));
         assertEquals(Boolean.TRUE, e.get("rx-udp-gro-forwarding"), "a kernel name stays as it is");
         assertFalse(e.containsKey("gro"));
     }

@@ -193,7 +193,9 @@ public final class XdpPort implements Port {
                     + " or what the driver allows) or attach in generic mode (@conf:mode=generic)";
         }
         if (e.errno() == Errno.EBUSY && m.startsWith("bind")) {
-            return "the queue is taken by another AF_XDP socket (" + m + ")";
+            // Whoever has a socket on the queue has a program on the interface too, as a second netbypass does.
+            String holder = io.netbypass.linux.xdp.XdpHolder.describe(ifName);
+            return "the queue is taken by another AF_XDP socket (" + m + ")" + (holder == null ? "" : "; " + holder);
         }
         if (e.errno() == Errno.EPERM || e.errno() == Errno.EACCES) {
             return m + "; AF_XDP and XDP need root (CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF)";

@@ -32,21 +32,25 @@ public final class EthtoolNetlink implements AutoCloseable {
             A_STRINGSET_STRINGS = 3, A_STRINGS_STRING = 1, A_STRING_INDEX = 1, A_STRING_VALUE = 2;
     private static final int ETH_SS_FEATURES = 4;
 
-    /** ethtool's short names for groups of kernel features, as -K takes them. */
-    public static final Map<String, List<String>> ALIASES = Map.ofEntries(
-            Map.entry("gro", List.of("rx-gro")),
-            Map.entry("lro", List.of("rx-lro")),
-            Map.entry("gso", List.of("tx-generic-segmentation")),
-            Map.entry("tso", List.of("tx-tcp-segmentation", "tx-tcp-ecn-segmentation", "tx-tcp-mangleid-segmentation",
-                    "tx-tcp6-segmentation")),
-            Map.entry("sg", List.of("tx-scatter-gather", "tx-scatter-gather-fraglist")),
-            Map.entry("rx", List.of("rx-checksum")),
-            Map.entry("tx", List.of("tx-checksum-ipv4", "tx-checksum-ip-generic", "tx-checksum-ipv6", "tx-checksum-fcoe-crc",
-                    "tx-checksum-sctp")),
-            Map.entry("rxvlan", List.of("rx-vlan-hw-parse")),
-            Map.entry("txvlan", List.of("tx-vlan-hw-insert")),
-            Map.entry("ntuple", List.of("rx-ntuple-filter")),
-            Map.entry("rxhash", List.of("rx-hashing")));
+    /**
+     * ethtool's short names for groups of kernel features, as -K takes them: each stands for the
+     * kernel features its pattern matches ({@code *} any run of characters), as in ethtool's own
+     * table, so a feature a newer kernel adds to a group (tx-tcp-accecn-segmentation under tso,
+     * say) goes with it.
+     */
+    public static final Map<String, String> ALIASES = Map.ofEntries(
+            Map.entry("rx", "rx-checksum"),
+            Map.entry("tx", "tx-checksum-*"),
+            Map.entry("sg", "tx-scatter-gather*"),
+            Map.entry("tso", "tx-tcp*-segmentation"),
+            Map.entry("ufo", "tx-udp-fragmentation"),
+            Map.entry("gso", "tx-generic-segmentation"),
+            Map.entry("gro", "rx-gro"),
+            Map.entry("lro", "rx-lro"),
+            Map.entry("rxvlan", "rx-vlan-hw-parse"),
+            Map.entry("txvlan", "tx-vlan-hw-insert"),
+            Map.entry("ntuple", "rx-ntuple-filter"),
+            Map.entry("rxhash", "rx-hashing"));
 
     /** Channel counts: maximums and current (0: the device has none of that kind). */
     public record Channels(long rxMax, long txMax, long otherMax, long combinedMax, long rx, long tx, long other, long combined) {
@@ -191,7 +195,7 @@ public final class EthtoolNetlink implements AutoCloseable {
      * some or change others along: what did not end up as asked is returned, by name.
      */
     public List<String> setFeatures(String ifName, Map<String, Boolean> wanted) throws LinuxException {
-        Map<String, Boolean> expanded = expand(wanted);
+        Map<String, Boolean> expanded = expand(wanted, features(ifName).keySet());
         NetlinkMessage m = message(MSG_FEATURES_SET);
         header(m, A_FEATURES_HEADER, ifName, FLAG_OMIT_REPLY);
         int set = m.begin(A_FEATURES_WANTED);
@@ -219,12 +223,24 @@ public final class EthtoolNetlink implements AutoCloseable {
         return notAsAsked;
     }
 
-    /** ethtool's short names replaced by the kernel features they stand for; kernel names kept. */
-    public static Map<String, Boolean> expand(Map<String, Boolean> wanted) {
+    /**
+     * ethtool's short names replaced by the features of {@code known} (a device's kernel feature
+     * names) they stand for; kernel names kept as they are.
+     */
+    public static Map<String, Boolean> expand(Map<String, Boolean> wanted, java.util.Collection<String> known) {
         Map<String, Boolean> out = new LinkedHashMap<>();
         for (Map.Entry<String, Boolean> e : wanted.entrySet()) {
-            for (String name : ALIASES.getOrDefault(e.getKey(), List.of(e.getKey()))) {
-                out.put(name, e.getValue());
+            String pattern = ALIASES.get(e.getKey());
+            if (pattern == null) {
+                out.put(e.getKey(), e.getValue());
+                continue;
+            }
+            java.util.regex.Pattern p = java.util.regex.Pattern.compile(
+                    java.util.regex.Pattern.quote(pattern).replace("*", "\\E.*\\Q"));
+            for (String name : known) {
+                if (p.matcher(name).matches()) {
+                    out.put(name, e.getValue());
+                }
             }
         }
         return out;
