@@ -33,13 +33,20 @@ public final class ChecksumCompletion {
     public static final int COMPLETED = 3;
     /** Wrong, and not a partial checksum: left as it is. */
     public static final int BAD = 4;
+    /** Not partial (the field is not the pseudo-header sum), and not summed: the kernel checks it. */
+    public static final int NOT_PARTIAL = 5;
 
     private final ParsedPacket parsed = new ParsedPacket();
 
-    /** Parses the Ethernet frame and {@link #check(MemorySegment, long, ParsedPacket) checks} it. */
+    /** Parses the Ethernet frame and {@link #check(MemorySegment, long, ParsedPacket, boolean) checks} it in full. */
     public int check(MemorySegment s, long offset, int length) {
+        return check(s, offset, length, true);
+    }
+
+    /** Parses the Ethernet frame and {@link #check(MemorySegment, long, ParsedPacket, boolean) checks} it. */
+    public int check(MemorySegment s, long offset, int length, boolean full) {
         PacketParser.parse(s, offset, length, LinkType.ETHERNET, parsed);
-        return check(s, offset, parsed);
+        return check(s, offset, parsed, full);
     }
 
     /** The parsed packet of the last {@link #check(MemorySegment, long, int)}. */
@@ -49,9 +56,12 @@ public final class ChecksumCompletion {
 
     /**
      * Checks (and completes, when partial) the transport checksum of the frame at {@code offset},
-     * which {@code p} describes; returns one of the constants above.
+     * which {@code p} describes; returns one of the constants above. {@code full}: every segment
+     * is summed (VALID, COMPLETED or BAD; worth it where the sum is needed anyway, as GRO needs
+     * it); else only one whose field holds the pseudo-header sum is (a partial one, with near
+     * certainty), and any other is {@link #NOT_PARTIAL} at the cost of the pseudo-header alone.
      */
-    public static int check(MemorySegment s, long offset, ParsedPacket p) {
+    public static int check(MemorySegment s, long offset, ParsedPacket p, boolean full) {
         int proto = p.ipProtocol();
         int l3 = p.l3Offset();
         int l4 = p.l4Offset();
@@ -95,12 +105,16 @@ public final class ChecksumCompletion {
         }
         long pseudo = p.ipVersion() == 4 ? Checksums.pseudoHeaderV4(s, ip, proto, l4Length)
                 : Checksums.pseudoHeaderV6(s, ip, proto, l4Length);
+        int value = Bytes.u16(s, at + field);
+        boolean looksPartial = value == Checksums.fold(pseudo);
+        if (!full && !looksPartial) {
+            return NOT_PARTIAL;
+        }
         long sum = Checksums.add(s, at, l4Length, pseudo);
         if (Checksums.fold(sum) == 0xffff) {
-            return VALID;
+            return VALID; // (a right checksum may equal the pseudo-header sum: one in 65,536)
         }
-        int value = Bytes.u16(s, at + field);
-        if (value != Checksums.fold(pseudo)) {
+        if (!looksPartial) {
             return BAD;
         }
         // sum - field (ones' complement: add its complement) is the sum over a zero field.

@@ -179,4 +179,20 @@ class ChecksumCompletionTest {
             assertArrayEquals(summed.get(i), told.get(i), "frame " + i);
         }
     }
+
+    @Test
+    void withoutAFullCheckOnlyAFieldHoldingThePseudoHeaderSumIsSummed() {
+        byte[] right = tcp4("payload".getBytes());
+        byte[] wrong = right.clone();
+        wrong[wrong.length - 1] ^= 0x40;
+        byte[] p = partial(right);
+        assertEquals(ChecksumCompletion.NOT_PARTIAL, completion.check(MemorySegment.ofArray(right), 0, right.length, false));
+        assertEquals(ChecksumCompletion.NOT_PARTIAL, completion.check(MemorySegment.ofArray(wrong), 0, wrong.length, false),
+                "a wrong one is the kernel's to refuse and count");
+        assertEquals(ChecksumCompletion.COMPLETED, completion.check(MemorySegment.ofArray(p), 0, p.length, false));
+        assertArrayEquals(right, p);
+        byte[] none = udp4("x".getBytes());
+        Bytes.put16(MemorySegment.ofArray(none), checksumAt(none), 0);
+        assertEquals(ChecksumCompletion.ABSENT, completion.check(MemorySegment.ofArray(none), 0, none.length, false));
+    }
 }

@@ -184,15 +184,17 @@ public final class TapPort implements Port, HostPath {
     // ---- toward the kernel: TX ring and forward() ----
 
     /**
-     * One frame into the kernel. Its TCP/UDP checksum is checked first and completed when the
-     * sender left it partial (veth, virtio and local senders hand frames over so, and AF_XDP
-     * drops the flag that said it): the kernel takes every frame it is given as a wire would give
-     * it. A really wrong checksum is left for the kernel to refuse, and counted.
+     * One frame into the kernel. Its TCP/UDP checksum is completed first when the sender left it
+     * partial (veth, virtio and local senders hand frames over so, and AF_XDP drops the flag that
+     * said it): the kernel takes every frame it is given as a wire would give it. With GRO, which
+     * sums every segment anyway, the check is that sum, and a really wrong checksum is counted
+     * (and left for the kernel to refuse); without it only a field that holds the pseudo-header
+     * sum costs a pass over the data, and the kernel alone counts a wrong one.
      */
     @Override
     public boolean forward(MemorySegment s, long offset, int length) {
         toKernel++;
-        int checksum = checksums.check(s, offset, length);
+        int checksum = checksums.check(s, offset, length, gro != null);
         if (checksum == ChecksumCompletion.COMPLETED) {
             toKernelCompleted++;
         } else if (checksum == ChecksumCompletion.BAD) {
