@@ -19,7 +19,7 @@ final class Signals {
     }
 
     /** Installs a handler; returns how to put the previous one back. */
-    static Runnable handle(String name, SignalHandler handler) {
+    private static Runnable handle(String name, SignalHandler handler) {
         if (name.equals("INT")) {
             Native.unignoreSignal(SIGINT); // else a run started in the background by a script could not be stopped with it
         }
