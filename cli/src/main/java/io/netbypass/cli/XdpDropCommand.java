@@ -53,8 +53,7 @@ final class XdpDropCommand implements Callable<Integer> {
             stop.close();
             String why = e.errno() == io.netbypass.linux.Errno.ENODEV ? "no such network interface: " + ifName : e.getMessage();
             if (e.errno() == io.netbypass.linux.Errno.EBUSY) {
-                String holder = io.netbypass.linux.xdp.XdpHolder.describe(ifName);
-                why += "; another XDP program is attached: " + (holder != null ? holder : "ip link set dev " + ifName + " xdp off");
+                why += "; another XDP program is attached: " + io.netbypass.linux.xdp.XdpHolder.describeOrRemedy(ifName);
             }
             throw new IllegalStateException("xdp-drop " + ifName + ": " + why);
         }

@@ -152,26 +152,31 @@ public final class Journal implements AutoCloseable {
         List<Change> newestFirst = new ArrayList<>(changes);
         java.util.Collections.reverse(newestFirst);
         List<String> failed = new ArrayList<>();
-        for (Change c : undoAll(newestFirst, appliers, failed)) {
+        for (Change c : undoAll(newestFirst, c -> c, appliers, failed)) {
             kept.add(0, c);
         }
         return failed;
     }
 
-    /** Applies each change's old value in the order given, then the failed ones again; returns those that failed twice. */
-    private static List<Change> undoAll(List<Change> ordered, Map<String, Applier> appliers, List<String> failed) {
-        List<Change> again = new ArrayList<>();
-        for (Change c : ordered) {
-            if (undoOne(c, appliers) != null) {
-                again.add(c);
+    /**
+     * Puts back the old value of each item's change in the order given, then tries the failed ones
+     * again (each described in {@code failed} if it fails twice); returns those.
+     */
+    private static <T> List<T> undoAll(List<T> ordered, java.util.function.Function<T, Change> change,
+                                       Map<String, Applier> appliers, List<String> failed) {
+        List<T> again = new ArrayList<>();
+        for (T t : ordered) {
+            if (undoOne(change.apply(t), appliers) != null) {
+                again.add(t);
             }
         }
-        List<Change> still = new ArrayList<>();
-        for (Change c : again) {
+        List<T> still = new ArrayList<>();
+        for (T t : again) {
+            Change c = change.apply(t);
             String why = undoOne(c, appliers);
             if (why != null) {
                 failed.add(c.kind() + " " + c.target() + " back to '" + c.oldValue() + "': " + why);
-                still.add(c);
+                still.add(t);
             }
         }
         return still;
@@ -263,36 +268,23 @@ public final class Journal implements AutoCloseable {
         mine.sort(java.util.Comparator.comparingLong(Entry::time).thenComparingInt(Entry::journal)
                 .thenComparingInt(Entry::line).reversed());
         List<String> failed = new ArrayList<>();
-        java.util.Set<Entry> undone = new java.util.HashSet<>();
-        List<Entry> again = new ArrayList<>();
-        for (Entry e : mine) {
-            (undoOne(e.change(), appliers) == null ? undone : again).add(e);
+        java.util.Set<Entry> kept = new java.util.HashSet<>(undoAll(mine, Entry::change, appliers, failed));
+        // What is left in each journal: other targets' changes, and those that could not be undone (for another try).
+        List<java.util.BitSet> undone = new ArrayList<>();
+        for (int j = 0; j < journals.size(); j++) {
+            undone.add(new java.util.BitSet());
         }
-        // A setting may depend on another undone after it (a NIC feature on one its parent must be on for): once more.
-        for (Entry e : again) {
-            String why = undoOne(e.change(), appliers);
-            if (why == null) {
-                undone.add(e);
-            } else {
-                Change c = e.change();
-                failed.add(c.kind() + " " + c.target() + " back to '" + c.oldValue() + "': " + why);
+        for (Entry e : mine) {
+            if (!kept.contains(e)) {
+                undone.get(e.journal()).set(e.line());
             }
         }
-        // What is left in each journal: other targets' changes, and those that could not be undone (for another try).
         for (int j = 0; j < journals.size(); j++) {
             List<Change> changes = all.get(j);
             StringBuilder b = new StringBuilder();
             for (int i = 0; i < changes.size(); i++) {
-                Change c = changes.get(i);
-                boolean wasUndone = false;
-                for (Entry e : undone) {
-                    if (e.journal() == j && e.line() == i) {
-                        wasUndone = true;
-                        break;
-                    }
-                }
-                if (!wasUndone) {
-                    b.append(c.line());
+                if (!undone.get(j).get(i)) {
+                    b.append(changes.get(i).line());
                 }
             }
             if (b.isEmpty()) {

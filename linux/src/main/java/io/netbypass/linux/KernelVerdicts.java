@@ -10,10 +10,11 @@ import java.util.List;
  * calling thread's network namespace ({@code /proc/thread-self/net/snmp} and {@code snmp6}):
  * segments refused for a bad checksum (TCP, UDP, UDP over IPv6) and datagrams a full socket
  * buffer dropped, and what one interface dropped on receive ({@code /proc/net/dev}: the TAP
- * we write into, when its backlog is full). The first two count every packet of the namespace, not only ours, which is what an
- * operator needs to see: a host path that "passes" packets while these rise is losing them.
- * Values are differences since {@link #KernelVerdicts(String) construction}; reading costs a few
- * microseconds, so {@link #refresh(long)} reads at most every {@code minIntervalNanos}.
+ * we write into when its backlog is full, a NIC whose ring overflowed). The first two count
+ * every packet of the namespace, not only ours, which is what an operator needs to see: a host
+ * path that "passes" packets while these rise is losing them. Values are differences since
+ * construction; reading costs some microseconds, so {@link #refresh(long)} reads at most every
+ * {@code minIntervalNanos}, and only the files asked for.
  */
 public final class KernelVerdicts {
     private static final Path SNMP = Path.of("/proc/thread-self/net/snmp");
@@ -21,6 +22,7 @@ public final class KernelVerdicts {
     private static final Path DEV = Path.of("/proc/thread-self/net/dev");
 
     private final String ifName;
+    private final boolean namespace;
     private final long[] base;
     private final long[] now;
     private long readAt;
@@ -30,7 +32,17 @@ public final class KernelVerdicts {
 
     /** The namespace's counters, and interface {@code ifName}'s receive drops (null: none). */
     public KernelVerdicts(String ifName) {
+        this(ifName, true);
+    }
+
+    /** Interface {@code ifName}'s receive drops alone. */
+    public static KernelVerdicts interfaceOnly(String ifName) {
+        return new KernelVerdicts(ifName, false);
+    }
+
+    private KernelVerdicts(String ifName, boolean namespace) {
         this.ifName = ifName;
+        this.namespace = namespace;
         base = read();
         now = base.clone();
         readAt = System.nanoTime();
@@ -67,6 +79,16 @@ public final class KernelVerdicts {
 
     private long[] read() {
         long[] v = new long[6];
+        if (namespace) {
+            readNamespace(v);
+        }
+        if (ifName != null) {
+            readInterface(v);
+        }
+        return v;
+    }
+
+    private static void readNamespace(long[] v) {
         try {
             List<String> lines = Files.readAllLines(SNMP);
             v[TCP_CSUM] = field(lines, "Tcp:", "InCsumErrors");
@@ -87,22 +109,22 @@ public final class KernelVerdicts {
         } catch (IOException | RuntimeException e) {
             // IPv6 disabled: zeros
         }
-        if (ifName != null) {
-            try {
-                for (String line : Files.readAllLines(DEV)) {
-                    int colon = line.indexOf(':');
-                    if (colon > 0 && line.substring(0, colon).trim().equals(ifName)) {
-                        String[] w = line.substring(colon + 1).trim().split("\\s+");
-                        // receive: bytes packets errs drop fifo ...; drop is rx_dropped + rx_missed_errors (a NIC's
-                        // full ring), fifo is rx_fifo_errors
-                        v[IF_RX_DROP] = Long.parseLong(w[3]) + Long.parseLong(w[4]);
-                    }
+    }
+
+    private void readInterface(long[] v) {
+        try {
+            for (String line : Files.readAllLines(DEV)) {
+                int colon = line.indexOf(':');
+                if (colon > 0 && line.substring(0, colon).trim().equals(ifName)) {
+                    String[] w = line.substring(colon + 1).trim().split("\\s+");
+                    // receive: bytes packets errs drop fifo ...; drop is rx_dropped + rx_missed_errors (a NIC's
+                    // full ring), fifo is rx_fifo_errors
+                    v[IF_RX_DROP] = Long.parseLong(w[3]) + Long.parseLong(w[4]);
                 }
-            } catch (IOException | RuntimeException e) {
-                // not readable: zero
             }
+        } catch (IOException | RuntimeException e) {
+            // not readable: zero
         }
-        return v;
     }
 
     /** /proc/net/snmp has a header line of names, then a line of values, per protocol. */

@@ -184,9 +184,8 @@ public final class XdpPort implements Port {
     private static String explain(LinuxException e, String ifName) {
         String m = e.getMessage();
         if (e.errno() == Errno.EBUSY && m.contains("LINK_CREATE")) {
-            String holder = io.netbypass.linux.xdp.XdpHolder.describe(ifName);
             return "another XDP program is attached to " + ifName + " (" + m + "): "
-                    + (holder != null ? holder : "remove it first (ip link set dev " + ifName + " xdp off)");
+                    + io.netbypass.linux.xdp.XdpHolder.describeOrRemedy(ifName);
         }
         if (e.errno() == Errno.ERANGE && m.contains("LINK_CREATE")) {
             return "the interface's MTU is larger than this driver's XDP takes (" + m + "); lower it (ip link set dev IF mtu 3498,"
@@ -272,7 +271,7 @@ public final class XdpPort implements Port {
         // Sockets bound, then the program, then the map entries: no packet meets a half-made path.
         XdpAttachment.Mode m = mode == null ? null : mode.equals("native") ? XdpAttachment.Mode.NATIVE : XdpAttachment.Mode.GENERIC;
         program = XdpInterface.acquire(ifName, queues, options.steering(), m);
-        interfaceDrops = new io.netbypass.linux.KernelVerdicts(ifName);
+        interfaceDrops = io.netbypass.linux.KernelVerdicts.interfaceOnly(ifName);
         steeringRules = options.steering().size();
         for (XskSocket s : rxSocket) {
             program.bypass(s.queue(), s.fd());

@@ -106,6 +106,23 @@ public final class Bpf {
         }
     }
 
+    /**
+     * The u64 at {@code key} of a per-CPU map, summed over every CPU (a counter each CPU adds to
+     * without atomics). Control plane: allocates its buffer per call.
+     */
+    public static long perCpuSum(int mapFd, int key, String what) throws LinuxException {
+        int cpus = possibleCpus();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment values = a.allocate(8L * cpus, 8);
+            mapLookup(mapFd, key, values, what);
+            long sum = 0;
+            for (int c = 0; c < cpus; c++) {
+                sum += values.get(ValueLayout.JAVA_LONG, 8L * c);
+            }
+            return sum;
+        }
+    }
+
     /** How many CPUs this kernel may ever have (/sys/devices/system/cpu/possible): per-CPU maps hold one value each. */
     public static int possibleCpus() {
         try {

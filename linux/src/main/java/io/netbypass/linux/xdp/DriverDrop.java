@@ -4,10 +4,6 @@ import io.netbypass.linux.LinuxException;
 import io.netbypass.linux.Native;
 import io.netbypass.linux.bpf.Bpf;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-
 /**
  * An XDP program that drops one RX queue's packets (or every queue's) in the driver and counts
  * them per CPU: the cheapest thing a receiver can do on this path, so its rate is the ceiling
@@ -16,22 +12,17 @@ import java.lang.foreign.ValueLayout;
 public final class DriverDrop implements AutoCloseable {
     private final XdpAttachment attachment;
     private final int countsFd;
-    private final MemorySegment values;
-    private final int cpus;
 
-    private DriverDrop(XdpAttachment attachment, int countsFd, int cpus) {
+    private DriverDrop(XdpAttachment attachment, int countsFd) {
         this.attachment = attachment;
         this.countsFd = countsFd;
-        this.cpus = cpus;
-        this.values = Arena.ofAuto().allocate(8L * cpus, 8);
     }
 
     /** Attaches to {@code ifName} in the calling thread's namespace; {@code queue -1}: every queue; {@code mode} null: native, else generic. */
     public static DriverDrop attach(String ifName, int queue, XdpAttachment.Mode mode) throws LinuxException {
-        int cpus = Bpf.possibleCpus();
         int counts = Bpf.mapCreate(Bpf.MAP_TYPE_PERCPU_ARRAY, 4, 8, 1, "nb_drops");
         try {
-            return new DriverDrop(XdpAttachment.attach(ifName, "nb_drop", XdpPrograms.countingDrop(queue, counts), mode), counts, cpus);
+            return new DriverDrop(XdpAttachment.attach(ifName, "nb_drop", XdpPrograms.countingDrop(queue, counts), mode), counts);
         } catch (LinuxException | RuntimeException e) {
             Native.close(counts);
             throw e;
@@ -40,12 +31,7 @@ public final class DriverDrop implements AutoCloseable {
 
     /** Packets dropped so far, summed over CPUs. */
     public long dropped() throws LinuxException {
-        Bpf.mapLookup(countsFd, 0, values, "drop counts");
-        long sum = 0;
-        for (int c = 0; c < cpus; c++) {
-            sum += values.get(ValueLayout.JAVA_LONG, 8L * c);
-        }
-        return sum;
+        return Bpf.perCpuSum(countsFd, 0, "drop counts");
     }
 
     public XdpAttachment.Mode mode() {

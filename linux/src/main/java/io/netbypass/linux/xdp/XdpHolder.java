@@ -37,13 +37,12 @@ public final class XdpHolder {
     }
 
     /** The program on {@code ifName}'s XDP hook (in the calling thread's namespace): its id and mode, or null. */
-    public record Attached(int programId, String mode) {
+    private record Attached(int programId, String mode) {
     }
 
-    /** The XDP program attached to {@code ifName}, or null when none is (or it cannot be read). */
-    public static Attached attached(String ifName) {
+    /** The XDP program attached to interface {@code index} ({@code ifName}), or null when none is (or it cannot be read). */
+    private static Attached attached(String ifName, int index) {
         try (GenericNetlink route = GenericNetlink.openRoute(IFINFOMSG_LENGTH)) {
-            int index = Native.ifIndex(ifName);
             ByteBuffer ifinfo = ByteBuffer.allocate(IFINFOMSG_LENGTH).order(ByteOrder.nativeOrder());
             ifinfo.putInt(4, index); // family AF_UNSPEC, type 0, then the index; flags and change 0
             NetlinkMessage m = new NetlinkMessage(RTM_GETLINK, NetlinkMessage.NLM_F_REQUEST | NetlinkMessage.NLM_F_ACK,
@@ -74,25 +73,31 @@ public final class XdpHolder {
         return null;
     }
 
+    /** What {@link #describe} says, or, when it cannot tell, the command that removes a program attached with ip. */
+    public static String describeOrRemedy(String ifName) {
+        String holder = describe(ifName);
+        return holder != null ? holder : "remove it first (ip link set dev " + ifName + " xdp off)";
+    }
+
     /**
      * One line naming what holds {@code ifName}'s XDP hook and how to free it, e.g. "XDP program
-     * nb_flows (id 42, native) attached by netbypass PID 1234 through BPF link 7: stop that run
-     * (kill 1234), it detaches as it exits"; null when nothing is attached.
+     * nb_flows (id 42, native) attached through BPF link 7 held by netbypass PID 1234: stop that
+     * run (kill 1234); netbypass detaches as it exits"; null when nothing is attached.
      */
     public static String describe(String ifName) {
-        Attached a = attached(ifName);
+        int ifIndex;
+        try {
+            ifIndex = Native.ifIndex(ifName);
+        } catch (LinuxException e) {
+            return null;
+        }
+        Attached a = attached(ifName, ifIndex);
         if (a == null || a.programId() == 0) {
             return null;
         }
         Bpf.ProgramInfo program = Bpf.program(a.programId());
         String name = program == null || program.name().isEmpty() ? "(unnamed)" : program.name();
         String what = "XDP program " + name + " (id " + a.programId() + ", " + a.mode() + ")";
-        int ifIndex;
-        try {
-            ifIndex = Native.ifIndex(ifName);
-        } catch (LinuxException e) {
-            return what;
-        }
         Bpf.LinkInfo link = null;
         for (Bpf.LinkInfo l : Bpf.links()) {
             if (l.type() == Bpf.LINK_TYPE_XDP && l.programId() == a.programId() && l.ifIndex() == ifIndex) {
@@ -105,7 +110,7 @@ public final class XdpHolder {
                     + " remove it with 'ip link set dev " + ifName + " " + off + " off' (or 'xdp-loader unload " + ifName
                     + " --all' for a libxdp dispatcher)";
         }
-        List<long[]> holders = holders(link.id());
+        List<Long> holders = holders(link.id());
         if (holders.isEmpty()) {
             return what + " attached through BPF link " + link.id() + ", which no process holds (pinned in bpffs):"
                     + " remove its pin (find it with 'bpftool link show id " + link.id() + "')";
@@ -113,12 +118,11 @@ public final class XdpHolder {
         StringBuilder b = new StringBuilder(what + " attached through BPF link " + link.id() + " held by ");
         List<String> kill = new ArrayList<>();
         boolean ours = name.startsWith("nb_");
-        for (int i = 0; i < holders.size(); i++) {
-            long pid = holders.get(i)[0];
+        for (long pid : holders) {
             String command = command(pid);
             boolean netbypass = command.contains("netbypass");
             ours |= netbypass;
-            b.append(i == 0 ? "" : ", ").append(netbypass ? "netbypass PID " + pid : "PID " + pid + " (" + command + ")");
+            b.append(kill.isEmpty() ? "" : ", ").append(netbypass ? "netbypass PID " + pid : "PID " + pid + " (" + command + ")");
             kill.add(Long.toString(pid));
         }
         b.append(ours ? ": stop that run (kill " + String.join(" ", kill) + "); netbypass detaches as it exits"
@@ -127,8 +131,8 @@ public final class XdpHolder {
     }
 
     /** PIDs whose open descriptors include BPF link {@code linkId} (from /proc/PID/fdinfo's link_id). */
-    private static List<long[]> holders(int linkId) {
-        List<long[]> out = new ArrayList<>();
+    private static List<Long> holders(int linkId) {
+        List<Long> out = new ArrayList<>();
         String wanted = "link_id:\t" + linkId;
         try (var procs = Files.list(Path.of("/proc"))) {
             for (Path p : procs.toList()) {
@@ -143,8 +147,8 @@ public final class XdpHolder {
                                 continue;
                             }
                             for (String line : Files.readAllLines(p.resolve("fdinfo").resolve(fd.getFileName()))) {
-                                if (line.equals(wanted)) {
-                                    out.add(new long[] {Long.parseLong(pid)});
+                                if (line.equals(wanted) && !out.contains(Long.parseLong(pid))) {
+                                    out.add(Long.parseLong(pid)); // (a process may hold the link twice)
                                 }
                             }
                         } catch (IOException e) {

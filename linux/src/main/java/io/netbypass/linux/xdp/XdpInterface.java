@@ -27,8 +27,6 @@ public final class XdpInterface {
     private final int map;
     /** Per-CPU drop counts of the steering rules, by rule index; -1 without rules. */
     private final int counters;
-    private final java.lang.foreign.MemorySegment perCpu;
-    private final int cpus;
     private final XdpAttachment attachment;
     private final List<RxFlowSpec> steering;
     private final XdpAttachment.Mode askedMode;
@@ -40,8 +38,6 @@ public final class XdpInterface {
         this.ifName = ifName;
         this.map = map;
         this.counters = counters;
-        this.cpus = Bpf.possibleCpus();
-        this.perCpu = java.lang.foreign.Arena.ofAuto().allocate(8L * cpus, 8);
         this.attachment = attachment;
         this.steering = steering;
         this.askedMode = askedMode;
@@ -126,17 +122,10 @@ public final class XdpInterface {
         if (counters < 0 || rule < 0 || rule >= steering.size() || !steering.get(rule).isDrop()) {
             return 0;
         }
-        synchronized (perCpu) {
-            try {
-                Bpf.mapLookup(counters, rule, perCpu, "drop counts of " + ifName);
-            } catch (LinuxException e) {
-                return 0;
-            }
-            long sum = 0;
-            for (int c = 0; c < cpus; c++) {
-                sum += perCpu.get(java.lang.foreign.ValueLayout.JAVA_LONG, 8L * c);
-            }
-            return sum;
+        try {
+            return Bpf.perCpuSum(counters, rule, "drop counts of " + ifName);
+        } catch (LinuxException e) {
+            return 0;
         }
     }
 
