@@ -21,8 +21,6 @@ public final class Ipv6Descriptor {
     public static final int FRAG_HEADER_LENGTH = 8;
     /** Authentication header: length in 4-octet units minus 2 (RFC 4302). */
     public static final int AH_LENGTH_OFFSET = 1;
-    /** Longest extension chain walked before the parser gives up (loops and padding attacks). */
-    public static final int MAX_EXTENSION_HEADERS = 8;
 
     private Ipv6Descriptor() {
     }

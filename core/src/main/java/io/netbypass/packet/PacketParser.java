@@ -9,7 +9,9 @@ import java.lang.foreign.MemorySegment;
  * including where and why the walk stopped, goes into a reused {@link ParsedPacket}.
  *
  * <p>An IP datagram whose length field announces more than was captured is walked as far as
- * its headers were captured, and reported {@link ParseStatus#TRUNCATED}.
+ * its headers were captured, and reported {@link ParseStatus#TRUNCATED}. IPv6 extension
+ * headers are walked as far as the datagram goes, however many there are (the kernel does the
+ * same); only VLAN tags have a count bound ({@link VlanDescriptor#MAX_TAGS}).
  */
 public final class PacketParser {
     private static final int AF_INET = 2;
@@ -216,10 +218,9 @@ public final class PacketParser {
             } else {
                 break;
             }
-            if (p.extensionHeaders == Ipv6Descriptor.MAX_EXTENSION_HEADERS) {
-                p.layer = Layer.NETWORK;
-                return p.stop(ParseStatus.TOO_DEEP);
-            }
+            // No count bound: each header is at least 8 bytes and must end inside the datagram, so
+            // the walk ends with the captured bytes. A bound below that is a filter bypass: Linux
+            // delivers a datagram behind a dozen Destination Options headers.
             if (at + extLength > p.l3End) {
                 return p.stop(cut ? ParseStatus.TRUNCATED : ParseStatus.BAD_LENGTH);
             }

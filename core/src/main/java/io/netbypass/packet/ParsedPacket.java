@@ -9,6 +9,13 @@ import java.lang.foreign.MemorySegment;
 public final class ParsedPacket {
     public static final int NONE = -1;
 
+    /** How far the walk got ({@link #reached()}): nothing, the link header, the IP header, the upper protocol, everything. */
+    public static final int REACHED_NOTHING = 0;
+    public static final int REACHED_LINK = 1;
+    public static final int REACHED_NETWORK = 2;
+    public static final int REACHED_PROTOCOL = 3;
+    public static final int REACHED_ALL = 4;
+
     MemorySegment segment;
     long base;
     int capturedLength;
@@ -77,6 +84,26 @@ public final class ParsedPacket {
     ParseStatus stop(ParseStatus why) {
         status = why;
         return why;
+    }
+
+    /**
+     * Which fields are known: {@link #REACHED_ALL} unless the packet is malformed (then the fields
+     * past this point could not be read: a missing field of a well-formed packet is known absent).
+     * Link: MACs and VLAN; network: IP version, addresses, TTL; protocol: the upper protocol and
+     * fragmentation; all: ports, TCP flags, ICMP type and the payload.
+     */
+    public int reached() {
+        if (!status.malformed() || layer == Layer.TRANSPORT) {
+            return REACHED_ALL;
+        }
+        if (ipProtocol != NONE) {
+            return REACHED_PROTOCOL;
+        }
+        if (ipVersion != 0) {
+            return REACHED_NETWORK;
+        }
+        boolean link = layer != Layer.NONE || (linkType == LinkType.ETHERNET && capturedLength >= EthernetDescriptor.HEADER_LENGTH);
+        return link ? REACHED_LINK : REACHED_NOTHING;
     }
 
     public MemorySegment segment() { return segment; }

@@ -17,7 +17,7 @@ import io.netbypass.testing.TsvDiff;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The dump of every shared capture equals its tshark oracle (first occurrences exactly). */
+/** The dump of every capture in testdata/ equals its tshark oracle (first occurrences exactly). */
 class OracleDumpTest {
     static List<String> dump(Path capture) throws Exception {
         List<String> lines = new ArrayList<>();
@@ -35,7 +35,7 @@ class OracleDumpTest {
     @TestFactory
     List<DynamicTest> everyCaptureMatchesItsOracle() throws Exception {
         List<Path> captures = TestData.captures();
-        assertFalse(captures.isEmpty(), "no captures found under shared/testdata/pcap");
+        assertFalse(captures.isEmpty(), "no captures found under testdata/pcap");
         List<DynamicTest> tests = new ArrayList<>();
         for (Path capture : captures) {
             Path oracle = TestData.oracleFor(capture);

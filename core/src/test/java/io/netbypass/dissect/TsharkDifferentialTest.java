@@ -20,7 +20,7 @@ import io.netbypass.testing.TsvDiff;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The dump agrees with the installed tshark on frames the shared captures lack: every
+ * The dump agrees with the installed tshark on frames the captures in testdata/ lack: every
  * encapsulation on every link type, cut short and corrupted with a fixed seed. tshark's
  * rules are general; a test of only the sample files would not show whether ours are.
  */

@@ -32,7 +32,7 @@ class ClassifierDifferentialTest {
             "icmp6 type 128-129", "payload 0 0x12", "payload 2 0x0100 mask 0x8100", "payload 0 0x0035", "dns",
             "dns qname www.example.com", "dns suffix example.com", "dns qname example.com", "ether type 0x86dd",
             "ether type ip", "ether src 02:00:00:00:00:01", "ether dst ff:ff:ff:ff:ff:ff", "src list l.txt",
-            "dst list l.txt", "host list l.txt"};
+            "dst list l.txt", "host list l.txt", "malformed", "malformed truncated", "malformed bad-length,too-deep"};
     static final String[] ACTIONS = {"drop", "pass", "tx", "ratelimit 10/s", "ratelimit 5/s per src"};
 
     @TempDir
@@ -54,13 +54,14 @@ class ClassifierDifferentialTest {
         long checked = 0;
         while (sets < 300) {
             RuleSet rules;
+            CompiledClassifier compiled;
             try {
                 rules = RuleParser.parse("r.rules", randomRules(r), dir);
+                compiled = CompiledClassifier.compile(rules);
             } catch (RuleSyntaxException e) {
-                continue; // a contradiction the parser refuses: draw again
+                continue; // a contradiction the parser or the compiler refuses: draw again
             }
             sets++;
-            CompiledClassifier compiled = CompiledClassifier.compile(rules);
             ReferenceClassifier reference = new ReferenceClassifier(rules);
             for (RandomPackets.Packet packet : packets) {
                 MemorySegment s = MemorySegment.ofArray(packet.data());
@@ -96,10 +97,14 @@ class ClassifierDifferentialTest {
         StringBuilder b = new StringBuilder();
         int n = 1 + r.nextInt(r.nextInt(4) == 0 ? 80 : 8);
         for (int i = 0; i < n; i++) {
-            b.append(ACTIONS[r.nextInt(ACTIONS.length)]);
+            String action = ACTIONS[r.nextInt(ACTIONS.length)];
+            b.append(action);
             int tests = r.nextInt(4);
             for (int t = 0; t < tests; t++) {
                 b.append(r.nextInt(3) == 0 ? " not " : " ").append(TESTS[r.nextInt(TESTS.length)]);
+            }
+            if (r.nextInt(3) == 0 && !action.equals("pass") && !action.equals("tx")) {
+                b.append(" fail-closed");
             }
             b.append('\n');
         }

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * {@code netbypass offload pcap:FILE} on the shared real captures agrees, packet for packet, with
+ * {@code netbypass offload pcap:FILE} on the real captures in testdata/ agrees, packet for packet, with
  * tshark display filters that say the same thing.
  */
 class OfflineTsharkTest {

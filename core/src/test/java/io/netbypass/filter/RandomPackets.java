@@ -79,6 +79,14 @@ final class RandomPackets {
                     ip = ipv6(src, dst, IpProtocols.FRAGMENT, concat(ipv6Fragment(proto, 0, true, 7), l4), 8, proto);
                 } else if (frag == 1) {
                     ip = ipv6(src, dst, IpProtocols.FRAGMENT, concat(ipv6Fragment(proto, 64, false, 7), l4), -1, proto);
+                } else if (frag == 2 && r.nextBoolean()) {
+                    // A long extension chain (Linux delivers it; the parser must walk it).
+                    int headers = 1 + r.nextInt(14);
+                    byte[] chain = new byte[0];
+                    for (int h = 0; h < headers; h++) {
+                        chain = concat(chain, ipv6Extension(h + 1 < headers ? IpProtocols.DSTOPTS : proto, 1 + r.nextInt(2)));
+                    }
+                    ip = ipv6(src, dst, IpProtocols.DSTOPTS, concat(chain, l4), chain.length, proto);
                 } else {
                     ip = ipv6(src, dst, proto, l4);
                 }

@@ -6,7 +6,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** The shared test data beside the checkout ({@code ../shared/testdata}). */
+/**
+ * The project's test data ({@code testdata/} at the top of the repository: real captures, their
+ * tshark oracles and the RSS vectors, with licences and provenance in its README). Found by
+ * walking upwards from the working directory, so every module's tests find the same folder.
+ */
 public final class TestData {
     private TestData() {
     }
@@ -15,19 +19,15 @@ public final class TestData {
         String env = System.getenv("NETBYPASS_ROOT");
         Path start = env != null ? Path.of(env) : Path.of("").toAbsolutePath();
         for (Path p = start.toAbsolutePath(); p != null; p = p.getParent()) {
-            Path candidate = p.resolve("shared/testdata");
-            if (Files.isDirectory(candidate)) {
-                return candidate;
-            }
-            candidate = p.resolveSibling("shared/testdata");
-            if (Files.isDirectory(candidate)) {
+            Path candidate = p.resolve("testdata");
+            if (Files.isRegularFile(candidate.resolve("README.md")) && Files.isDirectory(candidate.resolve("pcap"))) {
                 return candidate;
             }
         }
-        throw new IllegalStateException("shared/testdata not found beside the checkout (looked upwards from " + start + ")");
+        throw new IllegalStateException("testdata/ not found in the repository (looked upwards from " + start + ")");
     }
 
-    /** Every capture under shared/testdata/pcap, sorted. */
+    /** Every capture under testdata/pcap, sorted. */
     public static List<Path> captures() throws IOException {
         try (Stream<Path> s = Files.walk(root().resolve("pcap"))) {
             return s.filter(p -> p.toString().endsWith(".pcap") || p.toString().endsWith(".pcapng")).sorted().toList();

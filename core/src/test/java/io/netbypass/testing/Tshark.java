@@ -6,7 +6,7 @@ import java.util.List;
 
 import io.netbypass.dissect.Field;
 
-/** Runs tshark with exactly the options the shared oracle TSVs were made with. */
+/** Runs tshark with exactly the options the oracle TSVs in testdata/ were made with. */
 public final class Tshark {
     private Tshark() {
     }

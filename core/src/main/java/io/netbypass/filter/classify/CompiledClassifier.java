@@ -47,6 +47,10 @@ public final class CompiledClassifier implements RuleClassifier {
     private final int variants;
     private final int words;
     private final int[] variantRule;
+    /** Variants of fail-closed rules: their payload and DNS tests hold on a packet that stopped before its transport. */
+    private final boolean[] variantFailClosed;
+    /** The same as a bit vector: ORed into a field's vector when a malformed packet stopped before the field. */
+    private final long[] failClosed;
     /** Residual tests per variant: indexes into the residual arrays; null when none. */
     private final int[][] variantResiduals;
     private final int[] residualKind;
@@ -69,6 +73,8 @@ public final class CompiledClassifier implements RuleClassifier {
         final RangeIndex range;
         final RangeIndex128 range128;
         final int absentClass;
+        /** {@link Field#level()}: on a malformed packet that stopped before it, fail-closed variants accept any value. */
+        final int level;
         final long[] bits;
 
         FieldTable(Field field, char[] direct, RangeIndex range, RangeIndex128 range128, int absentClass, long[] bits) {
@@ -78,6 +84,7 @@ public final class CompiledClassifier implements RuleClassifier {
             this.range = range;
             this.range128 = range128;
             this.absentClass = absentClass;
+            this.level = field.level();
             this.bits = bits;
         }
     }
@@ -86,6 +93,8 @@ public final class CompiledClassifier implements RuleClassifier {
         variants = o.variants;
         words = o.words;
         variantRule = o.variantRule;
+        variantFailClosed = o.variantFailClosed;
+        failClosed = o.failClosed;
         variantResiduals = o.variantResiduals;
         residualKind = o.residualKind;
         residualNegated = o.residualNegated;
@@ -111,17 +120,19 @@ public final class CompiledClassifier implements RuleClassifier {
             return DEFAULT;
         }
         dnsState = DNS_UNKNOWN;
+        int reached = p.reached();
         if (words == 1) {
             long acc = all[0];
             for (FieldTable t : tables) {
-                acc &= t.bits[classOf(t, p, wireLength)];
+                long b = t.bits[classOf(t, p, wireLength)];
+                acc &= t.level > reached ? b | failClosed[0] : b;
                 if (acc == 0) {
                     return DEFAULT; // no rule can match any more: skip the remaining lookups
                 }
             }
             while (acc != 0) {
                 int v = Long.numberOfTrailingZeros(acc);
-                if (variantResiduals[v] == null || residualsHold(variantResiduals[v], p)) {
+                if (variantResiduals[v] == null || residualsHold(v, reached, p)) {
                     return variantRule[v];
                 }
                 acc &= acc - 1;
@@ -134,8 +145,14 @@ public final class CompiledClassifier implements RuleClassifier {
             int base = classOf(t, p, wireLength) * words;
             long[] b = t.bits;
             long any = 0;
-            for (int w = 0; w < words; w++) {
-                any |= acc[w] &= b[base + w];
+            if (t.level > reached) {
+                for (int w = 0; w < words; w++) {
+                    any |= acc[w] &= b[base + w] | failClosed[w];
+                }
+            } else {
+                for (int w = 0; w < words; w++) {
+                    any |= acc[w] &= b[base + w];
+                }
             }
             if (any == 0) {
                 return DEFAULT;
@@ -145,7 +162,7 @@ public final class CompiledClassifier implements RuleClassifier {
             long bits = acc[w];
             while (bits != 0) {
                 int v = (w << 6) + Long.numberOfTrailingZeros(bits);
-                if (variantResiduals[v] == null || residualsHold(variantResiduals[v], p)) {
+                if (variantResiduals[v] == null || residualsHold(v, reached, p)) {
                     return variantRule[v];
                 }
                 bits &= bits - 1;
@@ -210,6 +227,8 @@ public final class CompiledClassifier implements RuleClassifier {
                 }
                 return t.direct[Bytes.u8(s, p.base() + p.l4Offset() + (t.field.id == Field.ICMP_CODE ? 1 : 0))];
             }
+            case Field.MALFORMED:
+                return t.direct[p.status().ordinal()];
             case Field.LIST: {
                 int member;
                 boolean src = t.field.listSource;
@@ -228,8 +247,11 @@ public final class CompiledClassifier implements RuleClassifier {
         }
     }
 
-    private boolean residualsHold(int[] residuals, ParsedPacket p) {
-        for (int r : residuals) {
+    private boolean residualsHold(int v, int reached, ParsedPacket p) {
+        if (reached < ParsedPacket.REACHED_ALL && variantFailClosed[v]) {
+            return true; // payload and DNS tests on a packet that stopped before them: unknown, so they hold
+        }
+        for (int r : variantResiduals[v]) {
             boolean hold = residualKind[r] == RESIDUAL_PAYLOAD ? payload(r, p) : dns(r, p);
             if (hold == residualNegated[r]) {
                 return false;
@@ -289,7 +311,7 @@ public final class CompiledClassifier implements RuleClassifier {
         }
     }
 
-    private record Variant(int rule, Map<Field, ValueSet> sets, List<Atom> residuals) {
+    private record Variant(int rule, boolean failClosed, Map<Field, ValueSet> sets, List<Atom> residuals) {
     }
 
     /** Compiles a rule set; a rule that expands too far is an error at its line. */
@@ -298,8 +320,12 @@ public final class CompiledClassifier implements RuleClassifier {
         for (int r = 0; r < set.size(); r++) {
             Rule rule = set.rule(r);
             List<List<Atom>> dnf = List.of(List.of());
-            for (Match m : rule.matches()) {
-                dnf = and(dnf, translate(m));
+            List<Match> matches = rule.matches();
+            for (int i = 0; i < matches.size(); i++) {
+                dnf = satisfiable(and(dnf, translate(matches.get(i))));
+                if (dnf.isEmpty()) {
+                    throw contradiction(set, rule, i);
+                }
                 if (dnf.size() > MAX_VARIANTS_PER_RULE) {
                     throw new RuleSyntaxException(set.source(), rule.line(), 1, "the rule expands to more than "
                             + MAX_VARIANTS_PER_RULE + " alternatives (each 'not' of a multi-field test or either-side test"
@@ -307,7 +333,7 @@ public final class CompiledClassifier implements RuleClassifier {
                 }
             }
             for (List<Atom> conjunction : dnf) {
-                Variant v = variant(r, conjunction);
+                Variant v = variant(r, rule.failClosed(), conjunction);
                 if (v != null) {
                     variants.add(v);
                 }
@@ -316,7 +342,39 @@ public final class CompiledClassifier implements RuleClassifier {
         return new CompiledClassifier(variants);
     }
 
-    private static Variant variant(int rule, List<Atom> atoms) {
+    /** The alternatives some packet could pass (no field asked for two disjoint sets of values). */
+    private static List<List<Atom>> satisfiable(List<List<Atom>> dnf) {
+        List<List<Atom>> out = new ArrayList<>(dnf.size());
+        for (List<Atom> conjunction : dnf) {
+            if (variant(0, false, conjunction) != null) {
+                out.add(conjunction);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Test {@code i} of the rule leaves no packet that could match: name the earlier test it
+     * contradicts (or say that the tests before it do, together). Such a rule is surely a typo.
+     */
+    private static RuleSyntaxException contradiction(RuleSet set, Rule rule, int i) {
+        List<Match> m = rule.matches();
+        String why = null;
+        if (satisfiable(translate(m.get(i))).isEmpty()) {
+            why = "'" + m.get(i) + "' can never hold";
+        }
+        for (int j = 0; j < i && why == null; j++) {
+            if (satisfiable(and(translate(m.get(j)), translate(m.get(i)))).isEmpty()) {
+                why = "'" + m.get(i) + "' contradicts '" + m.get(j) + "' earlier in the rule";
+            }
+        }
+        if (why == null) {
+            why = "'" + m.get(i) + "' contradicts the tests before it, taken together";
+        }
+        return new RuleSyntaxException(set.source(), rule.line(), rule.column(i), why + ": it could never match");
+    }
+
+    private static Variant variant(int rule, boolean failClosed, List<Atom> atoms) {
         Map<Field, ValueSet> sets = new LinkedHashMap<>();
         List<Atom> residuals = new ArrayList<>();
         for (Atom a : atoms) {
@@ -331,7 +389,7 @@ public final class CompiledClassifier implements RuleClassifier {
             }
             sets.put(a.field, s);
         }
-        return new Variant(rule, sets, residuals);
+        return new Variant(rule, failClosed, sets, residuals);
     }
 
     private static List<List<Atom>> and(List<List<Atom>> a, List<List<Atom>> b) {
@@ -401,6 +459,15 @@ public final class CompiledClassifier implements RuleClassifier {
                 }
                 yield List.of(c);
             }
+            case Match.Malformed x -> {
+                List<long[]> values = new ArrayList<>();
+                for (io.netbypass.packet.ParseStatus status : io.netbypass.packet.ParseStatus.values()) {
+                    if (x.covers(status)) {
+                        values.add(new long[] {status.ordinal(), status.ordinal()});
+                    }
+                }
+                yield single(Field.of(Field.MALFORMED), ValueSet.ofRanges(values));
+            }
             case Match.Payload pl -> List.of(List.of(new Atom(null, null, pl, false)));
             case Match.Dns d -> List.of(List.of(new Atom(null, null, d, false)));
         };
@@ -443,11 +510,13 @@ public final class CompiledClassifier implements RuleClassifier {
         variants = list.size();
         words = Math.max(1, (variants + 63) >>> 6);
         variantRule = new int[variants];
+        variantFailClosed = new boolean[variants];
         variantResiduals = new int[variants][];
         List<Atom> residuals = new ArrayList<>();
         for (int v = 0; v < variants; v++) {
             Variant x = list.get(v);
             variantRule[v] = x.rule;
+            variantFailClosed[v] = x.failClosed;
             if (!x.residuals.isEmpty()) {
                 int[] idx = new int[x.residuals.size()];
                 for (int i = 0; i < idx.length; i++) {
@@ -479,8 +548,12 @@ public final class CompiledClassifier implements RuleClassifier {
             }
         }
         all = new long[words];
+        failClosed = new long[words];
         for (int v = 0; v < variants; v++) {
             all[v >>> 6] |= 1L << (v & 63);
+            if (variantFailClosed[v]) {
+                failClosed[v >>> 6] |= 1L << (v & 63);
+            }
         }
         // Fields that more variants test first: the AND empties sooner and the remaining lookups
         // are skipped. Prefix lists (the dearest lookups) go last among equals.
@@ -555,6 +628,7 @@ public final class CompiledClassifier implements RuleClassifier {
             classBits.add(k.bits);
             return classBits.size() - 1;
         });
+
         if (classBits.size() > Character.MAX_VALUE) {
             throw new IllegalStateException("too many classes for field " + f);
         }

@@ -1,6 +1,7 @@
 package io.netbypass.filter.classify;
 
 import io.netbypass.filter.rules.PrefixList;
+import io.netbypass.packet.ParsedPacket;
 
 import java.math.BigInteger;
 import java.util.Objects;
@@ -33,7 +34,8 @@ final class Field {
     static final int FRAGMENT = 15;
     static final int ICMP_TYPE = 16;
     static final int ICMP_CODE = 17;
-    static final int LIST = 18;
+    static final int MALFORMED = 18;
+    static final int LIST = 19;
 
     /** FRAGMENT values. */
     static final int NOT_FRAGMENT = 0;
@@ -52,13 +54,28 @@ final class Field {
         this.listSource = listSource;
     }
 
-    private static final int[] BITS = {16, 48, 48, 12, 4, 8, 32, 32, 128, 128, 16, 16, 8, 16, 8, 2, 8, 8};
+    private static final int[] BITS = {16, 48, 48, 12, 4, 8, 32, 32, 128, 128, 16, 16, 8, 16, 8, 2, 8, 8, 3, 1};
     private static final String[] NAMES = {"ether type", "ether src", "ether dst", "vlan", "ip version", "protocol",
             "src (IPv4)", "dst (IPv4)", "src (IPv6)", "dst (IPv6)", "src port", "dst port", "tcp flags", "len", "ttl",
-            "frag", "icmp type", "icmp code"};
+            "frag", "icmp type", "icmp code", "malformed"};
+    /**
+     * How far the parser must have got for the field to be known ({@link ParsedPacket#reached()}):
+     * past that, a malformed packet's field is unknown, and holds for fail-closed rules.
+     */
+    private static final int[] LEVEL = {ParsedPacket.REACHED_NETWORK, ParsedPacket.REACHED_LINK, ParsedPacket.REACHED_LINK,
+            ParsedPacket.REACHED_LINK, ParsedPacket.REACHED_NETWORK, ParsedPacket.REACHED_PROTOCOL,
+            ParsedPacket.REACHED_NETWORK, ParsedPacket.REACHED_NETWORK, ParsedPacket.REACHED_NETWORK, ParsedPacket.REACHED_NETWORK,
+            ParsedPacket.REACHED_ALL, ParsedPacket.REACHED_ALL, ParsedPacket.REACHED_ALL, ParsedPacket.REACHED_NOTHING,
+            ParsedPacket.REACHED_NETWORK, ParsedPacket.REACHED_PROTOCOL, ParsedPacket.REACHED_ALL, ParsedPacket.REACHED_ALL,
+            ParsedPacket.REACHED_NOTHING, ParsedPacket.REACHED_NETWORK};
 
     static Field of(int id) {
         return new Field(id, BITS[id], null, false);
+    }
+
+    /** See {@link #LEVEL}. */
+    int level() {
+        return LEVEL[id];
     }
 
     static Field list(PrefixList list, boolean source) {

@@ -18,7 +18,8 @@ import java.util.Locale;
  * The rules' meaning, written as plainly as possible: every rule in order, every test read
  * straight from the packet. Slow and allocating; it is the oracle the compiled classifier is
  * checked against, and the place to read what a test means for a packet that lacks the field
- * (the test is false; {@code not} makes it true).
+ * (the test is false; {@code not} makes it true), and for a malformed packet a fail-closed rule
+ * meets (a test it could not evaluate holds, negated or not).
  */
 public final class ReferenceClassifier implements RuleClassifier {
     private final RuleSet rules;
@@ -38,12 +39,59 @@ public final class ReferenceClassifier implements RuleClassifier {
     }
 
     static boolean matches(Rule rule, ParsedPacket p, int wireLength) {
+        int reached = rule.failClosed() ? p.reached() : ParsedPacket.REACHED_ALL;
         for (Match m : rule.matches()) {
-            if (!test(m, p, wireLength)) {
+            if (!holds(m, false, p, wireLength, reached)) {
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * A test, negated when asked, for a rule that knows the fields up to {@code reached}: a test
+     * on a field past it cannot be evaluated, and holds whether negated or not (fail-closed rules
+     * on malformed packets; for every other rule {@code reached} is everything).
+     */
+    private static boolean holds(Match m, boolean negated, ParsedPacket p, int wireLength, int reached) {
+        if (m instanceof Match.Not n) {
+            return holds(n.match(), !negated, p, wireLength, reached);
+        }
+        if (m instanceof Match.Icmp i && reached < ParsedPacket.REACHED_ALL) {
+            // Protocol and type (and code): the type is unknown, so it holds either way; the
+            // protocol decides a positive test when known, and 'not' holds through the type.
+            if (negated || reached < ParsedPacket.REACHED_PROTOCOL) {
+                return true;
+            }
+            return p.ipVersion() != 0 && p.ipProtocol() == i.protocol();
+        }
+        if (level(m) > reached) {
+            return true;
+        }
+        return test(m, p, wireLength) != negated;
+    }
+
+    /** How far the parser must have got for the test to be evaluated ({@link ParsedPacket#reached()}). */
+    private static int level(Match m) {
+        return switch (m) {
+            case Match.Not n -> level(n.match());
+            case Match.Length l -> ParsedPacket.REACHED_NOTHING;
+            case Match.Malformed x -> ParsedPacket.REACHED_NOTHING;
+            case Match.EtherAddress e -> ParsedPacket.REACHED_LINK;
+            case Match.Vlan v -> ParsedPacket.REACHED_LINK;
+            case Match.EtherType e -> ParsedPacket.REACHED_NETWORK;
+            case Match.IpVersion v -> ParsedPacket.REACHED_NETWORK;
+            case Match.Address a -> ParsedPacket.REACHED_NETWORK;
+            case Match.AddressList a -> ParsedPacket.REACHED_NETWORK;
+            case Match.Ttl t -> ParsedPacket.REACHED_NETWORK;
+            case Match.Protocol pr -> ParsedPacket.REACHED_PROTOCOL;
+            case Match.Fragment f -> ParsedPacket.REACHED_PROTOCOL;
+            case Match.Port port -> ParsedPacket.REACHED_ALL;
+            case Match.TcpFlags f -> ParsedPacket.REACHED_ALL;
+            case Match.Icmp i -> ParsedPacket.REACHED_ALL;
+            case Match.Payload pl -> ParsedPacket.REACHED_ALL;
+            case Match.Dns d -> ParsedPacket.REACHED_ALL;
+        };
     }
 
     static boolean test(Match m, ParsedPacket p, int wireLength) {
@@ -75,6 +123,7 @@ public final class ReferenceClassifier implements RuleClassifier {
             case Match.Icmp i -> p.ipVersion() != 0 && p.ipProtocol() == i.protocol() && p.payloadOffset() != ParsedPacket.NONE
                     && i.types().contains(Bytes.u8(s, p.base() + p.l4Offset()))
                     && (i.codes() == null || i.codes().contains(Bytes.u8(s, p.base() + p.l4Offset() + 1)));
+            case Match.Malformed x -> x.covers(p.status());
             case Match.Payload pl -> payload(pl, p);
             case Match.Dns d -> dns(d, p);
         };

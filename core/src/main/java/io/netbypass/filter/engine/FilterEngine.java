@@ -3,7 +3,6 @@ package io.netbypass.filter.engine;
 import io.netbypass.packet.IpProtocols;
 import io.netbypass.packet.LinkType;
 import io.netbypass.packet.PacketParser;
-import io.netbypass.packet.ParseStatus;
 import io.netbypass.packet.ParsedPacket;
 import io.netbypass.port.Port;
 import io.netbypass.port.Ring;
@@ -123,7 +122,7 @@ public final class FilterEngine {
 
     private int decide(Ring ring, int slot, int wireLength, long nowNanos) {
         ParsedPacket p = parsed;
-        if (PacketParser.parse(ring.buffers(), ring.offset(slot), ring.length(slot), linkType, p) != ParseStatus.OK) {
+        if (PacketParser.parse(ring.buffers(), ring.offset(slot), ring.length(slot), linkType, p).malformed()) {
             counters.malformed++;
         }
         FilterCounters c = counters;

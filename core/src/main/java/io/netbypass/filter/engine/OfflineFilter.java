@@ -8,7 +8,6 @@ import io.netbypass.capture.PcapWriter;
 import io.netbypass.packet.IpProtocols;
 import io.netbypass.packet.LinkType;
 import io.netbypass.packet.PacketParser;
-import io.netbypass.packet.ParseStatus;
 import io.netbypass.packet.ParsedPacket;
 
 import java.io.IOException;
@@ -51,7 +50,7 @@ public final class OfflineFilter {
                     first = record.timestampNanos();
                 }
                 if (PacketParser.parse(record.segment(), record.dataOffset(), record.capturedLength(), record.linkType(), p)
-                        != ParseStatus.OK) {
+                        .malformed()) {
                     c.malformed++;
                 }
                 // A record's original length is what was on the wire; a lying one (shorter than

@@ -153,4 +153,42 @@ public sealed interface Match {
             return name == null ? "dns" : "dns " + (suffix ? "suffix " : "qname ") + name;
         }
     }
+
+    /**
+     * A malformed packet ({@link io.netbypass.packet.ParseStatus#malformed()}): one the parser
+     * could not take through its own headers. {@code reasons} is a bit set over
+     * {@link io.netbypass.packet.ParseStatus} ordinals: which reasons count.
+     */
+    record Malformed(int reasons) implements Match {
+        /** Every malformed reason: {@code malformed} alone. */
+        public static final int ANY = any();
+
+        private static int any() {
+            int bits = 0;
+            for (io.netbypass.packet.ParseStatus s : io.netbypass.packet.ParseStatus.values()) {
+                if (s.malformed()) {
+                    bits |= 1 << s.ordinal();
+                }
+            }
+            return bits;
+        }
+
+        public boolean covers(io.netbypass.packet.ParseStatus status) {
+            return (reasons >>> status.ordinal() & 1) != 0;
+        }
+
+        @Override
+        public String toString() {
+            if (reasons == ANY) {
+                return "malformed";
+            }
+            StringBuilder b = new StringBuilder("malformed ");
+            for (io.netbypass.packet.ParseStatus s : io.netbypass.packet.ParseStatus.values()) {
+                if (covers(s)) {
+                    b.append(b.charAt(b.length() - 1) == ' ' ? "" : ",").append(s.word());
+                }
+            }
+            return b.toString();
+        }
+    }
 }

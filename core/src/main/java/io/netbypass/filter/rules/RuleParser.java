@@ -2,6 +2,7 @@ package io.netbypass.filter.rules;
 
 import io.netbypass.packet.EtherTypes;
 import io.netbypass.packet.IpProtocols;
+import io.netbypass.packet.ParseStatus;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -105,8 +106,22 @@ public final class RuleParser {
         nameToken = tokens.getFirst();
         int either = 0;
         Token eitherToken = null;
+        boolean failClosed = false;
+        List<Integer> columns = new ArrayList<>();
         while (!atEnd()) {
             Token t = peek();
+            if (t.text.equals("fail-closed")) {
+                next();
+                if (failClosed) {
+                    throw error(t, "'fail-closed' is already given for this rule");
+                }
+                if (action.kind() == Action.Kind.PASS || action.kind() == Action.Kind.TX) {
+                    throw error(t, "'fail-closed' makes a rule take packets it cannot judge: only drop and ratelimit"
+                            + " rules may (a pass rule would hand them to the kernel)");
+                }
+                failClosed = true;
+                continue;
+            }
             if (t.text.equals("name")) {
                 next();
                 nameToken = expect("a rule name after 'name'");
@@ -128,11 +143,12 @@ public final class RuleParser {
             }
             contradiction(matches, m, t);
             matches.add(m);
+            columns.add(t.column);
         }
         if (name == null) {
             name = "line-" + lineNumber;
         }
-        return new Rule(lineNumber, name, action, matches);
+        return new Rule(lineNumber, name, action, matches, failClosed, columns);
     }
 
     private static boolean eitherSide(Match m) {
@@ -313,6 +329,8 @@ public final class RuleParser {
                     return new Match.Fragment(next().text.equals("first") ? Match.Fragment.Kind.FIRST : Match.Fragment.Kind.LATER);
                 }
                 return new Match.Fragment(Match.Fragment.Kind.ANY);
+            case "malformed":
+                return malformed();
             case "payload":
                 return payload();
             case "dns":
@@ -322,8 +340,39 @@ public final class RuleParser {
                     throw error(t, "'list' follows src, dst or host: src list FILE");
                 }
                 throw error(t, "unknown test '" + t.text + "' (tests: ether vlan ip ip6 arp tcp udp icmp icmp6 sctp proto"
-                        + " src dst host net port flags len ttl frag payload dns; 'not' before any)");
+                        + " src dst host net port flags len ttl frag malformed payload dns; 'not' before any)");
         }
+    }
+
+    /** {@code malformed} or {@code malformed REASON[,REASON...]}. */
+    private Match malformed() throws RuleSyntaxException {
+        if (atEnd() || !isMalformedReason(peek().text.split(",")[0])) {
+            return new Match.Malformed(Match.Malformed.ANY);
+        }
+        Token t = next();
+        int bits = 0;
+        for (String word : t.text.split(",", -1)) {
+            ParseStatus reason = null;
+            for (ParseStatus s : ParseStatus.values()) {
+                if (s.malformed() && s.word().equals(word)) {
+                    reason = s;
+                }
+            }
+            if (reason == null) {
+                throw error(t, "'" + word + "' is not a malformed reason (truncated, bad-length, bad-version, too-deep)");
+            }
+            bits |= 1 << reason.ordinal();
+        }
+        return new Match.Malformed(bits);
+    }
+
+    private static boolean isMalformedReason(String word) {
+        for (ParseStatus s : ParseStatus.values()) {
+            if (s.malformed() && s.word().equals(word)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Match ether() throws RuleSyntaxException {

@@ -52,7 +52,7 @@ class ToeplitzTest {
         Toeplitz fast = new Toeplitz(key);
         RssHasher hasher = new RssHasher(key, RssTransform.NONE);
         List<Vector> vectors = vectors();
-        assertEquals(8, vectors.size(), "the shared TSV holds 8 tuples, 16 hashes");
+        assertEquals(8, vectors.size(), "the TSV holds 8 tuples, 16 hashes");
         int checked = 0;
         for (Vector v : vectors) {
             byte[] s = ip(v.src());

@@ -26,6 +26,12 @@ import static io.netbypass.scaling.ntuple.NtupleKey.*;
  * socket of the queue it arrived on (XDP cannot move a packet to another queue), or to the kernel
  * when that queue has no socket. Packets no rule matches go to the kernel.
  *
+ * <p>Fail closed: an IPv6 packet with more extension headers than the program walks
+ * ({@link #EXTENSION_HEADERS_WALKED}; its loop is unrolled) cannot be judged here, and Linux would
+ * deliver it. When any rule could match IPv6, such a packet goes to the queue's AF_XDP socket,
+ * where our parser walks the whole chain and the filter judges it; only a queue without a socket
+ * judges it by the fields found so far.
+ *
  * <p>Every packet read is bounds-checked against {@code data_end}; every length field is checked
  * against the IP datagram's end as our parser does, so the two agree packet for packet (the
  * privileged differential test runs both on the same frames). Not matched here, refused with a
@@ -46,12 +52,15 @@ public final class FlowSteering {
     private static final int COUNTER_KEY = -8 * (WORDS + 4);
     /** Offsets stay below this, so the verifier can bound every packet pointer. */
     private static final int MAX_OFFSET = 0x3fff;
+    /** IPv6 extension headers walked before a packet goes to user space unjudged. */
+    public static final int EXTENSION_HEADERS_WALKED = 8;
     /** Return value of a matched queue rule when the program is built without a map (for BPF_PROG_TEST_RUN). */
     public static final int TEST_MATCH = Bpf.XDP_TX;
 
     private final BpfAssembler a = new BpfAssembler();
     private final Label finish = a.label("finish");
     private final Label pass = a.label("pass");
+    private final Label unjudged = a.label("unjudged");
 
     private FlowSteering() {
     }
@@ -276,8 +285,17 @@ public final class FlowSteering {
 
         int[] generic = {IpProtocols.HOPOPTS, IpProtocols.ROUTING, IpProtocols.DSTOPTS, IpProtocols.MOBILITY, IpProtocols.HIP,
                 IpProtocols.SHIM6};
-        for (int k = 0; k <= Ipv6Descriptor.MAX_EXTENSION_HEADERS; k++) {
-            boolean last = k == Ipv6Descriptor.MAX_EXTENSION_HEADERS;
+        for (int k = 0; k <= EXTENSION_HEADERS_WALKED; k++) {
+            if (k == EXTENSION_HEADERS_WALKED) {
+                // A ninth extension header: the chain goes on beyond what this program walks.
+                for (int g : generic) {
+                    a.jump(JEQ, R3, g, unjudged);
+                }
+                a.jump(JEQ, R3, IpProtocols.FRAGMENT, unjudged);
+                a.jump(JEQ, R3, IpProtocols.AH, unjudged);
+                a.jumpAlways(transport);
+                break;
+            }
             Label gen = a.label("ext" + k);
             Label frag = a.label("frag" + k);
             Label ah = a.label("ah" + k);
@@ -312,10 +330,6 @@ public final class FlowSteering {
             extensionLength(Ipv6Descriptor.AH_LENGTH_OFFSET, 2, 2); // AH: 4-byte units, minus 2
 
             a.bind(common);
-            if (last) {
-                a.jumpAlways(finish); // more extension headers than our parser follows
-                break;
-            }
             a.movReg(R0, R5).aluReg(ADD, R0, R2);
             a.jumpReg(JGT, R0, R4, finish);
             read(B, R3, R5, Ipv6Descriptor.EXT_NEXT_HEADER_OFFSET, finish);
@@ -354,6 +368,19 @@ public final class FlowSteering {
     // ---------------------------------------------------------------- matching
 
     private void match(List<RxFlowSpec> rules, int xskMapFd, int countersFd) {
+        a.jumpAlways(finish); // the parse fell through: every field it could read is in the key
+        a.bind(unjudged);
+        boolean ipv6Rules = rules.stream().anyMatch(r -> r.flowType().ipVersion() != 4);
+        if (ipv6Rules && xskMapFd < 0) {
+            a.ret(TEST_MATCH);
+        } else if (ipv6Rules) {
+            a.load(W, R2, R_CTX, Bpf.XDP_MD_RX_QUEUE_INDEX);
+            a.loadMap(R1, xskMapFd);
+            a.mov(R3, 0); // no socket on this queue: XDP_ABORTED back, and the rules decide below
+            a.call(Bpf.HELPER_REDIRECT_MAP);
+            a.jump(JNE, R0, Bpf.XDP_REDIRECT, finish);
+            a.exit();
+        }
         a.bind(finish);
         // An IP packet that is not a fragment says so (our parser's rule, whatever else it found).
         Label done = a.label("meta");
