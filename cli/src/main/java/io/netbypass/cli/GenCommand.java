@@ -34,13 +34,17 @@ final class GenCommand implements Callable<Integer> {
     String function = "tx";
 
     @Option(names = "--seconds", paramLabel = "S", description = "Stop after this many seconds (default: after -n packets, or never).")
-    double seconds;
+    Double seconds;
 
     @Mixin
     TrafficOptions traffic;
 
     @Override
     public Integer call() throws Exception {
+        Checks.seconds("--seconds", seconds);
+        if (!function.equals("rx") && !function.equals("tx")) {
+            throw new IllegalArgumentException("-f " + function + ": tx or rx");
+        }
         if (function.equals("rx")) {
             RxCommand rx = new RxCommand();
             rx.spec = spec;
@@ -64,7 +68,7 @@ final class GenCommand implements Callable<Integer> {
             MemorySegment scratch = arena.allocate(generator.maxLength());
             IdleStrategy idle = new BackoffIdleStrategy();
             long start = System.nanoTime();
-            long end = seconds > 0 ? start + (long) (seconds * 1e9) : Long.MAX_VALUE;
+            long end = Checks.end(start, seconds);
             RateLimiter limiter = new RateLimiter(traffic.rate, start);
             PktGenReport report = new PktGenReport(out, start);
             long nextReport = start + traffic.reportMillis * 1_000_000L;

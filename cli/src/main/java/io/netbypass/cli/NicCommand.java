@@ -82,7 +82,7 @@ final class NicCommand implements Callable<Integer> {
                             f.changeable() ? "" : " [fixed]"));
                 } else {
                     var now = e.features(ifName);
-                    try (var journal = RestoreCommand.journal()) {
+                    try (var journal = RestoreCommand.journal(ifName)) {
                         for (var w : EthtoolNetlink.expand(wanted, now.keySet()).entrySet()) {
                             var f = now.get(w.getKey());
                             if (f != null && f.changeable() && f.active() != w.getValue()) {
@@ -148,7 +148,7 @@ final class NicCommand implements Callable<Integer> {
                     EthtoolNetlink.Channels c = e.channels(ifName);
                     long[] next = {set[0] < 0 ? c.rx() : set[0], set[1] < 0 ? c.tx() : set[1], set[2] < 0 ? c.other() : set[2],
                             set[3] < 0 ? c.combined() : set[3]};
-                    try (var journal = RestoreCommand.journal()) {
+                    try (var journal = RestoreCommand.journal(ifName)) {
                         journal.change(io.netbypass.linux.tune.Isolation.CHANNELS, ifName,
                                 c.rx() + "," + c.tx() + "," + c.other() + "," + c.combined(),
                                 next[0] + "," + next[1] + "," + next[2] + "," + next[3]);
@@ -213,7 +213,7 @@ final class NicCommand implements Callable<Integer> {
                     default -> throw new IllegalArgumentException("nic rss " + ifName + ": equal N, weight W..., hkey K or default");
                 };
                 int[] before = io.netbypass.linux.ethtool.Ethtool.rssTable(ifName);
-                try (var journal = RestoreCommand.journal()) {
+                try (var journal = RestoreCommand.journal(ifName)) {
                     journal.change(io.netbypass.linux.tune.Isolation.RSS, ifName, join(before), join(table.toArray()));
                     journal.keep(); // 'netbypass restore IF' puts the old table back
                 } catch (java.io.IOException x) {
@@ -272,7 +272,7 @@ final class NicCommand implements Callable<Integer> {
                             spec.setLocation(loc);
                         }
                         String command = io.netbypass.scaling.ntuple.NtupleFormatter.toCommand(spec);
-                        try (var journal = RestoreCommand.journal()) {
+                        try (var journal = RestoreCommand.journal(ifName)) {
                             journal.change(io.netbypass.linux.tune.Isolation.NTUPLE, ifName + "@" + spec.location(), "", command);
                             journal.keep();
                         } catch (java.io.IOException x) {
@@ -292,7 +292,7 @@ final class NicCommand implements Callable<Integer> {
                         if (old == null) {
                             throw new IllegalArgumentException("nic ntuple " + ifName + ": no rule at location " + loc);
                         }
-                        try (var journal = RestoreCommand.journal()) {
+                        try (var journal = RestoreCommand.journal(ifName)) {
                             journal.change(io.netbypass.linux.tune.Isolation.NTUPLE, ifName + "@" + loc, old, "");
                             journal.keep();
                         } catch (java.io.IOException x) {

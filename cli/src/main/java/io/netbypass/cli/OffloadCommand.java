@@ -90,7 +90,7 @@ final class OffloadCommand implements Callable<Integer> {
     Long interval;
 
     @Option(names = "--duration", paramLabel = "S", description = "Stop after S seconds (default: on Ctrl-C, or when the traffic ends).")
-    double duration;
+    Double duration;
 
     @Option(names = "--dry-run", description = "With IF QUEUE: print the plan and change nothing.")
     boolean dryRun;
@@ -121,6 +121,10 @@ final class OffloadCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        Checks.seconds("--duration", duration);
+        if (interval != null) {
+            Checks.range("--interval", interval, 10, 3_600_000);
+        }
         FilterProgram program = load();
         if (queue == null) {
             port = PortNames.resolve(port, out);
@@ -260,7 +264,7 @@ final class OffloadCommand implements Callable<Integer> {
         io.netbypass.control.Journal journal = software
                 ? io.netbypass.control.Journal.create(Files.createTempDirectory("netbypass-vnic-journal"), "vnic",
                         ProcessHandle.current().pid(), io.netbypass.linux.tune.Isolation.appliers())
-                : RestoreCommand.journal();
+                : RestoreCommand.journal(device);
         try {
             io.netbypass.linux.tune.Isolation.apply(plan, journal);
         } catch (IOException e) {
@@ -303,6 +307,11 @@ final class OffloadCommand implements Callable<Integer> {
         try (Port p = Ports.open(port, options);
              CountersFile file = new CountersFile(countersPath, capacity, "netbypass offload " + port);
              MetricsServer server = metrics == null ? null : new MetricsServer(metrics, countersPath)) {
+            int stale = CountersFile.removeStale(CountersFile.defaultDirectory());
+            if (stale > 0) {
+                out.printf(Locale.ROOT, "[+] removed %d counters file%s of netbypass processes that ended without cleaning up%n",
+                        stale, stale == 1 ? "" : "s");
+            }
             FilterEngine engine = new FilterEngine(p, first);
             FilterMetrics published = new FilterMetrics(file, engine);
             running.set(engine);
@@ -372,7 +381,7 @@ final class OffloadCommand implements Callable<Integer> {
         long nextPublish = System.nanoTime() + publishEvery;
         IdleStrategy idle = idleStrategy(idleMode, engine.port());
         long start = System.nanoTime();
-        long end = duration > 0 ? start + (long) (duration * 1e9) : Long.MAX_VALUE;
+        long end = Checks.end(start, duration);
         long nextReport = start + intervalNanos;
         long lastReport = start;
         long[] before = engine.counters().snapshot();

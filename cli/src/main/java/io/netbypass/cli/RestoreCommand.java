@@ -1,5 +1,6 @@
 package io.netbypass.cli;
 
+import io.netbypass.control.InterfaceLock;
 import io.netbypass.control.Journal;
 import io.netbypass.linux.tune.Tuning;
 
@@ -51,9 +52,31 @@ final class RestoreCommand implements Callable<Integer> {
         return Journal.create(directory(), namespace(), ProcessHandle.current().pid(), io.netbypass.linux.tune.Isolation.appliers());
     }
 
+    /** A journal holding {@code ifName}'s lock until it is closed: one command changes an interface at a time. */
+    static Journal journal(String ifName) throws IOException {
+        Journal j = journal();
+        try {
+            j.hold(lock(ifName));
+        } catch (IOException | RuntimeException e) {
+            j.close();
+            throw e;
+        }
+        return j;
+    }
+
+    /** {@code ifName}'s lock ({@link InterfaceLock}), beside the journals. */
+    static InterfaceLock lock(String ifName) throws IOException {
+        return InterfaceLock.acquire(directory().resolveSibling("lock"), namespace(), ifName);
+    }
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
+        int stale = io.netbypass.metrics.CountersFile.removeStale(io.netbypass.metrics.CountersFile.defaultDirectory());
+        if (stale > 0) {
+            out.printf(Locale.ROOT, "[+] removed %d counters file%s of netbypass processes that ended without cleaning up%n",
+                    stale, stale == 1 ? "" : "s");
+        }
         List<Path> journals = Journal.leftBehind(directory(), namespace(), force);
         if (journals.isEmpty()) {
             out.println("[+] nothing to restore in this network namespace");
@@ -61,10 +84,14 @@ final class RestoreCommand implements Callable<Integer> {
             return 0;
         }
         // One history across every journal: a setting changed by several runs ends as it was before the first.
-        List<String> failed = Journal.restore(journals, io.netbypass.linux.tune.Isolation.appliers(), ifName == null ? null
-                : t -> t.equals(ifName) || t.startsWith(ifName + ":") || t.startsWith(ifName + "@") || t.contains("/" + ifName + "/"));
+        List<String> failed;
+        try (InterfaceLock held = ifName == null ? null : lock(ifName)) {
+            failed = Journal.restore(journals, io.netbypass.linux.tune.Isolation.appliers(), ifName == null ? null
+                    : t -> t.equals(ifName) || t.startsWith(ifName + ":") || t.startsWith(ifName + "@") || t.contains("/" + ifName + "/"));
+        }
         for (Path j : journals) {
-            out.printf(Locale.ROOT, "[+] %s: %s%n", j, Files.exists(j) ? "restored; what it holds for other interfaces, or could not undo, stays in it" : "restored");
+            out.printf(Locale.ROOT, "[%s] %s: %s%n", Files.exists(j) && !failed.isEmpty() ? "!" : "+", j, Files.exists(j)
+                    ? "kept: what it holds for other interfaces, could not undo or could not read stays in it" : "restored");
         }
         if (!failed.isEmpty()) {
             out.printf(Locale.ROOT, "[!] could not: %s%n", String.join("; ", failed));

@@ -33,7 +33,7 @@ final class RxCommand implements Callable<Integer> {
     String port;
 
     @Option(names = "--seconds", paramLabel = "S", description = "Stop after this many seconds (default: when the traffic ends).")
-    double seconds;
+    Double seconds;
 
     @Option(names = "--idle", paramLabel = "wait|busy|backoff",
             description = "When the rings are empty: sleep in poll(2) until the kernel delivers (wait: the default on"
@@ -54,6 +54,7 @@ final class RxCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
+        Checks.seconds("--seconds", seconds);
         port = PortNames.resolve(port, out);
         Thread feederThread = null;
         WireFeeder feeder = null;
@@ -74,7 +75,7 @@ final class RxCommand implements Callable<Integer> {
             org.agrona.concurrent.IdleStrategy idle = OffloadCommand.idleStrategy(idleMode, p);
             OffloadCommand.scheduling(sched);
             long start = System.nanoTime();
-            long end = seconds > 0 ? start + (long) (seconds * 1e9) : Long.MAX_VALUE;
+            long end = Checks.end(start, seconds);
             PktGenReport report = new PktGenReport(out, start);
             long interval = traffic.reportMillis * 1_000_000L;
             long nextReport = start + interval;

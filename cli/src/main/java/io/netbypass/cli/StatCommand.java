@@ -41,25 +41,43 @@ final class StatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        List<Path> paths = new ArrayList<>(files);
-        if (paths.isEmpty()) {
-            Path dir = CountersFile.defaultDirectory();
-            if (Files.isDirectory(dir)) {
-                try (Stream<Path> s = Files.list(dir)) {
-                    s.filter(p -> p.getFileName().toString().endsWith(".counters")).sorted().forEach(paths::add);
-                }
-            }
-            if (paths.isEmpty()) {
-                throw new IllegalArgumentException("no netbypass process is publishing counters (nothing in " + dir + ")");
-            }
+        if (interval < 0) {
+            throw new IllegalArgumentException("--interval " + interval + ": milliseconds, 0 (print once) or more");
+        }
+        if (count < 0) {
+            throw new IllegalArgumentException("--count " + count + ": a number of prints, 1 or more (0: until Ctrl-C)");
         }
         List<CountersReader> readers = new ArrayList<>();
         try {
-            for (Path p : paths) {
-                if (!Files.exists(p)) {
-                    throw new java.nio.file.NoSuchFileException(p.toString());
+            if (files.isEmpty()) {
+                // The default directory: regular files of running processes only. What a process
+                // killed with -9 left is skipped (and removed by the next offload or restore).
+                Path dir = CountersFile.defaultDirectory();
+                List<Path> found = new ArrayList<>();
+                if (Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    try (Stream<Path> s = Files.list(dir)) {
+                        s.filter(p -> p.getFileName().toString().endsWith(".counters"))
+                                .filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).sorted().forEach(found::add);
+                    }
                 }
-                readers.add(new CountersReader(p));
+                for (Path p : found) {
+                    try {
+                        CountersReader r = new CountersReader(p);
+                        if (r.alive()) {
+                            readers.add(r);
+                        } else {
+                            r.close();
+                        }
+                    } catch (java.io.IOException e) {
+                        // not a counters file: not ours to show
+                    }
+                }
+                if (readers.isEmpty()) {
+                    throw new IllegalArgumentException("no netbypass process is publishing counters (none running in " + dir + ")");
+                }
+            }
+            for (Path p : files) {
+                readers.add(new CountersReader(p)); // named: shown even after its process ended
             }
             Map<String, Long> before = new HashMap<>();
             long last = System.nanoTime();

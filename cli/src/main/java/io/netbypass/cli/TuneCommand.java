@@ -57,15 +57,37 @@ final class TuneCommand implements Callable<Integer> {
     boolean keep;
 
     @Option(names = "--seconds", paramLabel = "S", description = "Hold the settings this long, then put them back (default: until Ctrl-C).")
-    double seconds;
+    Double seconds;
+
+    /** An option's CPU list, every CPU online. */
+    static List<Integer> cpus(String option, String text, List<Integer> online) {
+        List<Integer> list;
+        try {
+            list = Tuning.cpuList(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + " " + e.getMessage());
+        }
+        for (int c : list) {
+            if (!online.contains(c)) {
+                throw new IllegalArgumentException(option + " " + text + ": CPU " + c + " is not online (online: "
+                        + online.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")) + ")");
+            }
+        }
+        return list;
+    }
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Tuning tuning = new Tuning();
         List<Integer> online = tuning.onlineCpus();
-        Tuning.Options options = new Tuning.Options(noRps ? null : rps == null ? online : Tuning.cpuList(rps), rfs,
-                noXps ? null : xps == null ? online : Tuning.cpuList(xps), xpsRxqs, irqs == null ? online : Tuning.cpuList(irqs));
+        if (rfs < 0 || rfs > 1 << 30) {
+            throw new IllegalArgumentException("--rfs " + rfs + ": flow entries, 0 (leave RFS alone) to " + (1 << 30));
+        }
+        Checks.seconds("--seconds", seconds);
+        Tuning.Options options = new Tuning.Options(noRps ? null : rps == null ? online : cpus("--rps", rps, online), rfs,
+                noXps ? null : xps == null ? online : cpus("--xps", xps, online), xpsRxqs,
+                irqs == null ? online : cpus("--irqs", irqs, online));
         List<String> notes = new ArrayList<>();
         List<Tuning.Write> plan;
         try {
@@ -84,7 +106,7 @@ final class TuneCommand implements Callable<Integer> {
             return 0;
         }
         // Signals are caught before the first change and until the last is put back: none ends the run half-way.
-        try (Signals.Stop stop = Signals.Stop.install(); Journal journal = RestoreCommand.journal()) {
+        try (Signals.Stop stop = Signals.Stop.install(); Journal journal = RestoreCommand.journal(ifName)) {
             try {
                 Tuning.apply(plan, journal);
             } catch (java.io.IOException | RuntimeException e) {
@@ -102,7 +124,7 @@ final class TuneCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "[+] %d settings changed (journal %s); Ctrl-C puts them back%n", plan.size(), journal.file());
             out.flush();
             if (!stop.requested()) {
-                stop.await(seconds > 0 ? Math.max(1, (long) (seconds * 1000)) : 0);
+                stop.await(seconds != null ? Math.max(1, (long) (seconds * 1000)) : 0);
             }
             List<String> failed = journal.rollback();
             out.printf(Locale.ROOT, "[+] %d settings put back%s%s%n", plan.size() - failed.size(),

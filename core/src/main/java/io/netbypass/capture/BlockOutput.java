@@ -7,7 +7,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+
+import io.netbypass.util.SafeFiles;
 
 /** A buffered file writer in a chosen byte order, shared by the pcap and pcapng writers. */
 final class BlockOutput implements AutoCloseable {
@@ -15,8 +16,8 @@ final class BlockOutput implements AutoCloseable {
     private final ByteBuffer buffer;
 
     BlockOutput(Path path, ByteOrder order) throws IOException {
-        channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
+        channel = SafeFiles.openOutput(path); // never an open input, a link, a FIFO or a device
+
         buffer = ByteBuffer.allocate(1 << 16).order(order);
     }
 

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import io.netbypass.util.SafeFiles;
+
 /**
  * Every change netbypass makes to a device or to the kernel's settings, written down (kind,
  * target, old value, new value) and forced to disk before it is made, so that a normal exit
@@ -22,6 +24,14 @@ public final class Journal implements AutoCloseable {
     @FunctionalInterface
     public interface Applier {
         void apply(String target, String value) throws IOException;
+
+        /**
+         * Why this kind of change may not be made to {@code target} (null: it may). A journal is
+         * a file on disk: restore checks every line before it undoes anything.
+         */
+        default String refuse(String target) {
+            return null;
+        }
     }
 
     /**
@@ -60,6 +70,8 @@ public final class Journal implements AutoCloseable {
     private final List<Change> changes = new ArrayList<>();
     private FileChannel channel;
     private long lastTime;
+    /** Locks held while this journal is open ({@link #hold}). */
+    private final List<AutoCloseable> held = new ArrayList<>();
 
     private Journal(Path file, Map<String, Applier> appliers) {
         this.file = file;
@@ -68,7 +80,7 @@ public final class Journal implements AutoCloseable {
 
     /** A new journal for this process in {@code dir}, for namespace {@code netns} (an id, e.g. the netns inode). */
     public static Journal create(Path dir, String netns, long pid, Map<String, Applier> appliers) throws IOException {
-        Files.createDirectories(dir);
+        SafeFiles.stateDirectory(dir, "rwx------"); // ours alone: a journal says what to write where
         return new Journal(dir.resolve(netns + "-" + pid + ".journal"), appliers);
     }
 
@@ -86,11 +98,18 @@ public final class Journal implements AutoCloseable {
         if (a == null) {
             throw new IllegalArgumentException("no way to make a '" + kind + "' change");
         }
+        String refused = a.refuse(target);
+        if (refused != null) {
+            throw new IllegalArgumentException(kind + " " + target + ": " + refused);
+        }
         java.time.Instant now = java.time.Instant.now();
         lastTime = Math.max(lastTime + 1, now.getEpochSecond() * 1_000_000_000L + now.getNano());
         Change c = new Change(kind, target, oldValue, newValue, lastTime);
         if (channel == null) {
-            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            // Our own new file (O_EXCL): never a link or a file someone else put there.
+            channel = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
         }
         channel.write(StandardCharsets.UTF_8.encode(c.line()));
         channel.force(true);
@@ -120,12 +139,25 @@ public final class Journal implements AutoCloseable {
         closeChannel();
     }
 
+    /** Keeps {@code lock} until this journal is closed (an interface's lock: one command changes it at a time). */
+    public void hold(AutoCloseable lock) {
+        held.add(lock);
+    }
+
     @Override
     public void close() {
         if (!changes.isEmpty()) {
             rollback();
         }
         closeChannel();
+        for (AutoCloseable l : held) {
+            try {
+                l.close();
+            } catch (Exception ignored) {
+                // released with the process in any case
+            }
+        }
+        held.clear();
     }
 
     private void closeChannel() {
@@ -196,16 +228,22 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    /** Journals in {@code dir} for namespace {@code netns} whose process is gone (or every one, when {@code force}). */
+    /**
+     * Journals in {@code dir} for namespace {@code netns} whose process is gone (or every one, when
+     * {@code force}). The directory must be ours and safe ({@link SafeFiles#stateDirectory}); only
+     * regular files are journals.
+     */
     public static List<Path> leftBehind(Path dir, String netns, boolean force) throws IOException {
         List<Path> out = new ArrayList<>();
-        if (!Files.isDirectory(dir)) {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return out;
         }
+        SafeFiles.stateDirectory(dir, "rwx------");
         try (var s = Files.list(dir)) {
             for (Path p : s.sorted().toList()) {
                 String n = p.getFileName().toString();
-                if (!n.startsWith(netns + "-") || !n.endsWith(".journal")) {
+                if (!n.startsWith(netns + "-") || !n.endsWith(".journal")
+                        || !Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     continue;
                 }
                 long pid;
@@ -238,6 +276,11 @@ public final class Journal implements AutoCloseable {
      * their recorded time; a journal without times counts as written at its file's modification
      * time, its lines in order. Each journal keeps only what was not undone, and is removed when
      * nothing is left; returns what could not be undone.
+     *
+     * <p>A line that is not a change netbypass writes (corrupt, an unknown kind, a target its
+     * kind may not touch: a file outside /sys and /proc) is reported and undoes nothing; the
+     * rest is undone, and such a journal is kept as it is for the operator to read. Only a last
+     * line without its newline is a write a crash cut short: its change was never made.
      */
     public static List<String> restore(List<Path> journals, Map<String, Applier> appliers,
                                        java.util.function.Predicate<String> onlyTargets) throws IOException {
@@ -245,15 +288,37 @@ public final class Journal implements AutoCloseable {
         }
         List<List<Change>> all = new ArrayList<>();
         List<Entry> mine = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        java.util.BitSet corrupt = new java.util.BitSet();
         for (int j = 0; j < journals.size(); j++) {
             Path journal = journals.get(j);
             List<Change> changes = new ArrayList<>();
-            for (String line : Files.readAllLines(journal, StandardCharsets.UTF_8)) {
-                try {
-                    changes.add(Change.parse(line));
-                } catch (IllegalArgumentException e) {
-                    break; // a line torn by a crash while it was written: its change was never made
+            SafeFiles.checkInput(journal, 64L << 20, "journal");
+            String text = new String(Files.readAllBytes(journal), StandardCharsets.UTF_8);
+            String[] lines = text.split("\n", -1);
+            for (int i = 0; i < lines.length; i++) {
+                boolean last = i == lines.length - 1;
+                if (last && lines[i].isEmpty()) {
+                    break;
                 }
+                String why;
+                try {
+                    Change c = Change.parse(lines[i]);
+                    Applier a = appliers.get(c.kind());
+                    why = a == null ? "'" + c.kind() + "' is not a change netbypass makes" : a.refuse(c.target());
+                    if (why == null) {
+                        changes.add(c);
+                        continue;
+                    }
+                    why = c.kind() + " " + c.target() + ": " + why;
+                } catch (IllegalArgumentException e) {
+                    if (last) {
+                        break; // a write a crash cut short: its change was never made
+                    }
+                    why = "not a journal line";
+                }
+                failed.add(journal + ":" + (i + 1) + ": " + why + " (nothing done for it; the journal is kept)");
+                corrupt.set(j);
             }
             all.add(changes);
             long fileTime = Files.getLastModifiedTime(journal).to(java.util.concurrent.TimeUnit.NANOSECONDS);
@@ -267,7 +332,6 @@ public final class Journal implements AutoCloseable {
         // Newest first: by time, then (same journal, same time) by line.
         mine.sort(java.util.Comparator.comparingLong(Entry::time).thenComparingInt(Entry::journal)
                 .thenComparingInt(Entry::line).reversed());
-        List<String> failed = new ArrayList<>();
         java.util.Set<Entry> kept = new java.util.HashSet<>(undoAll(mine, Entry::change, appliers, failed));
         // What is left in each journal: other targets' changes, and those that could not be undone (for another try).
         List<java.util.BitSet> undone = new ArrayList<>();
@@ -280,6 +344,9 @@ public final class Journal implements AutoCloseable {
             }
         }
         for (int j = 0; j < journals.size(); j++) {
+            if (corrupt.get(j)) {
+                continue; // kept whole: what could not be read is the operator's to judge
+            }
             List<Change> changes = all.get(j);
             StringBuilder b = new StringBuilder();
             for (int i = 0; i < changes.size(); i++) {

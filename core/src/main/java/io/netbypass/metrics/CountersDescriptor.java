@@ -22,6 +22,8 @@ public final class CountersDescriptor {
     public static final int NAME_LENGTH_OFFSET = 40;
     public static final int NAME_OFFSET = 44;
     public static final int MAX_NAME_LENGTH = 208;
+    /** The most counters a file holds (a reader refuses larger files). */
+    public static final int MAX_CAPACITY = 1 << 20;
     public static final int HEADER_LENGTH = 256;
 
     public static final int RECORD_LENGTH = 256;

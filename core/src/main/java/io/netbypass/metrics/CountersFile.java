@@ -9,7 +9,12 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.attribute.BasicFileAttributes;
+
+import io.netbypass.util.SafeFiles;
 
 import static io.netbypass.metrics.CountersDescriptor.*;
 
@@ -26,29 +31,43 @@ public final class CountersFile implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment memory;
     private final int capacity;
+    /** The inode we created: close removes the path only while it is still that file. */
+    private final Object fileKey;
 
-    /** Creates (or replaces) {@code path} with room for {@code capacity} counters. */
+    /**
+     * Creates {@code path} with room for {@code capacity} counters. It only ever creates its own
+     * file: a path that exists is refused unless it is a counters file of a netbypass process
+     * that has ended (then it is replaced); the default directory must be ours
+     * ({@link #defaultDirectory()}).
+     */
     public CountersFile(Path path, int capacity, String name) throws IOException {
-        if (path.getParent() != null) {
-            Files.createDirectories(path.getParent());
+        if (capacity < 1 || capacity > MAX_CAPACITY) {
+            throw new IllegalArgumentException("counters file capacity " + capacity + " is out of range 1-" + MAX_CAPACITY);
+        }
+        Path parent = path.toAbsolutePath().getParent();
+        if (parent.equals(defaultDirectory().toAbsolutePath())) {
+            SafeFiles.stateDirectory(parent, "rwxr-xr-x"); // ours, not writable by others: 'stat' of any user reads it
         }
         this.path = path;
         this.capacity = capacity;
-        this.arena = Arena.ofShared();
-        refuseLiveOwner(path);
-        // A new file (a new inode), never a truncated one: a reader still mapping an old file keeps it whole.
-        Files.deleteIfExists(path);
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        removeIfStale(path);
+        Arena a = Arena.ofShared();
+        // O_EXCL: a new file (a new inode) or an error, never a link followed or a file truncated.
+        try (FileChannel ch = SafeFiles.createNew(path, true)) {
             long length = fileLength(capacity);
             ch.truncate(length);
             ch.position(length - 1);
             ch.write(java.nio.ByteBuffer.wrap(new byte[1]));
-            this.memory = ch.map(FileChannel.MapMode.READ_WRITE, 0, length, arena);
+            this.memory = ch.map(FileChannel.MapMode.READ_WRITE, 0, length, a);
+            this.fileKey = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (FileAlreadyExistsException e) {
+            a.close();
+            throw new IOException(path + " exists (made while we looked?): give this run another --counters path");
         } catch (IOException | RuntimeException e) {
-            arena.close();
+            a.close();
             throw e;
         }
+        this.arena = a;
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
         int len = Math.min(n.length, MAX_NAME_LENGTH);
         memory.set(ValueLayout.JAVA_INT, VERSION_OFFSET, VERSION);
@@ -65,21 +84,71 @@ public final class CountersFile implements AutoCloseable {
         return path;
     }
 
-    private static void refuseLiveOwner(Path path) throws IOException {
-        if (!Files.exists(path)) {
+    /**
+     * A path that exists may only be a counters file of a process that has ended: it is removed.
+     * Anything else (another file, a link, a FIFO, a directory, a live process's counters) is
+     * refused in one line.
+     */
+    private static void removeIfStale(Path path) throws IOException {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
             return;
         }
+        String refusal = path + " exists and is not the counters file of a finished netbypass: --counters only creates"
+                + " its own file (remove it, or give another path)";
+        if (!a.isRegularFile()) {
+            throw new IOException(refusal);
+        }
+        boolean alive;
+        long pid;
         try (CountersReader old = new CountersReader(path)) {
-            if (old.pid() != ProcessHandle.current().pid() && old.alive()) {
-                throw new IOException(path + " is the counters file of running process " + old.pid()
-                        + ": give this one another --counters path");
+            alive = old.alive();
+            pid = old.pid();
+        } catch (IOException e) {
+            throw new IOException(refusal);
+        }
+        if (alive) {
+            throw new IOException(path + " is the counters file of running process " + pid
+                    + ": give this one another --counters path");
+        }
+        Files.delete(path);
+    }
+
+    /**
+     * Removes the counters files in {@code dir} that processes which have ended left behind
+     * (kill -9, a crash): regular files named {@code *.counters} that read as counters files and
+     * whose process is gone. Returns how many; nothing else in the directory is touched.
+     */
+    public static int removeStale(Path dir) {
+        int removed = 0;
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return 0;
+        }
+        try (var files = Files.newDirectoryStream(dir, "*.counters")) {
+            for (Path f : files) {
+                if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                boolean stale;
+                try (CountersReader r = new CountersReader(f)) {
+                    stale = !r.alive();
+                } catch (IOException | RuntimeException e) {
+                    continue; // not a counters file: not ours to remove
+                }
+                try {
+                    if (stale && Files.deleteIfExists(f)) {
+                        removed++;
+                    }
+                } catch (IOException e) {
+                    // another user's file in a shared directory: left alone
+                }
             }
         } catch (IOException e) {
-            if (e.getMessage() != null && e.getMessage().contains("running process")) {
-                throw e;
-            }
-            // not a counters file, or a broken one: it is replaced
+            // an unreadable directory: nothing removed
         }
+        return removed;
     }
 
     /** Takes a free counter for {@code label}, value 0; -1 when the file is full. */
@@ -133,7 +202,14 @@ public final class CountersFile implements AutoCloseable {
     @Override
     public void close() throws IOException {
         arena.close();
-        Files.deleteIfExists(path);
+        try {
+            Object now = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            if (now != null && now.equals(fileKey)) {
+                Files.deleteIfExists(path);
+            }
+        } catch (NoSuchFileException e) {
+            // already gone
+        }
     }
 
     /** Where a process's counters file goes by default: /dev/shm/netbypass/PID.counters, else the temp directory. */

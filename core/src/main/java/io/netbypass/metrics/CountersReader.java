@@ -9,6 +9,8 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+
+import io.netbypass.util.SafeFiles;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,6 +31,8 @@ public final class CountersReader implements AutoCloseable {
 
     public CountersReader(Path path) throws IOException {
         this.path = path;
+        // A FIFO would hang the open, a device or a huge file would be mapped: refused first.
+        SafeFiles.checkInput(path, fileLength(MAX_CAPACITY), "counters file");
         this.arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
@@ -71,9 +75,14 @@ public final class CountersReader implements AutoCloseable {
         return new String(memory.asSlice(NAME_OFFSET, Math.max(0, len)).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
     }
 
-    /** Is the writing process still running? */
+    /**
+     * Is the writing process still running? A process with its PID that started after the file
+     * was written is another one (the PID was reused): the writer has ended.
+     */
     public boolean alive() {
-        return ProcessHandle.of(pid()).map(ProcessHandle::isAlive).orElse(false);
+        return ProcessHandle.of(pid()).filter(ProcessHandle::isAlive)
+                .map(h -> h.info().startInstant().map(t -> t.toEpochMilli() <= startMillis() + 1000).orElse(true))
+                .orElse(false);
     }
 
     /** The allocated counters now. */

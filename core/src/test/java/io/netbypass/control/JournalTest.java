@@ -44,6 +44,65 @@ class JournalTest {
     }
 
     @Test
+    void aCorruptJournalIsReportedUndoesWhatItCanAndIsKept() throws Exception {
+        // A corrupt journal used to be restored up to the bad line and deleted, with "restored" printed.
+        device.put("a", "1");
+        device.put("c", "old");
+        Journal j = Journal.create(dir, "ns", 999_999_970L, appliers);
+        j.change("set", "a", "1", "2");
+        j.keep();
+        String good = Files.readString(j.file());
+        Files.writeString(j.file(), good + "garbage line\nformat\t/dev/sda\tx\ty\t5\n" + good.replace("\ta\t1\t2", "\tc\told\tnew"));
+        device.put("c", "new");
+        byte[] before = Files.readAllBytes(j.file());
+        List<String> failed = Journal.restore(j.file(), appliers, null);
+        assertEquals(List.of(j.file() + ":2: not a journal line (nothing done for it; the journal is kept)",
+                j.file() + ":3: format /dev/sda: 'format' is not a change netbypass makes (nothing done for it; the journal is kept)"), failed);
+        assertEquals("1", device.get("a"), "what could be read is undone");
+        assertEquals("old", device.get("c"), "also after the bad lines");
+        assertArrayEquals(before, Files.readAllBytes(j.file()), "kept as it was, for the operator");
+    }
+
+    @Test
+    void aTargetItsKindMayNotTouchIsRefusedWhenWrittenAndWhenRestored() throws Exception {
+        Map<String, Journal.Applier> guarded = Map.of("set", new Journal.Applier() {
+            @Override
+            public void apply(String target, String value) {
+                device.put(target, value);
+            }
+
+            @Override
+            public String refuse(String target) {
+                return target.startsWith("ok/") ? null : "only ok/ targets";
+            }
+        });
+        try (Journal j = Journal.create(dir, "ns", 999_999_969L, guarded)) {
+            assertEquals("set /etc/passwd: only ok/ targets",
+                    assertThrows(IllegalArgumentException.class, () -> j.change("set", "/etc/passwd", "", "x")).getMessage());
+            assertFalse(device.containsKey("/etc/passwd"));
+        }
+        Path forged = dir.resolve("ns-999999968.journal");
+        Files.writeString(forged, "set\t/etc/passwd\troot::0:0\tx\t1\nset\tok/a\t1\t2\t2\n");
+        assertEquals(List.of(forged + ":1: set /etc/passwd: only ok/ targets (nothing done for it; the journal is kept)"),
+                Journal.restore(forged, guarded, null));
+        assertFalse(device.containsKey("/etc/passwd"));
+        assertEquals("1", device.get("ok/a"));
+    }
+
+    @Test
+    void journalsAreReadOnlyFromADirectoryNobodyElseCanWrite() throws Exception {
+        Path open = Files.createDirectory(dir.resolve("open"));
+        Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.writeString(open.resolve("ns-999999967.journal"), "set\ta\t1\t2\t1\n");
+        assertTrue(assertThrows(IOException.class, () -> Journal.leftBehind(open, "ns", false)).getMessage()
+                .startsWith(open + " is writable by others"));
+        assertThrows(IOException.class, () -> Journal.create(open, "ns", 1, appliers));
+        Path linked = Files.createSymbolicLink(dir.resolve("linked"), open);
+        assertTrue(assertThrows(IOException.class, () -> Journal.leftBehind(linked, "ns", false)).getMessage()
+                .startsWith(linked + " is a symbolic link"));
+    }
+
+    @Test
     void aCrashedRunsJournalIsRestoredAndATornLastLineIsSkipped() throws Exception {
         device.put("a", "1");
         Journal j = Journal.create(dir, "ns", 999_999_999L, appliers);

@@ -69,9 +69,63 @@ class CountersFileTest {
         } finally {
             other.destroy();
         }
-        Files.write(path, new byte[300]); // a stale or broken file is simply replaced
-        try (CountersFile file = new CountersFile(path, 2, "third"); CountersReader r = new CountersReader(path)) {
-            assertEquals("third", r.name());
+        // The file of a process that has ended (a kill -9) is replaced.
+        try (CountersFile file = new CountersFile(path, 2, "dead one")) {
+            forgePid(path, deadPid());
+            try (CountersFile again = new CountersFile(path, 2, "third"); CountersReader r = new CountersReader(path)) {
+                assertEquals("third", r.name());
+            }
+        }
+    }
+
+    static void forgePid(Path path, long pid) throws java.io.IOException {
+        try (var ch = java.nio.channels.FileChannel.open(path, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder()).putLong(0, pid), CountersDescriptor.PID_OFFSET);
+        }
+    }
+
+    /** A PID no process has now: one that just ended. */
+    static long deadPid() throws Exception {
+        Process p = new ProcessBuilder("true").start();
+        p.waitFor();
+        return p.pid();
+    }
+
+    @Test
+    void countersOnlyEverCreatesItsOwnFile() throws Exception {
+        // --counters FILE used to replace, then delete on exit, any file or empty directory it was given.
+        Path precious = dir.resolve("precious.txt");
+        Files.writeString(precious, "keep me\n");
+        Path emptyDir = Files.createDirectory(dir.resolve("empty"));
+        Path link = Files.createSymbolicLink(dir.resolve("link.counters"), dir.resolve("target"));
+        for (Path p : List.of(precious, emptyDir, link)) {
+            var e = assertThrows(java.io.IOException.class, () -> new CountersFile(p, 2, "x"), p.toString());
+            assertTrue(e.getMessage().startsWith(p + " exists and is not the counters file of a finished netbypass"), e.getMessage());
+        }
+        assertEquals("keep me\n", Files.readString(precious));
+        assertTrue(Files.isDirectory(emptyDir));
+        assertFalse(Files.exists(dir.resolve("target")), "nothing created through the link");
+        // Ours is removed at close only while it is still ours.
+        Path path = dir.resolve("own.counters");
+        CountersFile file = new CountersFile(path, 2, "own");
+        Files.delete(path);
+        Files.writeString(path, "someone else's now");
+        file.close();
+        assertEquals("someone else's now", Files.readString(path));
+    }
+
+    @Test
+    void staleFilesOfEndedProcessesAreRemovedAndNothingElse() throws Exception {
+        Path stale = dir.resolve("1.counters");
+        Path live = dir.resolve("2.counters");
+        Path other = dir.resolve("3.counters");
+        Files.writeString(other, "not ours");
+        try (CountersFile a = new CountersFile(stale, 2, "killed"); CountersFile b = new CountersFile(live, 2, "running")) {
+            forgePid(stale, deadPid());
+            assertEquals(1, CountersFile.removeStale(dir));
+            assertFalse(Files.exists(stale));
+            assertTrue(Files.exists(live));
+            assertTrue(Files.exists(other));
         }
     }
 

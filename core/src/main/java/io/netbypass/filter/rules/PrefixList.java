@@ -48,13 +48,20 @@ public final class PrefixList {
                 continue;
             }
             int col = line.indexOf(text) + 1;
-            if (text.chars().anyMatch(Character::isWhitespace)) {
-                throw new RuleSyntaxException(path.toString(), n + 1, col, "one prefix per line, not '" + text + "'");
-            }
             try {
+                if (text.chars().anyMatch(Character::isWhitespace)) {
+                    throw new IllegalArgumentException("one prefix per line, not '" + text + "'");
+                }
                 prefixes.add(Prefix.parse(text));
             } catch (IllegalArgumentException e) {
-                throw new RuleSyntaxException(path.toString(), n + 1, col, e.getMessage());
+                if (prefixes.isEmpty() && !text.matches("[0-9A-Fa-f:./\\s]{1,64}")) {
+                    // Not one prefix yet: maybe not a list at all (/etc/shadow named by mistake or by
+                    // someone else). Say so without quoting what it holds.
+                    throw new RuleSyntaxException(path.toString(), n + 1, col, "not a prefix list: its first entry is not"
+                            + " a prefix or address (its text is not shown: it may not be ours to show)");
+                }
+                String m = e.getMessage();
+                throw new RuleSyntaxException(path.toString(), n + 1, col, m.length() > 120 ? m.substring(0, 117) + "..." : m);
             }
         }
         return new PrefixList(path, prefixes);

@@ -76,6 +76,12 @@ public final class RuleParser {
             if (defaultAction != null) {
                 throw error(tokens.getFirst(), "nothing may follow 'default' (line " + defaultLine + "): no packet would reach it");
             }
+            if (rules.isEmpty() && defaultAction == null && !peek().text.matches("[a-z]{1,12}")) {
+                // The first rule line is not a rule: maybe not a rules file at all (/etc/shadow given
+                // by mistake or by someone else). Say so without quoting what it holds.
+                throw new RuleSyntaxException(file, lineNumber, peek().column, "not a rules file: its first rule line"
+                        + " does not start with drop, pass, tx, ratelimit or default (its text is not shown: it may not be ours to show)");
+            }
             if (peek().text.equals("default")) {
                 next();
                 Token t = expect("drop or pass after 'default'");

@@ -8,13 +8,29 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Reads a rules or list file as UTF-8; bytes that are not UTF-8 are an error at their line. */
+import io.netbypass.util.SafeFiles;
+
+/**
+ * Reads a rules or list file as UTF-8; bytes that are not UTF-8 are an error at their line. Only
+ * a regular file of at most {@link #MAX_BYTES} (a FIFO would hang a reload, {@code /dev/zero}
+ * fill the heap).
+ */
 final class TextFile {
+    /** 256 MiB: a list of ten million prefixes fits. */
+    static final long MAX_BYTES = 256L << 20;
+
     private TextFile() {
     }
 
     static String read(Path path) throws IOException, RuleSyntaxException {
-        byte[] bytes = Files.readAllBytes(path);
+        SafeFiles.checkInput(path, MAX_BYTES, "rules or list file");
+        byte[] bytes;
+        try (var in = Files.newInputStream(path)) {
+            bytes = in.readNBytes((int) MAX_BYTES + 1); // the file may have grown since the check
+        }
+        if (bytes.length > MAX_BYTES) {
+            throw new IOException(path + " grew past " + MAX_BYTES + " bytes while being read");
+        }
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();

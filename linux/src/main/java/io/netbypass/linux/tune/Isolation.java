@@ -54,7 +54,21 @@ public final class Isolation {
     /** Journal appliers for every kind of step (file writes too); a target names its NIC as {@link NicControl#name()} does. */
     public static Map<String, Journal.Applier> appliers() {
         return Map.of(
-                Tuning.FILE, (target, value) -> Files.writeString(Path.of(target), value, StandardCharsets.US_ASCII),
+                Tuning.FILE, new Journal.Applier() {
+                    @Override
+                    public void apply(String target, String value) throws IOException {
+                        String why = refuse(target);
+                        if (why != null) {
+                            throw new IOException(why);
+                        }
+                        Files.writeString(Path.of(target), value, StandardCharsets.US_ASCII);
+                    }
+
+                    @Override
+                    public String refuse(String target) {
+                        return kernelSetting(target);
+                    }
+                },
                 FEATURE, (target, value) -> {
                     int colon = target.lastIndexOf(':');
                     nic(target.substring(0, colon)).setFeature(target.substring(colon + 1), value.equals("on"));
@@ -78,6 +92,30 @@ public final class Isolation {
                         nic.insertRule(NtupleParser.parse(value));
                     }
                 });
+    }
+
+    /**
+     * Why {@code target} is not a kernel setting netbypass writes (null when it is): only files
+     * under /sys, /proc/irq and /proc/sys/net, named without '..' and not leading elsewhere
+     * through a link (sysfs's own links stay inside /sys).
+     */
+    static String kernelSetting(String target) {
+        Path p = Path.of(target);
+        if (!p.isAbsolute() || !p.normalize().equals(p) || target.contains("/../") || target.endsWith("/..")) {
+            return "not a plain absolute path";
+        }
+        if (!target.startsWith("/sys/") && !target.startsWith("/proc/irq/") && !target.startsWith("/proc/sys/net/")) {
+            return "netbypass writes files under /sys, /proc/irq and /proc/sys/net only";
+        }
+        try {
+            String real = p.toRealPath().toString();
+            if (!real.startsWith("/sys/") && !real.startsWith("/proc/")) {
+                return "leads to " + real + " through a link";
+            }
+        } catch (IOException e) {
+            // absent (a queue that is gone): the write will say so
+        }
+        return null;
     }
 
     /** The NIC a journal target names: {@code vnic:NAME} is this process's software NIC, anything else an interface. */

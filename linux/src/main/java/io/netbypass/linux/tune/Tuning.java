@@ -155,18 +155,30 @@ public final class Tuning {
         return cpuList(Files.readString(sys.resolve("devices/system/cpu/online")).strip());
     }
 
-    /** "0-3,6" as [0, 1, 2, 3, 6]. */
+    /** The highest CPU number a list may name (the kernel's NR_CPUS is at most 8192). */
+    public static final int MAX_CPU = 8191;
+
+    /** "0-3,6" as [0, 1, 2, 3, 6]; anything else (an empty part, "5-2", "-1", a CPU past {@link #MAX_CPU}) is refused. */
     public static List<Integer> cpuList(String text) {
         List<Integer> out = new ArrayList<>();
-        for (String part : text.split(",")) {
-            if (part.isBlank()) {
-                continue;
+        String bad = "'" + text + "' is not a CPU list (such as 0-3,6)";
+        if (text.isBlank()) {
+            throw new IllegalArgumentException(bad);
+        }
+        for (String part : text.strip().split(",", -1)) {
+            if (!part.strip().matches("\\d{1,4}(-\\d{1,4})?")) {
+                throw new IllegalArgumentException(bad);
             }
             String[] r = part.strip().split("-");
             int a = Integer.parseInt(r[0]);
             int b = r.length > 1 ? Integer.parseInt(r[1]) : a;
+            if (b < a || b > MAX_CPU) {
+                throw new IllegalArgumentException(bad + ": " + part.strip() + (b < a ? " runs backwards" : " is past CPU " + MAX_CPU));
+            }
             for (int c = a; c <= b; c++) {
-                out.add(c);
+                if (!out.contains(c)) {
+                    out.add(c);
+                }
             }
         }
         return out;
