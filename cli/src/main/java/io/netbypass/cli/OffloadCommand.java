@@ -22,7 +22,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -195,8 +194,8 @@ final class OffloadCommand implements Callable<Integer> {
     private void hangup(FilterEngine engine, PrintWriter out) {
         if (engine == null) {
             out.println("[!] SIGHUP: not filtering yet; the rules are read when the filter starts");
-        } else if (rules != null) {
-            reload(engine, out, "SIGHUP");
+        } else if (rules != null && reloader != null) {
+            reloader.request("SIGHUP");
         } else {
             out.println("[!] SIGHUP: there is no --rules file to reload; still passing everything");
         }
@@ -315,7 +314,8 @@ final class OffloadCommand implements Callable<Integer> {
             FilterEngine engine = new FilterEngine(p, first);
             FilterMetrics published = new FilterMetrics(file, engine);
             running.set(engine);
-            Thread watcher = watch && rules != null ? watcher(engine, out, stop) : null;
+            RulesReloader reloads = rules != null ? reloader(engine, out) : null;
+            reloader = reloads;
             WireFeeder feeder = null;
             Thread wire = null;
             Vnic nic = null;
@@ -361,8 +361,9 @@ final class OffloadCommand implements Callable<Integer> {
             worker.start();
             worker.join();
             running.set(null);
-            if (watcher != null) {
-                watcher.interrupt();
+            if (reloads != null) {
+                reloader = null;
+                reloads.close();
             }
             if (failed.get() != null) {
                 Throwable t = failed.get();
@@ -531,49 +532,18 @@ final class OffloadCommand implements Callable<Integer> {
     /** Rules (the default included) whose counters fit the counters file, sized at start. */
     private volatile int ruleCounterRoom = Integer.MAX_VALUE;
 
-    private void reload(FilterEngine engine, PrintWriter out, String why) {
-        try {
-            FilterProgram next = FilterProgram.load(rules);
-            engine.reload(next);
-            out.printf(Locale.ROOT, "[+] %s: reloaded %s (%d rules, default %s)%n", why, rules, next.rules().size(),
-                    next.rules().defaultAction());
+    /** The reloader of the running engine (SIGHUP, --watch): one compile at a time, never blocking the caller. */
+    private volatile RulesReloader reloader;
+
+    private RulesReloader reloader(FilterEngine engine, PrintWriter out) {
+        return new RulesReloader(rules, engine, watch, 500, line -> {
+            out.println(line);
+            out.flush();
+        }, next -> {
             if (next.rules().size() + 1 > ruleCounterRoom) {
-                out.printf(Locale.ROOT, "[!] %s: the counters file holds per-rule counters for %d rules; rules past that are"
-                        + " counted in the summary but not published to stat or metrics (restart to resize)%n", why,
-                        ruleCounterRoom - 1);
+                out.printf(Locale.ROOT, "[!] the counters file holds per-rule counters for %d rules; rules past that are"
+                        + " counted in the summary but not published to stat or metrics (restart to resize)%n", ruleCounterRoom - 1);
             }
-        } catch (RuleSyntaxException | IOException | IllegalArgumentException e) {
-            out.println("[!] " + why + ": " + Errors.oneLine(e) + "; the old rules keep running");
-        }
-        out.flush();
-    }
-
-    private Thread watcher(FilterEngine engine, PrintWriter out, Signals.Stop stop) {
-        Thread t = new Thread(() -> {
-            FileTime seen = modified();
-            while (!stop.requested()) {
-                try {
-                    Thread.sleep(500);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                FileTime now = modified();
-                if (now != null && !now.equals(seen)) {
-                    seen = now;
-                    reload(engine, out, "file changed");
-                }
-            }
-        }, "rules-watch");
-        t.setDaemon(true);
-        t.start();
-        return t;
-    }
-
-    private FileTime modified() {
-        try {
-            return Files.getLastModifiedTime(rules);
-        } catch (IOException e) {
-            return null;
-        }
+        });
     }
 }

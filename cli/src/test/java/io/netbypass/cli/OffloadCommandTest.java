@@ -97,13 +97,14 @@ class OffloadCommandTest {
         AtomicReference<PcapCommandTest.Run> result = new AtomicReference<>();
         Thread t = new Thread(() -> result.set(PcapCommandTest.run("offload", "vnic:st" + ProcessHandle.current().pid(),
                 "--rules", Path.of("../examples/dns-flood.rules").toString(),
-                "--counters", counters.toString(), "--metrics", "127.0.0.1:0", "--duration", "3",
+                "--counters", counters.toString(), "--metrics", "127.0.0.1:0", "--duration", "6",
                 "-R", "50000", "-d", "198.18.0.53:53-198.18.0.53:54", "-Z", "--seed", "5")));
         t.start();
-        for (int i = 0; i < 100 && !Files.exists(counters); i++) {
+        // A busy machine may take seconds to compile and warm up: wait for the file, then a few publications.
+        for (int i = 0; i < 1500 && !Files.exists(counters); i++) {
             Thread.sleep(20);
         }
-        Thread.sleep(1000);
+        Thread.sleep(500);
         String java = ProcessHandle.current().info().command().orElseThrow();
         Process stat = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 "io.netbypass.cli.Main", "stat", counters.toString()).redirectErrorStream(true).start();

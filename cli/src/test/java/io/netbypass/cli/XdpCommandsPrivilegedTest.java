@@ -137,7 +137,7 @@ class XdpCommandsPrivilegedTest {
             java.net.DatagramSocket udp = inB.submit(() -> {
                 java.net.DatagramSocket d = new java.net.DatagramSocket(
                         new java.net.InetSocketAddress(java.net.InetAddress.getByName(net.addressB), 0));
-                d.setSoTimeout(4000);
+                d.setSoTimeout(10_000); // the sender is a JVM that a busy machine may take seconds to start
                 d.setReceiveBufferSize(1 << 20);
                 return d;
             }).get();
@@ -145,8 +145,8 @@ class XdpCommandsPrivilegedTest {
             Path rules = dir.resolve("f.rules");
             Files.writeString(rules, "drop udp dst port 53 name flood\ndefault pass\n");
             Process p = net.start(net.nsB, gro.equals("gro")
-                    ? java("offload", "xdp:" + net.ifB + "-2/R", "--rules", rules.toString(), "--duration", "14")
-                    : java("offload", "xdp:" + net.ifB + "-2/R", "--rules", rules.toString(), "--duration", "14", "--no-gro"));
+                    ? java("offload", "xdp:" + net.ifB + "-2/R", "--rules", rules.toString(), "--duration", "20")
+                    : java("offload", "xdp:" + net.ifB + "-2/R", "--rules", rules.toString(), "--duration", "20", "--no-gro"));
             StringBuilder out = new StringBuilder();
             CountDownLatch ready = new CountDownLatch(1);
             Thread reader = reader(p, out, ready);
@@ -161,13 +161,14 @@ class XdpCommandsPrivilegedTest {
                             n++;
                         }
                     } catch (java.io.IOException e) {
-                        return n; // four seconds of silence
+                        return n; // ten seconds of silence
                     }
                 });
                 TcpTransfer transfer = new TcpTransfer(tcp, inA, net.addressB, 8 << 20, 42);
-                // Small bursts, so that the UDP socket's buffer (a few hundred datagrams) never overflows.
+                // Small bursts at 1000/s, so that the UDP socket's buffer (about 900 datagrams) never overflows,
+                // even when a busy machine leaves the test's reader thread off the CPU for most of a second.
                 String[] validGen = gen(net, 2, udp.getLocalPort(), 5_000);
-                validGen[validGen.length - 1] = "5000";
+                validGen[validGen.length - 1] = "1000";
                 validGen = java.util.stream.Stream.concat(java.util.Arrays.stream(validGen), java.util.stream.Stream.of("-b", "16"))
                         .toArray(String[]::new);
                 var valid = net.exec(net.nsA, 60, java(validGen));
@@ -175,7 +176,7 @@ class XdpCommandsPrivilegedTest {
                 var flood = net.exec(net.nsA, 60, java(gen(net, 2, 53, 20_000)));
                 assertEquals(0, flood.exitCode(), flood.stderr());
                 assertEquals(transfer.sent(), transfer.received(30), "the TCP server got the exact byte stream");
-                int udpGot = udpCount.get(30, TimeUnit.SECONDS);
+                int udpGot = udpCount.get(60, TimeUnit.SECONDS);
                 assertTrue(p.waitFor(30, TimeUnit.SECONDS), "offload ended by itself: " + out);
                 reader.join(5000);
                 assertEquals(5_000, udpGot, "the UDP server got every valid datagram:\n" + out + "\n"

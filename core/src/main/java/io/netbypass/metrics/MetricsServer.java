@@ -12,11 +12,33 @@ import java.nio.file.Path;
 /**
  * A Prometheus endpoint ({@code GET /metrics}, text exposition format 0.0.4) over a counters
  * file. It reads the file as any other reader would, so it shows exactly what {@code netbypass
- * stat} shows. The JDK's HTTP server is enough for a handful of series scraped every few seconds.
+ * stat} shows. The JDK's HTTP server is enough for a handful of series scraped every few seconds,
+ * given a thread per request and time limits, so that no client can hold it for the others.
  */
 public final class MetricsServer implements AutoCloseable {
+    /** Requests served at once, each on a virtual thread; more are refused (their connection closed). */
+    static final int MAX_IN_FLIGHT = 256;
+    /** Seconds a request may take to arrive, or its response to leave, before its connection is closed. */
+    static final int REQUEST_SECONDS = 5;
+
+    static {
+        // Read once, when the JDK's server class loads: a slow or idle connection is dropped after
+        // REQUEST_SECONDS instead of holding a thread forever; connections are bounded. The
+        // operator's own -D settings win.
+        setDefault("sun.net.httpserver.maxReqTime", Integer.toString(REQUEST_SECONDS));
+        setDefault("sun.net.httpserver.maxRspTime", Integer.toString(REQUEST_SECONDS));
+        setDefault("jdk.httpserver.maxConnections", Integer.toString(2 * MAX_IN_FLIGHT));
+    }
+
+    private static void setDefault(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+
     private final HttpServer server;
     private final CountersReader reader;
+    private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(MAX_IN_FLIGHT);
 
     /**
      * Serves {@code counters} on {@code address}: {@code HOST:PORT}, or a bare port meaning
@@ -26,7 +48,7 @@ public final class MetricsServer implements AutoCloseable {
         InetSocketAddress bind = parse(address);
         this.reader = new CountersReader(counters);
         try {
-            server = HttpServer.create(bind, 16);
+            server = HttpServer.create(bind, 128);
         } catch (IOException e) {
             reader.close();
             throw new IOException("cannot serve metrics on " + address + ": " + e.getMessage(), e);
@@ -38,6 +60,21 @@ public final class MetricsServer implements AutoCloseable {
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(body);
             }
+        });
+        // Each request on its own virtual thread: one that reads slowly blocks only itself (the
+        // JDK's default runs every handler on its one dispatcher thread: one slow local client
+        // stalled every scrape). Past MAX_IN_FLIGHT the server closes the new connection.
+        server.setExecutor(task -> {
+            if (!inFlight.tryAcquire()) {
+                throw new java.util.concurrent.RejectedExecutionException("too many requests in flight");
+            }
+            Thread.ofVirtual().name("metrics").start(() -> {
+                try {
+                    task.run();
+                } finally {
+                    inFlight.release();
+                }
+            });
         });
         server.start();
     }

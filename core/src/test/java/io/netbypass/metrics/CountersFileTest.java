@@ -170,4 +170,40 @@ class CountersFileTest {
         assertEquals("127.0.0.1", MetricsServer.parse("9100").getAddress().getHostAddress(), "a bare port stays local");
         assertEquals(9100, MetricsServer.parse("[::1]:9100").getPort());
     }
+
+    @Test
+    void slowAndIdleConnectionsDoNotHoldUpAScrape() throws Exception {
+        // One slow local connection used to block /metrics for everyone (20 s+); 18 filled the backlog.
+        Path path = dir.resolve("s.counters");
+        List<java.net.Socket> slow = new ArrayList<>();
+        try (CountersFile file = new CountersFile(path, 4, "s");
+             MetricsServer server = new MetricsServer("127.0.0.1:0", path)) {
+            file.set(file.allocate("netbypass_rx_packets_total{port=\"p\"}"), 5);
+            for (int i = 0; i < 40; i++) {
+                java.net.Socket s = new java.net.Socket("127.0.0.1", server.port());
+                if (i % 2 == 0) {
+                    s.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: x\r\n".getBytes()); // never finished
+                    s.getOutputStream().flush();
+                }
+                slow.add(s);
+            }
+            HttpClient client = HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(2)).build();
+            for (int i = 0; i < 3; i++) {
+                long t0 = System.nanoTime();
+                HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics"))
+                        .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, r.statusCode());
+                assertTrue(r.body().contains("netbypass_rx_packets_total{port=\"p\"} 5"), r.body());
+                assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "served while 40 connections hang");
+            }
+            // The server closes what never completes a request, after its time limit.
+            java.net.Socket idle = slow.get(0);
+            idle.setSoTimeout(15_000);
+            assertEquals(-1, idle.getInputStream().read(), "a connection that never finishes its request is closed");
+        } finally {
+            for (java.net.Socket s : slow) {
+                s.close();
+            }
+        }
+    }
 }

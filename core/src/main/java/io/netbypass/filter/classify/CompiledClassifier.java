@@ -44,13 +44,21 @@ public final class CompiledClassifier implements RuleClassifier {
     private static final int RESIDUAL_PAYLOAD = 0;
     private static final int RESIDUAL_DNS = 1;
 
+    /**
+     * Variants per group. Bit vectors over every variant of a large rule set would cost
+     * classes x variants bits per field (quadratic: 40,000 rules took 79 s and gigabytes), so the
+     * variants are cut, in rule order, into groups of at most this many, each with its own
+     * tables; a packet tries the groups in order and the first that matches decides (its rules
+     * all come before the next group's).
+     */
+    static final int GROUP_VARIANTS = 1024;
+    /** Compiled tables may take at most this much memory; a larger rule set is refused, naming the remedy. */
+    public static final long MAX_TABLE_BYTES = 1L << 30;
+
     private final int variants;
-    private final int words;
     private final int[] variantRule;
     /** Variants of fail-closed rules: their payload and DNS tests hold on a packet that stopped before its transport. */
     private final boolean[] variantFailClosed;
-    /** The same as a bit vector: ORed into a field's vector when a malformed packet stopped before the field. */
-    private final long[] failClosed;
     /** Residual tests per variant: indexes into the residual arrays; null when none. */
     private final int[][] variantResiduals;
     private final int[] residualKind;
@@ -60,11 +68,9 @@ public final class CompiledClassifier implements RuleClassifier {
     private final byte[][] residualMask;
     private final boolean[] residualSuffix;
 
-    private final FieldTable[] tables;
-    private final long[] all;
-    private final long[] scratch;
+    private final Group[] groups;
 
-    /** One field's lookup: value -> class -> bit vector over the variants. */
+    /** One field's lookup: value -> class -> bit vector over a group's variants. */
     private static final class FieldTable {
         final Field field;
         /** {@code field.id}, here to save a load per lookup. */
@@ -87,14 +93,103 @@ public final class CompiledClassifier implements RuleClassifier {
             this.level = field.level();
             this.bits = bits;
         }
+
+        long bytes() {
+            return 8L * bits.length + (direct == null ? 0 : 2L * direct.length) + (range != null ? range.bytes() : 0)
+                    + (range128 != null ? range128.bytes() : 0);
+        }
+    }
+
+    /** Variants {@code offset ..} of the rule set, with their own field tables. */
+    private static final class Group {
+        final int offset;
+        final int variants;
+        final int words;
+        final FieldTable[] tables;
+        final long[] all;
+        /** The group's fail-closed variants: ORed into a field's vector when a malformed packet stopped before the field. */
+        final long[] failClosed;
+        final long[] scratch;
+
+        Group(int offset, int variants, int words, FieldTable[] tables, long[] all, long[] failClosed) {
+            this.offset = offset;
+            this.variants = variants;
+            this.words = words;
+            this.tables = tables;
+            this.all = all;
+            this.failClosed = failClosed;
+            this.scratch = new long[words];
+        }
+
+        Group copy() {
+            return new Group(offset, variants, words, tables, all, failClosed);
+        }
+
+        long bytes() {
+            long b = 0;
+            for (FieldTable t : tables) {
+                b += t.bytes();
+            }
+            return b;
+        }
+
+        /** The first variant (global index) of this group the packet matches, residual tests included; -1 if none. */
+        int classify(CompiledClassifier c, ParsedPacket p, int wireLength, int reached) {
+            if (words == 1) {
+                long acc = all[0];
+                for (FieldTable t : tables) {
+                    long b = t.bits[classOf(t, p, wireLength)];
+                    acc &= t.level > reached ? b | failClosed[0] : b;
+                    if (acc == 0) {
+                        return -1; // no rule of this group can match any more: skip the remaining lookups
+                    }
+                }
+                while (acc != 0) {
+                    int v = offset + Long.numberOfTrailingZeros(acc);
+                    if (c.variantResiduals[v] == null || c.residualsHold(v, reached, p)) {
+                        return v;
+                    }
+                    acc &= acc - 1;
+                }
+                return -1;
+            }
+            long[] acc = scratch;
+            System.arraycopy(all, 0, acc, 0, words);
+            for (FieldTable t : tables) {
+                int base = classOf(t, p, wireLength) * words;
+                long[] b = t.bits;
+                long any = 0;
+                if (t.level > reached) {
+                    for (int w = 0; w < words; w++) {
+                        any |= acc[w] &= b[base + w] | failClosed[w];
+                    }
+                } else {
+                    for (int w = 0; w < words; w++) {
+                        any |= acc[w] &= b[base + w];
+                    }
+                }
+                if (any == 0) {
+                    return -1;
+                }
+            }
+            for (int w = 0; w < words; w++) {
+                long bits = acc[w];
+                while (bits != 0) {
+                    int v = offset + (w << 6) + Long.numberOfTrailingZeros(bits);
+                    if (c.variantResiduals[v] == null || c.residualsHold(v, reached, p)) {
+                        return v;
+                    }
+                    bits &= bits - 1;
+                }
+            }
+            return -1;
+        }
     }
 
     private CompiledClassifier(CompiledClassifier o) {
         variants = o.variants;
-        words = o.words;
         variantRule = o.variantRule;
         variantFailClosed = o.variantFailClosed;
-        failClosed = o.failClosed;
         variantResiduals = o.variantResiduals;
         residualKind = o.residualKind;
         residualNegated = o.residualNegated;
@@ -102,9 +197,10 @@ public final class CompiledClassifier implements RuleClassifier {
         residualValue = o.residualValue;
         residualMask = o.residualMask;
         residualSuffix = o.residualSuffix;
-        tables = o.tables;
-        all = o.all;
-        scratch = new long[words];
+        groups = new Group[o.groups.length];
+        for (int i = 0; i < groups.length; i++) {
+            groups[i] = o.groups[i].copy();
+        }
     }
 
     /** Another classifier over the same tables, for another thread. */
@@ -112,60 +208,25 @@ public final class CompiledClassifier implements RuleClassifier {
         return new CompiledClassifier(this);
     }
 
+    /** Bytes the compiled tables take (shared by copies). */
+    public long tableBytes() {
+        long b = 0;
+        for (Group g : groups) {
+            b += g.bytes();
+        }
+        return b;
+    }
+
     // ---------------------------------------------------------------- data path
 
     @Override
     public int classify(ParsedPacket p, int wireLength) {
-        if (variants == 0) {
-            return DEFAULT;
-        }
         dnsState = DNS_UNKNOWN;
         int reached = p.reached();
-        if (words == 1) {
-            long acc = all[0];
-            for (FieldTable t : tables) {
-                long b = t.bits[classOf(t, p, wireLength)];
-                acc &= t.level > reached ? b | failClosed[0] : b;
-                if (acc == 0) {
-                    return DEFAULT; // no rule can match any more: skip the remaining lookups
-                }
-            }
-            while (acc != 0) {
-                int v = Long.numberOfTrailingZeros(acc);
-                if (variantResiduals[v] == null || residualsHold(v, reached, p)) {
-                    return variantRule[v];
-                }
-                acc &= acc - 1;
-            }
-            return DEFAULT;
-        }
-        long[] acc = scratch;
-        System.arraycopy(all, 0, acc, 0, words);
-        for (FieldTable t : tables) {
-            int base = classOf(t, p, wireLength) * words;
-            long[] b = t.bits;
-            long any = 0;
-            if (t.level > reached) {
-                for (int w = 0; w < words; w++) {
-                    any |= acc[w] &= b[base + w] | failClosed[w];
-                }
-            } else {
-                for (int w = 0; w < words; w++) {
-                    any |= acc[w] &= b[base + w];
-                }
-            }
-            if (any == 0) {
-                return DEFAULT;
-            }
-        }
-        for (int w = 0; w < words; w++) {
-            long bits = acc[w];
-            while (bits != 0) {
-                int v = (w << 6) + Long.numberOfTrailingZeros(bits);
-                if (variantResiduals[v] == null || residualsHold(v, reached, p)) {
-                    return variantRule[v];
-                }
-                bits &= bits - 1;
+        for (Group g : groups) {
+            int v = g.classify(this, p, wireLength, reached);
+            if (v >= 0) {
+                return variantRule[v];
             }
         }
         return DEFAULT;
@@ -316,6 +377,11 @@ public final class CompiledClassifier implements RuleClassifier {
 
     /** Compiles a rule set; a rule that expands too far is an error at its line. */
     public static CompiledClassifier compile(RuleSet set) throws RuleSyntaxException {
+        return compile(set, MAX_TABLE_BYTES);
+    }
+
+    /** As {@link #compile(RuleSet)}, refusing tables larger than {@code maxTableBytes} (tests try small bounds). */
+    public static CompiledClassifier compile(RuleSet set, long maxTableBytes) throws RuleSyntaxException {
         List<Variant> variants = new ArrayList<>();
         for (int r = 0; r < set.size(); r++) {
             Rule rule = set.rule(r);
@@ -339,7 +405,11 @@ public final class CompiledClassifier implements RuleClassifier {
                 }
             }
         }
-        return new CompiledClassifier(variants);
+        try {
+            return new CompiledClassifier(variants, maxTableBytes);
+        } catch (TooLarge e) {
+            throw new RuleSyntaxException(set.source(), 1, 1, e.getMessage());
+        }
     }
 
     /** The alternatives some packet could pass (no field asked for two disjoint sets of values). */
@@ -506,9 +576,8 @@ public final class CompiledClassifier implements RuleClassifier {
         return new BigInteger(Long.toUnsignedString(high)).shiftLeft(64).or(new BigInteger(Long.toUnsignedString(low)));
     }
 
-    private CompiledClassifier(List<Variant> list) {
+    private CompiledClassifier(List<Variant> list, long maxTableBytes) {
         variants = list.size();
-        words = Math.max(1, (variants + 63) >>> 6);
         variantRule = new int[variants];
         variantFailClosed = new boolean[variants];
         variantResiduals = new int[variants][];
@@ -547,11 +616,38 @@ public final class CompiledClassifier implements RuleClassifier {
                 residualSuffix[i] = d.suffix();
             }
         }
-        all = new long[words];
-        failClosed = new long[words];
-        for (int v = 0; v < variants; v++) {
-            all[v >>> 6] |= 1L << (v & 63);
-            if (variantFailClosed[v]) {
+        List<Group> built = new ArrayList<>();
+        long bytes = 0;
+        for (int from = 0; from < variants; from += GROUP_VARIANTS) {
+            Group g = group(list, from, Math.min(variants, from + GROUP_VARIANTS));
+            bytes += g.bytes();
+            if (bytes > maxTableBytes) {
+                throw new TooLarge(bytes, maxTableBytes, from + GROUP_VARIANTS, variants);
+            }
+            built.add(g);
+        }
+        groups = built.toArray(new Group[0]);
+    }
+
+    /** The compiled tables would take more than {@link #MAX_TABLE_BYTES}: thrown early, as the groups are built. */
+    static final class TooLarge extends IllegalStateException {
+        TooLarge(long bytes, long max, int done, int variants) {
+            super("the compiled rules would take more than " + (max >> 20) + " MiB (" + (bytes >> 20)
+                    + " MiB for the first " + Math.min(done, variants) + " of " + variants + " alternatives): put addresses"
+                    + " in a list file ('drop src list FILE': one lookup however long) or merge rules");
+        }
+    }
+
+    /** The group of variants {@code [from, to)}: its field tables, most-tested fields first. */
+    private static Group group(List<Variant> all, int from, int to) {
+        List<Variant> list = all.subList(from, to);
+        int n = list.size();
+        int words = Math.max(1, (n + 63) >>> 6);
+        long[] every = new long[words];
+        long[] failClosed = new long[words];
+        for (int v = 0; v < n; v++) {
+            every[v >>> 6] |= 1L << (v & 63);
+            if (list.get(v).failClosed) {
                 failClosed[v >>> 6] |= 1L << (v & 63);
             }
         }
@@ -575,60 +671,82 @@ public final class CompiledClassifier implements RuleClassifier {
         }
         List<Field> order = new ArrayList<>(used.keySet());
         order.sort((a, b) -> Integer.compare(used.get(b), used.get(a))); // stable: enum order among equals
-        tables = new FieldTable[order.size()];
+        FieldTable[] tables = new FieldTable[order.size()];
         int t = 0;
         for (Field f : order) {
-            tables[t++] = table(f, list);
+            tables[t++] = table(f, list, words);
         }
-        scratch = new long[words];
+        return new Group(from, n, words, tables, every, failClosed);
     }
 
-    private FieldTable table(Field f, List<Variant> list) {
+    /**
+     * One field's table for a group: the value space cut at every range edge of any variant,
+     * each piece's bit vector found by a sweep over the edges in order (a variant's bit is set
+     * where one of its ranges starts and cleared after it ends), so the cost grows with the
+     * edges times the vector's words, not with edges times variants.
+     */
+    private static FieldTable table(Field f, List<Variant> list, int words) {
         BigInteger max = f.max();
-        // Elementary interval starts: 0 and every range edge.
-        java.util.TreeSet<BigInteger> edges = new java.util.TreeSet<>();
-        edges.add(BigInteger.ZERO);
-        for (Variant x : list) {
-            ValueSet s = x.sets.get(f);
-            if (s != null) {
-                for (BigInteger[] r : s.ranges) {
-                    edges.add(r[0]);
-                    BigInteger after = r[1].add(BigInteger.ONE);
-                    if (after.compareTo(max) <= 0) {
-                        edges.add(after);
-                    }
+        int variants = list.size();
+        long[] wildcard = new long[words]; // variants that do not test the field: every value
+        long[] absentBits = new long[words];
+        record Event(BigInteger at, int variant, boolean start) {
+        }
+        List<Event> events = new ArrayList<>();
+        for (int v = 0; v < variants; v++) {
+            ValueSet s = list.get(v).sets.get(f);
+            if (s == null) {
+                wildcard[v >>> 6] |= 1L << (v & 63);
+                absentBits[v >>> 6] |= 1L << (v & 63);
+                continue;
+            }
+            if (s.absent) {
+                absentBits[v >>> 6] |= 1L << (v & 63);
+            }
+            for (BigInteger[] r : s.ranges) {
+                events.add(new Event(r[0], v, true));
+                BigInteger after = r[1].add(BigInteger.ONE);
+                if (after.compareTo(max) <= 0) {
+                    events.add(new Event(after, v, false));
                 }
             }
         }
-        BigInteger[] starts = edges.toArray(new BigInteger[0]);
+        events.sort((a, b) -> a.at.compareTo(b.at));
         Map<BitsKey, Integer> classes = new HashMap<>();
         List<long[]> classBits = new ArrayList<>();
-        int[] startClass = new int[starts.length];
-        for (int i = 0; i < starts.length; i++) {
-            long[] bits = new long[words];
-            for (int v = 0; v < variants; v++) {
-                ValueSet s = list.get(v).sets.get(f);
-                if (s == null || s.contains(starts[i])) {
-                    bits[v >>> 6] |= 1L << (v & 63);
+        List<BigInteger> starts = new ArrayList<>();
+        List<Integer> startClasses = new ArrayList<>();
+        long[] current = wildcard.clone();
+        int e = 0;
+        BigInteger at = BigInteger.ZERO;
+        while (true) {
+            // Every event at this value: a variant's ranges are disjoint and never touch, so a
+            // start and an end of the same variant never meet here.
+            while (e < events.size() && events.get(e).at.equals(at)) {
+                Event x = events.get(e++);
+                if (x.start) {
+                    current[x.variant >>> 6] |= 1L << (x.variant & 63);
+                } else {
+                    current[x.variant >>> 6] &= ~(1L << (x.variant & 63));
                 }
             }
-            startClass[i] = classes.computeIfAbsent(new BitsKey(bits), k -> {
+            int c = classes.computeIfAbsent(new BitsKey(current.clone()), k -> {
                 classBits.add(k.bits);
                 return classBits.size() - 1;
             });
-        }
-        long[] absentBits = new long[words];
-        for (int v = 0; v < variants; v++) {
-            ValueSet s = list.get(v).sets.get(f);
-            if (s == null || s.absent) {
-                absentBits[v >>> 6] |= 1L << (v & 63);
+            if (startClasses.isEmpty() || startClasses.getLast() != c) {
+                starts.add(at);
+                startClasses.add(c);
             }
+            if (e == events.size()) {
+                break;
+            }
+            at = events.get(e).at;
         }
         int absentClass = classes.computeIfAbsent(new BitsKey(absentBits), k -> {
             classBits.add(k.bits);
             return classBits.size() - 1;
         });
-
         if (classBits.size() > Character.MAX_VALUE) {
             throw new IllegalStateException("too many classes for field " + f);
         }
@@ -636,39 +754,30 @@ public final class CompiledClassifier implements RuleClassifier {
         for (int c = 0; c < classBits.size(); c++) {
             System.arraycopy(classBits.get(c), 0, flat, c * words, words);
         }
-        // Merge neighbouring intervals of the same class.
-        List<BigInteger> mergedStarts = new ArrayList<>();
-        List<Integer> mergedClasses = new ArrayList<>();
-        for (int i = 0; i < starts.length; i++) {
-            if (mergedClasses.isEmpty() || mergedClasses.getLast() != startClass[i]) {
-                mergedStarts.add(starts[i]);
-                mergedClasses.add(startClass[i]);
-            }
-        }
-        int[] values = mergedClasses.stream().mapToInt(Integer::intValue).toArray();
+        int[] values = startClasses.stream().mapToInt(Integer::intValue).toArray();
         switch (f.kind()) {
             case Field.DIRECT -> {
                 char[] direct = new char[1 << f.bits];
-                for (int i = 0; i < mergedStarts.size(); i++) {
-                    int from = mergedStarts.get(i).intValue();
-                    int to = i + 1 < mergedStarts.size() ? mergedStarts.get(i + 1).intValue() : direct.length;
-                    Arrays.fill(direct, from, to, (char) values[i]);
+                for (int i = 0; i < starts.size(); i++) {
+                    int lo = starts.get(i).intValue();
+                    int hi = i + 1 < starts.size() ? starts.get(i + 1).intValue() : direct.length;
+                    Arrays.fill(direct, lo, hi, (char) values[i]);
                 }
                 return new FieldTable(f, direct, null, null, absentClass, flat);
             }
             case Field.RANGE -> {
-                long[] s = new long[mergedStarts.size()];
-                for (int i = 0; i < s.length; i++) {
-                    s[i] = mergedStarts.get(i).longValue();
+                long[] r = new long[starts.size()];
+                for (int i = 0; i < r.length; i++) {
+                    r[i] = starts.get(i).longValue();
                 }
-                return new FieldTable(f, null, new RangeIndex(f.bits, s, values), null, absentClass, flat);
+                return new FieldTable(f, null, new RangeIndex(f.bits, r, values), null, absentClass, flat);
             }
             default -> {
-                long[] hi = new long[mergedStarts.size()];
-                long[] lo = new long[mergedStarts.size()];
+                long[] hi = new long[starts.size()];
+                long[] lo = new long[starts.size()];
                 for (int i = 0; i < hi.length; i++) {
-                    hi[i] = mergedStarts.get(i).shiftRight(64).longValue();
-                    lo[i] = mergedStarts.get(i).longValue();
+                    hi[i] = starts.get(i).shiftRight(64).longValue();
+                    lo[i] = starts.get(i).longValue();
                 }
                 return new FieldTable(f, null, null, new RangeIndex128(hi, lo, values), absentClass, flat);
             }

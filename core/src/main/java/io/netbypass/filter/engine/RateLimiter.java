@@ -15,7 +15,10 @@ import java.security.SecureRandom;
  * as offline timestamps before the first packet are); a new or forgotten key starts with a full
  * burst.
  *
- * <p>Keys live in an open-addressing table. When a key's probe window is full, the entry with
+ * <p>Keys live in an open-addressing table that starts small and doubles while more than half
+ * full, up to twice the capacity asked for: a rule set with a thousand per-source limits costs
+ * memory for the sources seen, not 3 MB per rule up front (a rare allocation, while the key
+ * population grows; none once it has). When a key's probe window is full, the entry with
  * the oldest TAT gives way: if that TAT is already past, the key had recovered a full burst and
  * forgetting it changes nothing; otherwise the eviction is counted. Keys are hashed with a
  * per-process random seed, so no source can choose an address that shares another's bucket.
@@ -32,10 +35,14 @@ public final class RateLimiter {
     private final long intervalNanos;
     private final long intervalRemainder;
     private final long toleranceNanos;
-    private final long[] keys;
-    private final long[] tat;
-    private final long[] fraction;
-    private final int mask;
+    /** The table's first size, and its largest. */
+    private static final int FIRST_SLOTS = 1024;
+    private final int maxSlots;
+    private long[] keys;
+    private long[] tat;
+    private long[] fraction;
+    private int mask;
+    private int used;
     private long single = FRESH;
     private long singleFraction;
     private long evictions;
@@ -54,16 +61,10 @@ public final class RateLimiter {
         // (burst - 1) intervals, rounded down to whole ns: at most 2^40 s, no overflow.
         this.toleranceNanos = Math.multiplyExact(burst - 1, NANOS_PER_SECOND) / ratePerSecond;
         if (capacity > 0) {
-            int c = Integer.highestOneBit(Math.max(PROBES, 2 * capacity - 1)) << 1;
-            keys = new long[c];
-            tat = new long[c];
-            fraction = new long[c];
-            mask = c - 1;
+            maxSlots = Integer.highestOneBit(Math.max(PROBES, 2 * capacity - 1)) << 1;
+            allocate(Math.min(FIRST_SLOTS, maxSlots));
         } else {
-            keys = null;
-            tat = null;
-            fraction = null;
-            mask = 0;
+            maxSlots = 0;
         }
     }
 
@@ -94,6 +95,11 @@ public final class RateLimiter {
                 return update(slot, nowNanos);
             }
             if (stored == 0) {
+                if (++used > (mask + 1) >>> 1 && mask + 1 < maxSlots) {
+                    grow();
+                    used--;
+                    return conform(key, nowNanos); // placed in the larger table
+                }
                 keys[slot] = k;
                 tat[slot] = FRESH;
                 return update(slot, nowNanos);
@@ -109,6 +115,38 @@ public final class RateLimiter {
         keys[victim] = k;
         tat[victim] = FRESH;
         return update(victim, nowNanos);
+    }
+
+    private void allocate(int slots) {
+        keys = new long[slots];
+        tat = new long[slots];
+        fraction = new long[slots];
+        mask = slots - 1;
+        used = 0;
+    }
+
+    /** Doubles the table; every key keeps its bucket (a key whose window is full in the new table is dropped, as it would be evicted). */
+    private void grow() {
+        long[] k = keys;
+        long[] t = tat;
+        long[] f = fraction;
+        allocate(k.length << 1);
+        for (int i = 0; i < k.length; i++) {
+            if (k[i] == 0) {
+                continue;
+            }
+            int home = (int) (k[i] >>> 32) & mask;
+            for (int j = 0; j < PROBES; j++) {
+                int slot = (home + j) & mask;
+                if (keys[slot] == 0) {
+                    keys[slot] = k[i];
+                    tat[slot] = t[i];
+                    fraction[slot] = f[i];
+                    used++;
+                    break;
+                }
+            }
+        }
     }
 
     private boolean update(int slot, long now) {

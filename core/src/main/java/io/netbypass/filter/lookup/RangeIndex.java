@@ -68,4 +68,9 @@ public final class RangeIndex {
     public int intervals() {
         return starts.length;
     }
+
+    /** Bytes the index takes. */
+    public long bytes() {
+        return 8L * starts.length + 4L * values.length + 4L * buckets.length;
+    }
 }

@@ -60,4 +60,9 @@ public final class RangeIndex128 {
     public int intervals() {
         return startHigh.length;
     }
+
+    /** Bytes the index takes. */
+    public long bytes() {
+        return 8L * startHigh.length + 8L * startLow.length + 4L * values.length + 4L * buckets.length;
+    }
 }

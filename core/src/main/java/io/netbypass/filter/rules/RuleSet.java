@@ -21,4 +21,18 @@ public record RuleSet(String source, List<Rule> rules, Action defaultAction) {
     public Rule rule(int i) {
         return rules.get(i);
     }
+
+    /** The prefix-list files the rules name, each once (what a reload on change must watch too). */
+    public List<java.nio.file.Path> listFiles() {
+        java.util.LinkedHashSet<java.nio.file.Path> out = new java.util.LinkedHashSet<>();
+        for (Rule r : rules) {
+            for (Match m : r.matches()) {
+                Match x = m instanceof Match.Not n ? n.match() : m;
+                if (x instanceof Match.AddressList a) {
+                    out.add(a.list().path());
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
 }
