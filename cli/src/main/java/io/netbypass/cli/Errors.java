@@ -9,6 +9,13 @@ final class Errors {
     }
 
     static String oneLine(Throwable e) {
+        if (e instanceof java.io.UncheckedIOException u && u.getCause() != null) {
+            return oneLine(u.getCause()); // an I/O error from inside a stream: "No space left on device"
+        }
+        if (e instanceof InternalError && e.getMessage() != null && e.getMessage().contains("unsafe memory access")) {
+            return "a file this command had mapped was cut short while it was read (another process truncated or"
+                    + " replaced it): run again on a copy";
+        }
         if (e instanceof NoSuchFileException n) {
             return n.getFile() + ": no such file";
         }

@@ -56,6 +56,13 @@ final class GenCommand implements Callable<Integer> {
         if (!function.equals("tx")) {
             throw new IllegalArgumentException("-f must be tx or rx, not '" + function + "'");
         }
+        if (traffic.count < 0) {
+            throw new IllegalArgumentException("-n " + traffic.count + ": a packet count, 0 (until stopped) or more");
+        }
+        if (port.startsWith("pcap:") && traffic.count == 0 && seconds == null) {
+            // A file has no end of its own: without a bound the run fills the disk.
+            throw new IllegalArgumentException("gen " + port + " needs -n COUNT or --seconds S: a capture file has no end of its own");
+        }
         Generator generator = new Generator(traffic.generatorOptions());
         var out = spec.commandLine().getOut();
         port = PortNames.resolve(port, out);

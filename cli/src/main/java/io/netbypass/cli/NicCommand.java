@@ -149,6 +149,10 @@ final class NicCommand implements Callable<Integer> {
                     long[] next = {set[0] < 0 ? c.rx() : set[0], set[1] < 0 ? c.tx() : set[1], set[2] < 0 ? c.other() : set[2],
                             set[3] < 0 ? c.combined() : set[3]};
                     try (var journal = RestoreCommand.journal(ifName)) {
+                        // Queues this change removes take their sysfs settings with them: remembered
+                        // first, so that restore writes them again once it has brought the queues back.
+                        rememberQueues(journal, "rx", c.rx() + c.combined(), next[0] + next[3], "rps_cpus", "rps_flow_cnt");
+                        rememberQueues(journal, "tx", c.tx() + c.combined(), next[1] + next[3], "xps_cpus", "xps_rxqs");
                         journal.change(io.netbypass.linux.tune.Isolation.CHANNELS, ifName,
                                 c.rx() + "," + c.tx() + "," + c.other() + "," + c.combined(),
                                 next[0] + "," + next[1] + "," + next[2] + "," + next[3]);
@@ -162,6 +166,22 @@ final class NicCommand implements Callable<Integer> {
             }
             out.flush();
             return 0;
+        }
+
+        /** Journals the settings of queues {@code [next, now)} of a kind, as they are, before a change removes them. */
+        private void rememberQueues(io.netbypass.control.Journal journal, String kind, long now, long next, String... files)
+                throws java.io.IOException {
+            for (long q = next; q < now; q++) {
+                for (String f : files) {
+                    java.nio.file.Path p = java.nio.file.Path.of("/sys/class/net", ifName, "queues", kind + "-" + q, f);
+                    try {
+                        journal.remember(io.netbypass.linux.tune.Tuning.FILE, p.toString(),
+                                java.nio.file.Files.readString(p, java.nio.charset.StandardCharsets.US_ASCII).strip());
+                    } catch (java.nio.file.NoSuchFileException | java.nio.file.AccessDeniedException e) {
+                        // not on this device (xps_rxqs on older kernels): nothing to keep
+                    }
+                }
+            }
         }
 
         private static void print(PrintWriter out, long rx, long tx, long other, long combined) {

@@ -75,13 +75,17 @@ final class RssCommand implements Runnable {
                 hash = ports ? h.hashIpv6(s.getLong(), s.getLong(), d.getLong(), d.getLong(), sport, dport)
                         : h.hashIpv6(s.getLong(), s.getLong(), d.getLong(), d.getLong());
             }
-            out.printf("0x%08x%n", hash);
+            // Every option checked before anything is printed: an error is the only output.
+            IndirectionTable t = null;
             if (table == null) {
                 if (rss.hasLayout() || rss.start != null) {
                     throw new IllegalArgumentException("--equal, --weight and --start need --table SIZE");
                 }
             } else {
-                IndirectionTable t = rss.table(table, 1);
+                t = rss.table(table, 1);
+            }
+            out.printf("0x%08x%n", hash);
+            if (t != null) {
                 out.println("index " + t.index(hash));
                 if (rss.hasLayout()) {
                     out.println("queue " + t.queue(hash));

@@ -94,6 +94,10 @@ final class TrafficOptions {
     }
 
     private static byte[] mac(String text, String option) {
+        // Exactly six groups (ethtool's own parser ignores what follows a sixth: not here).
+        if (!text.matches("[0-9A-Fa-f]{1,2}(:[0-9A-Fa-f]{1,2}){5}")) {
+            throw new IllegalArgumentException(option + " '" + text + "' is not a MAC address (xx:xx:xx:xx:xx:xx)");
+        }
         try {
             return EthtoolValues.mac(text);
         } catch (NumberFormatException e) {

@@ -45,6 +45,12 @@ final class XdpDropCommand implements Callable<Integer> {
         if (queue != null && queue < 0) {
             throw new IllegalArgumentException("--queue " + queue + ": a queue number is 0 or more");
         }
+        if (queue != null) {
+            long queues = io.netbypass.linux.ethtool.Ethtool.rxQueues(ifName);
+            if (queues > 0 && queue >= queues) {
+                throw new IllegalArgumentException("--queue " + queue + ": " + ifName + " has RX queues 0-" + (queues - 1));
+            }
+        }
         Signals.Stop stop = Signals.Stop.install();
         DriverDrop drop;
         try {

@@ -373,7 +373,7 @@ class SessionPrivilegedTest {
         try (TestNetwork net = TestNetwork.create(4)) {
             net.staticNeighbours();
             Process p = net.start(net.nsB, java("offload", "xdp:" + net.ifB + "/R", "--steer", "udp4 dst-port 53 action -1",
-                    "--steer", "udp4 dst-port 9", "--duration", "8"));
+                    "--steer", "udp4 dst-port 9", "--duration", "120"));
             StringBuilder out = new StringBuilder();
             CountDownLatch ready = new CountDownLatch(1);
             Thread reader = reader(p, out, ready);
@@ -381,6 +381,8 @@ class SessionPrivilegedTest {
                 assertTrue(ready.await(30, TimeUnit.SECONDS), text(out));
                 assertEquals(0, net.exec(net.nsA, 60, java(gen(net, -1, 53, 3_000))).exitCode());
                 assertEquals(0, net.exec(net.nsA, 60, java(gen(net, 1, 9, 500))).exitCode());
+                Thread.sleep(1500); // at least one per-second line after the last frame
+                p.toHandle().destroy(); // SIGTERM once both senders are done, however long a busy machine took to start them
                 assertTrue(p.waitFor(30, TimeUnit.SECONDS));
                 reader.join(5000);
             } finally {
@@ -400,7 +402,7 @@ class SessionPrivilegedTest {
         try (TestNetwork net = TestNetwork.create(4)) {
             net.staticNeighbours();
             // 64 slots and a sender at full speed: the kernel is likely to find the fill ring empty now and then.
-            Process p = net.start(net.nsB, java("offload", "xdp:" + net.ifB + "-1/R@conf:rx-slots=64", "--duration", "8"));
+            Process p = net.start(net.nsB, java("offload", "xdp:" + net.ifB + "-1/R@conf:rx-slots=64", "--duration", "120"));
             StringBuilder out = new StringBuilder();
             CountDownLatch ready = new CountDownLatch(1);
             Thread reader = reader(p, out, ready);
@@ -409,6 +411,8 @@ class SessionPrivilegedTest {
                 String[] burst = gen(net, 1, 9, 50_000);
                 burst[burst.length - 1] = "0"; // -R 0: as fast as it goes
                 assertEquals(0, net.exec(net.nsA, 60, java(burst)).exitCode());
+                Thread.sleep(1500);
+                p.toHandle().destroy(); // SIGTERM after the sender, however long it took to start
                 assertTrue(p.waitFor(30, TimeUnit.SECONDS));
                 reader.join(5000);
             } finally {

@@ -145,8 +145,8 @@ class XdpCommandsPrivilegedTest {
             Path rules = dir.resolve("f.rules");
             Files.writeString(rules, "drop udp dst port 53 name flood\ndefault pass\n");
             Process p = net.start(net.nsB, gro.equals("gro")
-                    ? java("offload", "xdp:" + net.ifB + "-2/R", "--rules", rules.toString(), "--duration", "20")
-                    : java("offload", "xdp:" + net.ifB + "-2/R", "--rules", rules.toString(), "--duration", "20", "--no-gro"));
+                    ? java("offload", "xdp:" + net.ifB + "-2/R", "--rules", rules.toString(), "--duration", "120")
+                    : java("offload", "xdp:" + net.ifB + "-2/R", "--rules", rules.toString(), "--duration", "120", "--no-gro"));
             StringBuilder out = new StringBuilder();
             CountDownLatch ready = new CountDownLatch(1);
             Thread reader = reader(p, out, ready);
@@ -177,7 +177,8 @@ class XdpCommandsPrivilegedTest {
                 assertEquals(0, flood.exitCode(), flood.stderr());
                 assertEquals(transfer.sent(), transfer.received(30), "the TCP server got the exact byte stream");
                 int udpGot = udpCount.get(60, TimeUnit.SECONDS);
-                assertTrue(p.waitFor(30, TimeUnit.SECONDS), "offload ended by itself: " + out);
+                p.toHandle().destroy(); // SIGTERM once everything was sent and received
+                assertTrue(p.waitFor(30, TimeUnit.SECONDS), "offload ended on SIGTERM: " + out);
                 reader.join(5000);
                 assertEquals(5_000, udpGot, "the UDP server got every valid datagram:\n" + out + "\n"
                         + net.exec(net.nsB, 10, "cat", "/proc/net/snmp").stdout());
@@ -354,7 +355,7 @@ class XdpCommandsPrivilegedTest {
             Path rules = dir.resolve("f.rules");
             Files.writeString(rules, "drop udp dst port 53 name flood\ndefault pass\n");
             String[] session = withJournal(journals, "offload", net.ifB, "2", "--steer", "udp4 dst-port 53", "--rules",
-                    rules.toString(), "--duration", "8");
+                    rules.toString(), "--duration", "120");
             Process p = net.start(net.nsB, session);
             StringBuilder out = new StringBuilder();
             CountDownLatch ready = new CountDownLatch(1);
@@ -364,6 +365,8 @@ class XdpCommandsPrivilegedTest {
                 assertEquals("off", gro(net), "GRO is off while the session runs");
                 var flood = net.exec(net.nsA, 60, java(gen(net, -1, 53, 2_000))); // on every queue
                 assertEquals(0, flood.exitCode(), flood.stderr());
+                Thread.sleep(1500);
+                p.toHandle().destroy(); // SIGTERM after the sender, however long it took to start
                 assertTrue(p.waitFor(30, TimeUnit.SECONDS));
                 reader.join(5000);
             } finally {

@@ -94,6 +94,11 @@ public final class Journal implements AutoCloseable {
 
     /** Records the change, forces it to disk, then makes it; nothing is made that is not written down first. */
     public void change(String kind, String target, String oldValue, String newValue) throws IOException {
+        write(kind, target, oldValue, newValue).apply(target, newValue);
+    }
+
+    /** Checks, records and forces one change to disk; returns its applier. */
+    private Applier write(String kind, String target, String oldValue, String newValue) throws IOException {
         Applier a = appliers.get(kind);
         if (a == null) {
             throw new IllegalArgumentException("no way to make a '" + kind + "' change");
@@ -114,7 +119,16 @@ public final class Journal implements AutoCloseable {
         channel.write(StandardCharsets.UTF_8.encode(c.line()));
         channel.force(true);
         changes.add(c);
-        a.apply(target, newValue);
+        return a;
+    }
+
+    /**
+     * Records {@code target}'s value without changing it, for restore to put back: a setting the
+     * next change will take away with its object (a queue's sysfs files when a channel change
+     * removes the queue), to be written again once an undo has brought the object back.
+     */
+    public void remember(String kind, String target, String value) throws IOException {
+        write(kind, target, value, value);
     }
 
     /**

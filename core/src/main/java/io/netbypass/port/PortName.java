@@ -173,6 +173,9 @@ public record PortName(String backend, String device, Register register, int rin
         if (device.isEmpty()) {
             throw bad(text, "missing interface name");
         }
+        if (device.endsWith("-") && !suffix.isEmpty()) {
+            throw bad(text, "interface name '" + device + "' ends with '-': a ring number is 0 or more");
+        }
         if (device.length() > MAX_DEVICE_LENGTH) {
             throw bad(text, "interface name '" + device + "' is longer than " + MAX_DEVICE_LENGTH + " characters");
         }

@@ -92,6 +92,12 @@ public final class SafeFiles {
         if (a != null && !a.isRegularFile()) {
             throw new IOException(path + " is " + kind(a) + ": output is written to a new or regular file only");
         }
+        Path parent = path.toAbsolutePath().getParent();
+        String real = parent == null ? "/" : parent.toRealPath().toString() + "/";
+        if (real.startsWith("/proc/") || real.startsWith("/sys/") || real.startsWith("/dev/")) {
+            throw new IOException(path + " is in " + real.substring(0, real.indexOf('/', 1) + 1)
+                    + ", the kernel's: output is written to a file system");
+        }
         if (a != null && a.fileKey() != null && OPEN_INPUTS.contains(a.fileKey())) {
             throw new IOException(path + " is an input of this command (the same file): write the output elsewhere");
         }

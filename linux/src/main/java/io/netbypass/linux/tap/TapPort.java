@@ -106,7 +106,7 @@ public final class TapPort implements Port, HostPath {
 
     /** {@code tap:NAME}: creates (or joins) TAP NAME, up, with the offloads we complete ourselves. */
     public static TapPort open(PortName name, boolean gro) {
-        return open(name, name.device(), null, 0, gro, "TAP " + name.device());
+        return open(name, name.device(), null, null, 0, gro, "TAP " + name.device());
     }
 
     /** {@code xdp:IF^}: a TAP standing for IF toward the kernel, named nbh + IF's index. */
@@ -122,7 +122,7 @@ public final class TapPort implements Port, HostPath {
             throw new PortException(name + ": " + (e.errno() == Errno.ENODEV ? "no such network interface: " + ifName : e.getMessage()));
         }
         String all = rpFilterAll();
-        return open(name, tapName, mac, mtu, gro, "host path of " + ifName + " through TAP " + tapName
+        return open(name, tapName, ifName, mac, mtu, gro, "host path of " + ifName + " through TAP " + tapName
                 + (gro ? " (GRO on)" : " (GRO off)") + (all.equals("0") ? "" : "; WARNING net.ipv4.conf.all.rp_filter=" + all
                 + " makes the kernel drop what the host path gives it (IPReversePathFilter): sysctl -w net.ipv4.conf.all.rp_filter=0"));
     }
@@ -135,7 +135,16 @@ public final class TapPort implements Port, HostPath {
         }
     }
 
-    private static TapPort open(PortName name, String tapName, byte[] mac, int mtu, boolean gro, String description) {
+    /** /proc/sys/net/ipv6/conf/IF/disable_ipv6 ("0" or "1"), or null without IPv6. */
+    private static String ipv6Disabled(String ifName) {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv6/conf", ifName, "disable_ipv6")).strip();
+        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+            return null;
+        }
+    }
+
+    private static TapPort open(PortName name, String tapName, String standsFor, byte[] mac, int mtu, boolean gro, String description) {
         int rxSlots = name.config().rxSlots() == 0 ? DEFAULT_SLOTS : name.config().rxSlots();
         int txSlots = name.config().txSlots() == 0 ? DEFAULT_SLOTS : name.config().txSlots();
         TapDevice tap = null;
@@ -149,6 +158,11 @@ public final class TapPort implements Port, HostPath {
                 tap.sysctl("ipv4/conf/%s/rp_filter", "0");
                 tap.sysctl("ipv6/conf/%s/addr_gen_mode", "1"); // no link-local address, no DAD or RS from it
                 tap.sysctl("ipv6/conf/%s/accept_ra", "0");
+                // IPv6 as on the interface it stands for: a TAP made where new interfaces get IPv6 off
+                // (conf/default) would drop every IPv6 packet the filter passes.
+                if (standsFor != null && "0".equals(ipv6Disabled(standsFor))) {
+                    tap.sysctl("ipv6/conf/%s/disable_ipv6", "0");
+                }
             }
             tap.configure(mac, mtu);
             return new TapPort(name, tap, rxSlots, txSlots, gro, description);

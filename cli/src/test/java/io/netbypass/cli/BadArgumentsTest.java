@@ -1,0 +1,46 @@
+package io.netbypass.cli;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Values an adversarial pass found accepted, misreported or ending in "internal error": each is
+ * one line naming the option, exit status 1, and nothing done (no output before the error).
+ */
+class BadArgumentsTest {
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "offload vnic:x --duration -1|--duration -1.0: seconds, more than 0",
+            "offload vnic:x --interval 0|--interval 0: out of range 10-3600000",
+            "stat --count -1|--count -1: a number of prints",
+            "stat --interval -5|--interval -5: milliseconds",
+            "rx vnic:x --seconds 0|--seconds 0.0: seconds, more than 0",
+            "gen vnic:x --seconds NaN -n 1|--seconds NaN: seconds, more than 0",
+            "tune lo --irqs 5-2 --dry-run|--irqs '5-2' is not a CPU list (such as 0-3,6): 5-2 runs backwards",
+            "tune lo --rps -1 --dry-run|--rps '-1' is not a CPU list (such as 0-3,6)",
+            "tune lo --rps 0,,1 --dry-run|--rps '0,,1' is not a CPU list",
+            "tune lo --rps 99999 --dry-run|--rps '99999' is not a CPU list",
+            "tune lo --rfs -1 --dry-run|--rfs -1: flow entries",
+            "demo --queues 99999|--queues 99999: at most 256 RX queues",
+            "demo --seconds 0|--seconds 0: out of range 1-86400",
+            "gen pcap:/proc/version -n 10|/proc/version is in /proc/, the kernel's",
+            "gen pcap:/tmp/netbypass-unbounded-test.pcap|needs -n COUNT or --seconds S",
+            "gen vnic:x -n -5|-n -5: a packet count",
+            "gen vnic:x -n 1 -S 00:11:22:33:44:55:66|-S '00:11:22:33:44:55:66' is not a MAC address",
+            "gen vnic:eth3--1/R -n 1|interface name 'eth3-' ends with '-'",
+            "gen vnic:x -f bogus|-f bogus: tx or rx",
+            "rss hash 1.2.3.4 5.6.7.8 1 2 --table 0|indirection table size 0 is not a power of two",
+            "pcap dump /tmp|/tmp is a directory: a capture must be a regular file",
+            "offload pcap:/dev/null --rules /dev/zero|/dev/zero is a FIFO, socket or device: a rules or list file must be a regular file",
+    })
+    void oneLineNamingTheOptionAndNothingElse(String command, String expected) {
+        PcapCommandTest.Run r = PcapCommandTest.run(command.split(" "));
+        assertEquals(1, r.code(), command + ": " + r.out() + r.err());
+        assertTrue(r.err().startsWith("netbypass: ") && r.err().contains(expected), command + ": " + r.err());
+        assertEquals(1, r.err().lines().count(), command + ": " + r.err());
+        assertFalse(r.err().contains("internal error"), r.err());
+        assertEquals("", r.out(), command + ": nothing before the error");
+    }
+}
