@@ -38,8 +38,13 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (seconds <= 0 || warmup < 0 || runs < 1) {
-            throw new IllegalArgumentException("--seconds and --runs must be positive, --warmup not negative");
+        Checks.seconds("--seconds", seconds);
+        if (!(warmup >= 0 && warmup <= 3600)) {
+            throw new IllegalArgumentException("--warmup " + warmup + ": seconds, 0 to 3600");
+        }
+        Checks.range("--runs", runs, 1, 1000);
+        if (seconds < 0.01) {
+            throw new IllegalArgumentException("--seconds " + seconds + ": at least 0.01 for a measurement that means something");
         }
         var out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "netbypass bench: 1 thread, 60-byte frames, %d x %.1f s per case after %.1f s warm-up%n", runs,

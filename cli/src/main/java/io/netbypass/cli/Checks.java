@@ -5,10 +5,14 @@ final class Checks {
     private Checks() {
     }
 
+    /** A year: the longest run an option may ask for. */
+    static final double MAX_SECONDS = 366 * 86_400;
+
     /** A duration in seconds when given: more than 0 and finite (null: not given). */
     static void seconds(String option, Double value) {
-        if (value != null && !(value > 0 && value < 1e9)) {
-            throw new IllegalArgumentException(option + " " + value + ": seconds, more than 0 (leave it out to run until stopped)");
+        if (value != null && !(value > 0 && value <= MAX_SECONDS)) {
+            throw new IllegalArgumentException(option + " " + value + ": seconds, more than 0 and at most " + (long) MAX_SECONDS
+                    + " (leave it out to run until stopped)");
         }
     }
 
@@ -17,6 +21,19 @@ final class Checks {
         if (value < low || value > high) {
             throw new IllegalArgumentException(option + " " + value + ": out of range " + low + "-" + high);
         }
+    }
+
+    /**
+     * An interface name as the kernel takes it (dev_valid_name): 1-15 bytes, not "." or "..", no
+     * '/', ':' or white space. Checked before anything is printed or opened: 'va/../va' once
+     * printed writes to /sys paths before it was refused.
+     */
+    static String interfaceName(String name) {
+        if (name == null || name.isEmpty() || name.length() > 15 || name.equals(".") || name.equals("..")
+                || name.chars().anyMatch(c -> c == '/' || c == ':' || Character.isWhitespace(c) || c < 0x20 || c > 0x7e)) {
+            throw new IllegalArgumentException("'" + name + "' is not an interface name (1-15 characters, no '/', ':' or spaces)");
+        }
+        return name;
     }
 
     /** The end of a run of {@code seconds} from {@code start} (nanoTime), or never. */

@@ -63,6 +63,7 @@ final class NicCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            Checks.interfaceName(ifName);
             PrintWriter out = spec.commandLine().getOut();
             if (changes.size() % 2 != 0) {
                 throw new IllegalArgumentException("nic features " + ifName + ": give NAME on|off pairs, not '" + String.join(" ", changes) + "'");
@@ -73,7 +74,9 @@ final class NicCommand implements Callable<Integer> {
                 if (!v.equals("on") && !v.equals("off")) {
                     throw new IllegalArgumentException("nic features " + ifName + ": '" + changes.get(i) + " " + v + "': on or off");
                 }
-                wanted.put(changes.get(i), v.equals("on"));
+                if (wanted.put(changes.get(i), v.equals("on")) != null) {
+                    throw new IllegalArgumentException("nic features " + ifName + ": '" + changes.get(i) + "' is given twice");
+                }
             }
             try (EthtoolNetlink e = EthtoolNetlink.open()) {
                 if (wanted.isEmpty()) {
@@ -123,6 +126,7 @@ final class NicCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            Checks.interfaceName(ifName);
             PrintWriter out = spec.commandLine().getOut();
             long[] set = {-1, -1, -1, -1};
             List<String> kinds = List.of("rx", "tx", "other", "combined");
@@ -134,6 +138,9 @@ final class NicCommand implements Callable<Integer> {
                 if (k < 0 || !changes.get(i + 1).matches("\\d{1,9}")) {
                     throw new IllegalArgumentException("nic channels " + ifName + ": '" + changes.get(i) + " " + changes.get(i + 1)
                             + "': rx, tx, other or combined and a count");
+                }
+                if (set[k] >= 0) {
+                    throw new IllegalArgumentException("nic channels " + ifName + ": '" + changes.get(i) + "' is given twice");
                 }
                 set[k] = Long.parseLong(changes.get(i + 1));
             }
@@ -208,6 +215,7 @@ final class NicCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            Checks.interfaceName(ifName);
             try {
                 int[] sizes = io.netbypass.linux.ethtool.Ethtool.rssSizes(ifName);
                 int size = sizes[0];
@@ -266,6 +274,7 @@ final class NicCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            Checks.interfaceName(ifName);
             PrintWriter out = spec.commandLine().getOut();
             try {
                 switch (how.get(0)) {
@@ -345,6 +354,7 @@ final class NicCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            Checks.interfaceName(ifName);
             PrintWriter out = spec.commandLine().getOut();
             String driver;
             try {

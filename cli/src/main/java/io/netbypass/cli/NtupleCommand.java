@@ -58,7 +58,14 @@ final class NtupleCommand implements Runnable {
 
         NtupleTable load() throws IOException {
             NtupleTable table = new NtupleTable(ruleTable, rings);
-            NtupleScript.apply(NtupleScript.parse(Files.readAllLines(rules)), table);
+            io.netbypass.util.SafeFiles.checkInput(rules, 64L << 20, "rules file"); // a FIFO hung us, /dev/zero filled the heap
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(rules);
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw new IllegalArgumentException(rules + ": not UTF-8 text");
+            }
+            NtupleScript.apply(NtupleScript.parse(lines), table);
             return table;
         }
     }

@@ -129,6 +129,26 @@ final class OffloadCommand implements Callable<Integer> {
             port = PortNames.resolve(port, out);
         }
         if (port.startsWith("pcap:")) {
+            // Offline: options of a live run have no meaning, and one silently ignored is a wrong answer.
+            List<String> live = new java.util.ArrayList<>();
+            if (queue != null) {
+                live.add("QUEUE");
+            }
+            for (picocli.CommandLine.Model.OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
+                if (!java.util.Set.of("--rules", "--write-passed", "--write-dropped").contains(o.longestName())) {
+                    live.add(o.longestName());
+                }
+            }
+            if (!live.isEmpty()) {
+                throw new IllegalArgumentException(port + " is read offline: " + String.join(", ", live)
+                        + (live.size() == 1 ? " has" : " have") + " no meaning there (--rules, --write-passed, --write-dropped do)");
+            }
+            if (writePassed != null && writeDropped != null && (writePassed.toAbsolutePath().normalize()
+                    .equals(writeDropped.toAbsolutePath().normalize()) || (Files.exists(writePassed) && Files.exists(writeDropped)
+                    && Files.isSameFile(writePassed, writeDropped)))) {
+                throw new IllegalArgumentException("--write-passed and --write-dropped name the same file: one would"
+                        + " overwrite the other");
+            }
             return offline(Path.of(port.substring("pcap:".length())), program, out);
         }
         if (writePassed != null || writeDropped != null) {
@@ -153,6 +173,13 @@ final class OffloadCommand implements Callable<Integer> {
     }
 
     private int live(FilterProgram first, PrintWriter out) throws Exception {
+        if (cpu != null) {
+            List<Integer> online = new io.netbypass.linux.tune.Tuning().onlineCpus();
+            if (!online.contains(cpu)) {
+                throw new IllegalArgumentException("--cpu " + cpu + ": CPU " + cpu + " is not online (online: "
+                        + online.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")) + ")");
+            }
+        }
         idleStrategy(idleMode, null); // a bad --idle or --sched is reported before anything opens
         if (!sched.equals("normal") && !sched.equals("batch")) {
             throw new IllegalArgumentException("--sched is batch or normal, not '" + sched + "'");

@@ -51,6 +51,7 @@ final class PcapConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        Checks.range("--snaplen", snapLength, 1, 262_144);
         ByteOrder order = Captures.byteOrder(byteOrder);
         PrintWriter err = spec.commandLine().getErr();
         long packets = 0;

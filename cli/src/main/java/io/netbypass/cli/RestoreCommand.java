@@ -72,6 +72,9 @@ final class RestoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
+        if (ifName != null) {
+            Checks.interfaceName(ifName);
+        }
         int stale = io.netbypass.metrics.CountersFile.removeStale(io.netbypass.metrics.CountersFile.defaultDirectory());
         if (stale > 0) {
             out.printf(Locale.ROOT, "[+] removed %d counters file%s of netbypass processes that ended without cleaning up%n",

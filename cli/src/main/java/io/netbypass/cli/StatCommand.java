@@ -44,8 +44,14 @@ final class StatCommand implements Callable<Integer> {
         if (interval < 0) {
             throw new IllegalArgumentException("--interval " + interval + ": milliseconds, 0 (print once) or more");
         }
+        if (interval > 3_600_000) {
+            throw new IllegalArgumentException("--interval " + interval + ": milliseconds, at most 3600000 (an hour)");
+        }
         if (count < 0) {
             throw new IllegalArgumentException("--count " + count + ": a number of prints, 1 or more (0: until Ctrl-C)");
+        }
+        if (count != 0 && interval == 0) {
+            throw new IllegalArgumentException("--count " + count + " needs --interval MS (without it stat prints once)");
         }
         List<CountersReader> readers = new ArrayList<>();
         try {

@@ -79,6 +79,14 @@ final class TuneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        Checks.interfaceName(ifName);
+        if (noRps && rps != null || noXps && (xps != null || xpsRxqs)) {
+            throw new IllegalArgumentException(noRps && rps != null ? "--no-rps and --rps contradict each other"
+                    : "--no-xps and --" + (xps != null ? "xps" : "xps-rxqs") + " contradict each other");
+        }
+        if (keep && seconds != null) {
+            throw new IllegalArgumentException("--keep and --seconds contradict each other (--keep leaves the settings)");
+        }
         Tuning tuning = new Tuning();
         List<Integer> online = tuning.onlineCpus();
         if (rfs < 0 || rfs > 1 << 30) {

@@ -32,7 +32,7 @@ final class XdpDropCommand implements Callable<Integer> {
     String mode;
 
     @Option(names = "--seconds", paramLabel = "S", description = "Stop after this many seconds (default: Ctrl-C).")
-    double seconds;
+    Double seconds;
 
     @Override
     public Integer call() throws Exception {
@@ -42,6 +42,8 @@ final class XdpDropCommand implements Callable<Integer> {
             case "generic" -> XdpAttachment.Mode.GENERIC;
             default -> throw new IllegalArgumentException("--mode " + mode + ": native or generic");
         };
+        Checks.seconds("--seconds", seconds);
+        Checks.interfaceName(ifName);
         if (queue != null && queue < 0) {
             throw new IllegalArgumentException("--queue " + queue + ": a queue number is 0 or more");
         }
@@ -68,7 +70,7 @@ final class XdpDropCommand implements Callable<Integer> {
                     drop.mode().name().toLowerCase(Locale.ROOT));
             out.flush();
             long start = System.nanoTime();
-            long end = seconds > 0 ? start + (long) (seconds * 1e9) : Long.MAX_VALUE;
+            long end = Checks.end(start, seconds);
             long first = drop.dropped();
             PktGenReport report = new PktGenReport(out, start);
             long next = start + 1_000_000_000L;

@@ -34,9 +34,33 @@ class BadArgumentsTest {
             "rss hash 1.2.3.4 5.6.7.8 1 2 --table 0|indirection table size 0 is not a power of two",
             "pcap dump /tmp|/tmp is a directory: a capture must be a regular file",
             "offload pcap:/dev/null --rules /dev/zero|/dev/zero is a FIFO, socket or device: a rules or list file must be a regular file",
+            "offload pcap:x.pcap 0|pcap:x.pcap is read offline: QUEUE has no meaning there",
+            "offload pcap:x.pcap --counters c --cpu 1|pcap:x.pcap is read offline: --counters, --cpu have no meaning there",
+            "offload pcap:x.pcap --write-passed o.pcap --write-dropped ./o.pcap|name the same file",
+            "offload vnic:x --cpu 4096 --duration 1|--cpu 4096: CPU 4096 is not online",
+            "xdp-drop lo --seconds -5|--seconds -5.0: seconds, more than 0",
+            "xdp-drop lo --seconds 1e12|--seconds 1.0E12: seconds, more than 0 and at most 31622400",
+            "bench --seconds NaN|--seconds NaN: seconds",
+            "bench --runs 100000|--runs 100000: out of range 1-1000",
+            "stat --interval 99999999999|--interval 99999999999: milliseconds, at most 3600000",
+            "stat --count 3|--count 3 needs --interval MS",
+            "pcap convert x.pcap y.pcap --snaplen -1|--snaplen -1: out of range 1-262144",
+            "tune va/../va --dry-run|'va/../va' is not an interface name",
+            "tune lo --no-rps --rps 0 --dry-run|--no-rps and --rps contradict each other",
+            "tune lo --keep --seconds 5 --dry-run|--keep and --seconds contradict each other",
+            "restore /etc/passwd|'/etc/passwd' is not an interface name",
+            "nic features lo gro on gro off|'gro' is given twice",
+            "nic channels lo rx 1 rx 2|'rx' is given twice",
+            "ntuple show --rules /dev/zero|/dev/zero is a FIFO, socket or device: a rules file must be a regular file",
+            "demo --seconds 1 --rules /proc/self/status|/proc/self/status is a kernel file (/proc)",
+            "pcap dump ''|an empty file name",
     })
     void oneLineNamingTheOptionAndNothingElse(String command, String expected) {
-        PcapCommandTest.Run r = PcapCommandTest.run(command.split(" "));
+        String[] args = command.split(" ");
+        for (int i = 0; i < args.length; i++) {
+            args[i] = args[i].equals("''") ? "" : args[i];
+        }
+        PcapCommandTest.Run r = PcapCommandTest.run(args);
         assertEquals(1, r.code(), command + ": " + r.out() + r.err());
         assertTrue(r.err().startsWith("netbypass: ") && r.err().contains(expected), command + ": " + r.err());
         assertEquals(1, r.err().lines().count(), command + ": " + r.err());

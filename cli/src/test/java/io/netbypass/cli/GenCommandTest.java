@@ -146,9 +146,9 @@ class GenCommandTest {
         assertEquals("netbypass: port 'foo:eth0': unknown backend 'foo' (vnic, xdp, afpacket, tap, pcap)\n",
                 PcapCommandTest.run("gen", "foo:eth0", "-n", "1").err());
         assertEquals("netbypass: port 'x' in '1.2.3.4:x' is not a number 0..65535\n",
-                PcapCommandTest.run("gen", "pcap:" + dir.resolve("x.pcap"), "-s", "1.2.3.4:x").err());
+                PcapCommandTest.run("gen", "pcap:" + dir.resolve("x.pcap"), "-n", "1", "-s", "1.2.3.4:x").err());
         assertEquals("netbypass: packet size must be 60..9216 bytes, not 20\n",
-                PcapCommandTest.run("gen", "pcap:" + dir.resolve("x.pcap"), "-l", "20").err());
+                PcapCommandTest.run("gen", "pcap:" + dir.resolve("x.pcap"), "-n", "1", "-l", "20").err());
         assertEquals("netbypass: pcap:/nonexistent/in.pcap: no such file\n",
                 PcapCommandTest.run("rx", "pcap:/nonexistent/in.pcap").err());
     }

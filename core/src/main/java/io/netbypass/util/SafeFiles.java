@@ -47,6 +47,9 @@ public final class SafeFiles {
      * and holds at most {@code maxBytes}. {@code what} names it in the error ("rules file").
      */
     public static BasicFileAttributes checkInput(Path path, long maxBytes, String what) throws IOException {
+        if (path.toString().isEmpty()) {
+            throw new IOException("an empty file name: give the " + what + "'s path");
+        }
         BasicFileAttributes a;
         try {
             a = Files.readAttributes(path, BasicFileAttributes.class);
@@ -55,6 +58,12 @@ public final class SafeFiles {
         }
         if (!a.isRegularFile()) {
             throw new IOException(path + " is " + kind(a) + ": a " + what + " must be a regular file");
+        }
+        String real = path.toRealPath().toString();
+        if (real.startsWith("/proc/") || real.startsWith("/sys/")) {
+            // Their files say size 0 and are made as they are read: not a file's content to trust.
+            throw new IOException(path + " is a kernel file (" + real.substring(0, real.indexOf('/', 1)) + "): a " + what
+                    + " must be a regular file");
         }
         if (a.size() > maxBytes) {
             throw new IOException(path + " holds " + a.size() + " bytes: more than a " + what + " may ("
@@ -83,6 +92,9 @@ public final class SafeFiles {
      * process has open, never through a symbolic link, never a FIFO, device or directory.
      */
     public static FileChannel openOutput(Path path) throws IOException {
+        if (path.toString().isEmpty()) {
+            throw new IOException("an empty file name: give the output's path");
+        }
         BasicFileAttributes a = null;
         try {
             a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -159,5 +171,16 @@ public final class SafeFiles {
     /** This process's effective uid: /proc/self belongs to it. */
     private static int currentUid(Path near) throws IOException {
         return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    }
+
+    /** An I/O error in words, with its path: "permission denied", "no such file", or the message. */
+    public static String describe(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException a) {
+            return a.getFile() + ": permission denied";
+        }
+        if (e instanceof NoSuchFileException n) {
+            return n.getFile() + ": no such file";
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 }

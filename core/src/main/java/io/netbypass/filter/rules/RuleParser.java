@@ -465,7 +465,7 @@ public final class RuleParser {
         try {
             loaded = PrefixList.load(p);
         } catch (IOException e) {
-            throw error(t, "cannot read prefix list " + p + ": " + e.getMessage());
+            throw error(t, "cannot read prefix list " + io.netbypass.util.SafeFiles.describe(e));
         }
         lists.put(key, loaded);
         return loaded;
