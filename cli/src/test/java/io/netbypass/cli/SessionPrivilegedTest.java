@@ -170,7 +170,14 @@ class SessionPrivilegedTest {
                 Matcher lost = Pattern.compile("lost (\\d+) in the kernel before our rings").matcher(t);
                 assertTrue(lost.find(), t);
                 long completed = number(t, "host: \\d+ to the kernel \\(checksums completed (\\d+), bad 0\\)");
-                assertEquals(txChecksumming.equals("on") ? queries : 0, completed, "partial checksums completed, and only those:\n" + t);
+                // Queries leave A with partial checksums (default offloads); veth completes one now and then itself
+                // (a busy machine saw 249 of 250 arrive complete), so: some, never more than the queries; none with TX
+                // checksumming off; and the kernel's checksum errors (above) stay 0 either way.
+                if (txChecksumming.equals("on")) {
+                    assertTrue(completed > 0 && completed <= queries, "partial checksums completed, and only those:\n" + t);
+                } else {
+                    assertEquals(0, completed, "no partial checksums to complete:\n" + t);
+                }
                 assertTrue(t.contains("[+] settings put back (SIGTERM)"), t);
             } finally {
                 session.destroyForcibly();
@@ -238,7 +245,7 @@ class SessionPrivilegedTest {
     void xdpDropLoadsOnEveryQueueAndCountsAndABusyInterfaceNamesWhoHoldsIt() throws Exception {
         try (TestNetwork net = TestNetwork.create(4)) {
             net.staticNeighbours();
-            Process drop = net.start(net.nsB, java("xdp-drop", net.ifB, "--seconds", "8"));
+            Process drop = net.start(net.nsB, java("xdp-drop", net.ifB, "--seconds", "120"));
             StringBuilder out = new StringBuilder();
             CountDownLatch ready = new CountDownLatch(1);
             Thread reader = reader(drop, out, ready, "[+] XDP_DROP");
@@ -254,6 +261,8 @@ class SessionPrivilegedTest {
                         busy.stderr());
                 var sent = net.exec(net.nsA, 60, java(gen(net, -1, 9, 4_000)));
                 assertEquals(0, sent.exitCode(), sent.stderr());
+                Thread.sleep(1500);
+                drop.toHandle().destroy(); // SIGTERM after the sender, however long it took to start
                 assertTrue(drop.waitFor(30, TimeUnit.SECONDS));
                 reader.join(5000);
             } finally {

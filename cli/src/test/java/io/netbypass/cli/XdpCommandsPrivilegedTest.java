@@ -41,7 +41,9 @@ class XdpCommandsPrivilegedTest {
                 var sent = net.exec(net.nsA, 60, java(sender));
                 assertEquals(0, sent.exitCode(), sent.stdout() + sent.stderr());
             }
-            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the receiver ended by itself: " + out);
+            Thread.sleep(1500); // a per-second line after the last frame
+            p.toHandle().destroy(); // SIGTERM once every sender is done, however long a busy machine took to start them
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the receiver ended on SIGTERM: " + out);
             reader.join(5000);
             assertEquals(0, p.exitValue(), out.toString());
             synchronized (out) {
@@ -56,7 +58,7 @@ class XdpCommandsPrivilegedTest {
     void rxInsideANamespaceCountsExactlyWhatGenSentToItsQueue() throws Exception {
         try (TestNetwork net = TestNetwork.create(4)) {
             net.staticNeighbours();
-            String out = receiveWhileSending(net, new String[] {"rx", "xdp:" + net.ifB + "-2/R", "--seconds", "5"},
+            String out = receiveWhileSending(net, new String[] {"rx", "xdp:" + net.ifB + "-2/R", "--seconds", "120"},
                     gen(net, 2, 53, 30_000), gen(net, 1, 53, 10_000));
             assertTrue(out.contains("[+] xdp:" + net.ifB + "-2/R: AF_XDP on " + net.ifB + " queue 2 (copy mode, multi-buffer, XDP native, queue mode)"), out);
             assertTrue(Pattern.compile("(?m)^[0-9.]+ K?pps \\(").matcher(out).find(), "per-second lines:\n" + out);

@@ -166,18 +166,24 @@ public final class RuleParser {
         };
     }
 
-    /** Two positive tests that no packet can pass together make a rule that never matches: almost surely a typo. */
+    /** The first IP version, protocol and EtherType test of the rule being parsed. */
+    private final Map<Class<?>, Match> firstOfKind = new HashMap<>();
+
+    /**
+     * Two positive tests that no packet can pass together make a rule that never matches: almost
+     * surely a typo. Here, the ones a column can name at once (ip/ip6, protocols, EtherTypes), each
+     * against the first of its kind (every later one must equal it); the compiler finds the rest.
+     */
     private void contradiction(List<Match> earlier, Match m, Token t) throws RuleSyntaxException {
-        for (Match e : earlier) {
-            boolean clash = switch (m) {
-                case Match.IpVersion v -> e instanceof Match.IpVersion w && w.version() != v.version();
-                case Match.Protocol p -> e instanceof Match.Protocol q && q.protocol() != p.protocol();
-                case Match.EtherType x -> e instanceof Match.EtherType y && y.type() != x.type();
-                default -> false;
-            };
-            if (clash) {
-                throw error(t, "'" + m + "' contradicts '" + e + "' earlier in the rule: it could never match");
-            }
+        if (earlier.isEmpty()) {
+            firstOfKind.clear();
+        }
+        if (!(m instanceof Match.IpVersion || m instanceof Match.Protocol || m instanceof Match.EtherType)) {
+            return;
+        }
+        Match e = firstOfKind.putIfAbsent(m.getClass(), m);
+        if (e != null && !e.equals(m)) {
+            throw error(t, "'" + m + "' contradicts '" + e + "' earlier in the rule: it could never match");
         }
     }
 
