@@ -1,5 +1,10 @@
 package io.netbypass.cli;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -66,5 +71,23 @@ class BadArgumentsTest {
         assertEquals(1, r.err().lines().count(), command + ": " + r.err());
         assertFalse(r.err().contains("internal error"), r.err());
         assertEquals("", r.out(), command + ": nothing before the error");
+    }
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void pcapConvertNeverWritesOverItsInput() throws Exception {
+        // 'pcap convert X X' used to destroy X (784 -> 100 bytes, "a fault occurred in an unsafe memory access").
+        Path x = dir.resolve("x.pcap");
+        assertEquals(0, PcapCommandTest.run("gen", "pcap:" + x, "-n", "10").code());
+        byte[] before = Files.readAllBytes(x);
+        Path link = Files.createLink(dir.resolve("link.pcap"), x);
+        for (Path out : new Path[] {x, link}) {
+            PcapCommandTest.Run r = PcapCommandTest.run("pcap", "convert", x.toString(), out.toString(), "--format", "pcapng");
+            assertEquals(1, r.code(), r.out() + r.err());
+            assertEquals("netbypass: " + out + " is an input of this command (the same file): write the output elsewhere\n", r.err());
+        }
+        assertArrayEquals(before, Files.readAllBytes(x));
     }
 }
