@@ -16,6 +16,10 @@ final class Errors {
             return "a file this command had mapped was cut short while it was read (another process truncated or"
                     + " replaced it): run again on a copy";
         }
+        if (e instanceof OutOfMemoryError) {
+            return "out of memory: the Java heap is full (" + (Runtime.getRuntime().maxMemory() >> 20) + " MiB); give it more"
+                    + " with NETBYPASS_JAVA_OPTS=-Xmx..., or fewer rules (a list file for many addresses)";
+        }
         if (e instanceof NoSuchFileException n) {
             return n.getFile() + ": no such file";
         }

@@ -137,11 +137,20 @@ public final class CompiledClassifier implements RuleClassifier {
         int classify(CompiledClassifier c, ParsedPacket p, int wireLength, int reached) {
             if (words == 1) {
                 long acc = all[0];
-                for (FieldTable t : tables) {
-                    long b = t.bits[classOf(t, p, wireLength)];
-                    acc &= t.level > reached ? b | failClosed[0] : b;
-                    if (acc == 0) {
-                        return -1; // no rule of this group can match any more: skip the remaining lookups
+                if (reached == ParsedPacket.REACHED_ALL) { // every well-formed packet: no field is unknown
+                    for (FieldTable t : tables) {
+                        acc &= t.bits[classOf(t, p, wireLength)];
+                        if (acc == 0) {
+                            return -1; // no rule of this group can match any more: skip the remaining lookups
+                        }
+                    }
+                } else {
+                    for (FieldTable t : tables) {
+                        long b = t.bits[classOf(t, p, wireLength)];
+                        acc &= t.level > reached ? b | failClosed[0] : b;
+                        if (acc == 0) {
+                            return -1;
+                        }
                     }
                 }
                 while (acc != 0) {

@@ -35,8 +35,8 @@ public final class RateLimiter {
     private final long intervalNanos;
     private final long intervalRemainder;
     private final long toleranceNanos;
-    /** The table's first size, and its largest. */
-    private static final int FIRST_SLOTS = 1024;
+    /** The table's first size (one probe window: 384 bytes, so a million rate-limit rules fit in the heap). */
+    private static final int FIRST_SLOTS = PROBES;
     private final int maxSlots;
     private long[] keys;
     private long[] tat;
