@@ -165,6 +165,15 @@ public final class SafeFiles {
             throw new IOException(dir + " is writable by others (" + PosixFilePermissions.toString(p)
                     + "): chmod go-w it or remove it");
         }
+        // Its parent too: where others may write without the sticky bit (/tmp and /dev/shm have it), they
+        // could rename our directory away and put theirs in its place.
+        if (parent != null) {
+            int parentMode = (Integer) Files.getAttribute(parent, "unix:mode");
+            if ((parentMode & 0022) != 0 && (parentMode & 01000) == 0) {
+                throw new IOException(dir + " is in " + parent + ", which others may write to (mode "
+                        + Integer.toOctalString(parentMode & 07777) + ", no sticky bit): choose a directory only we can change");
+            }
+        }
         return dir;
     }
 

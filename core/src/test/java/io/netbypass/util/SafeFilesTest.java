@@ -125,6 +125,10 @@ class SafeFilesTest {
         Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
         assertEquals(open + " is writable by others (rwxrwxrwx): chmod go-w it or remove it",
                 assertThrows(IOException.class, () -> SafeFiles.stateDirectory(open, "rwx------")).getMessage());
+        Path shared = Files.createDirectory(dir.resolve("shared"));
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx")); // no sticky bit
+        assertTrue(assertThrows(IOException.class, () -> SafeFiles.stateDirectory(shared.resolve("ours"), "rwx------"))
+                .getMessage().contains("which others may write to (mode 777, no sticky bit)"));
         Path link = Files.createSymbolicLink(dir.resolve("link"), made);
         assertEquals(link + " is a symbolic link, not a directory: remove it (someone else may have put it there)",
                 assertThrows(IOException.class, () -> SafeFiles.stateDirectory(link, "rwx------")).getMessage());
