@@ -36,6 +36,14 @@ final class Checks {
         return name;
     }
 
+    /** CPU {@code cpu} is one of {@code online}; {@code what} names the option and value in the refusal. */
+    static void online(String what, int cpu, java.util.List<Integer> online) {
+        if (!online.contains(cpu)) {
+            throw new IllegalArgumentException(what + ": CPU " + cpu + " is not online (online: "
+                    + online.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")) + ")");
+        }
+    }
+
     /** The end of a run of {@code seconds} from {@code start} (nanoTime), or never. */
     static long end(long start, Double seconds) {
         return seconds == null ? Long.MAX_VALUE : start + (long) (seconds * 1e9);

@@ -174,11 +174,7 @@ final class OffloadCommand implements Callable<Integer> {
 
     private int live(FilterProgram first, PrintWriter out) throws Exception {
         if (cpu != null) {
-            List<Integer> online = new io.netbypass.linux.tune.Tuning().onlineCpus();
-            if (!online.contains(cpu)) {
-                throw new IllegalArgumentException("--cpu " + cpu + ": CPU " + cpu + " is not online (online: "
-                        + online.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")) + ")");
-            }
+            Checks.online("--cpu " + cpu, cpu, new io.netbypass.linux.tune.Tuning().onlineCpus());
         }
         idleStrategy(idleMode, null); // a bad --idle or --sched is reported before anything opens
         if (!sched.equals("normal") && !sched.equals("batch")) {

@@ -68,10 +68,7 @@ final class TuneCommand implements Callable<Integer> {
             throw new IllegalArgumentException(option + " " + e.getMessage());
         }
         for (int c : list) {
-            if (!online.contains(c)) {
-                throw new IllegalArgumentException(option + " " + text + ": CPU " + c + " is not online (online: "
-                        + online.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")) + ")");
-            }
+            Checks.online(option + " " + text, c, online);
         }
         return list;
     }

@@ -63,6 +63,17 @@ final class Cli {
         return reader(p, out, ready, "[+] xdp:");
     }
 
+    /**
+     * Ends a run that was told to last long, once its senders are done: a per-second line after the
+     * last frame, then SIGTERM (it prints its summary), however long a busy machine took to start the
+     * senders; false if it did not end within 30 s.
+     */
+    static boolean stopAfterSenders(Process p) throws InterruptedException {
+        Thread.sleep(1500);
+        p.toHandle().destroy(); // SIGTERM: Process.destroy would also close our end of its output
+        return p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     static String text(StringBuilder out) {
         synchronized (out) {
             return out.toString();

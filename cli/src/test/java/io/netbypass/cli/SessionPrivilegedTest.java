@@ -261,9 +261,7 @@ class SessionPrivilegedTest {
                         busy.stderr());
                 var sent = net.exec(net.nsA, 60, java(gen(net, -1, 9, 4_000)));
                 assertEquals(0, sent.exitCode(), sent.stderr());
-                Thread.sleep(1500);
-                drop.toHandle().destroy(); // SIGTERM after the sender, however long it took to start
-                assertTrue(drop.waitFor(30, TimeUnit.SECONDS));
+                assertTrue(stopAfterSenders(drop));
                 reader.join(5000);
             } finally {
                 drop.destroyForcibly();
@@ -390,9 +388,7 @@ class SessionPrivilegedTest {
                 assertTrue(ready.await(30, TimeUnit.SECONDS), text(out));
                 assertEquals(0, net.exec(net.nsA, 60, java(gen(net, -1, 53, 3_000))).exitCode());
                 assertEquals(0, net.exec(net.nsA, 60, java(gen(net, 1, 9, 500))).exitCode());
-                Thread.sleep(1500); // at least one per-second line after the last frame
-                p.toHandle().destroy(); // SIGTERM once both senders are done, however long a busy machine took to start them
-                assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+                assertTrue(stopAfterSenders(p));
                 reader.join(5000);
             } finally {
                 p.destroyForcibly();
@@ -420,9 +416,7 @@ class SessionPrivilegedTest {
                 String[] burst = gen(net, 1, 9, 50_000);
                 burst[burst.length - 1] = "0"; // -R 0: as fast as it goes
                 assertEquals(0, net.exec(net.nsA, 60, java(burst)).exitCode());
-                Thread.sleep(1500);
-                p.toHandle().destroy(); // SIGTERM after the sender, however long it took to start
-                assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+                assertTrue(stopAfterSenders(p));
                 reader.join(5000);
             } finally {
                 p.destroyForcibly();

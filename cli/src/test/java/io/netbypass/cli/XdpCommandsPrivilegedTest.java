@@ -41,9 +41,7 @@ class XdpCommandsPrivilegedTest {
                 var sent = net.exec(net.nsA, 60, java(sender));
                 assertEquals(0, sent.exitCode(), sent.stdout() + sent.stderr());
             }
-            Thread.sleep(1500); // a per-second line after the last frame
-            p.toHandle().destroy(); // SIGTERM once every sender is done, however long a busy machine took to start them
-            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the receiver ended on SIGTERM: " + out);
+            assertTrue(stopAfterSenders(p), "the receiver ended on SIGTERM: " + out);
             reader.join(5000);
             assertEquals(0, p.exitValue(), out.toString());
             synchronized (out) {
@@ -367,9 +365,7 @@ class XdpCommandsPrivilegedTest {
                 assertEquals("off", gro(net), "GRO is off while the session runs");
                 var flood = net.exec(net.nsA, 60, java(gen(net, -1, 53, 2_000))); // on every queue
                 assertEquals(0, flood.exitCode(), flood.stderr());
-                Thread.sleep(1500);
-                p.toHandle().destroy(); // SIGTERM after the sender, however long it took to start
-                assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+                assertTrue(stopAfterSenders(p));
                 reader.join(5000);
             } finally {
                 p.destroyForcibly();

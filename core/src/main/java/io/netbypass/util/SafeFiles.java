@@ -155,7 +155,7 @@ public final class SafeFiles {
             throw new IOException(dir + " is " + kind(a) + ", not a directory: remove it (someone else may have put it there)");
         }
         int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-        int me = currentUid(dir);
+        int me = currentUid();
         if (owner != me && owner != 0) {
             throw new IOException(dir + " belongs to uid " + owner + ", not to us (uid " + me + "): remove it or choose"
                     + " another path (a local user may have made it)");
@@ -178,7 +178,7 @@ public final class SafeFiles {
     }
 
     /** This process's effective uid: /proc/self belongs to it. */
-    private static int currentUid(Path near) throws IOException {
+    private static int currentUid() throws IOException {
         return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
     }
 

@@ -114,6 +114,7 @@ public final class RuleParser {
         Token eitherToken = null;
         boolean failClosed = false;
         List<Integer> columns = new ArrayList<>();
+        firstOfKind.clear();
         while (!atEnd()) {
             Token t = peek();
             if (t.text.equals("fail-closed")) {
@@ -147,7 +148,7 @@ public final class RuleParser {
                             + " (host, net, port, host list): write src/dst or split the rule");
                 }
             }
-            contradiction(matches, m, t);
+            contradiction(m, t);
             matches.add(m);
             columns.add(t.column);
         }
@@ -174,10 +175,7 @@ public final class RuleParser {
      * surely a typo. Here, the ones a column can name at once (ip/ip6, protocols, EtherTypes), each
      * against the first of its kind (every later one must equal it); the compiler finds the rest.
      */
-    private void contradiction(List<Match> earlier, Match m, Token t) throws RuleSyntaxException {
-        if (earlier.isEmpty()) {
-            firstOfKind.clear();
-        }
+    private void contradiction(Match m, Token t) throws RuleSyntaxException {
         if (!(m instanceof Match.IpVersion || m instanceof Match.Protocol || m instanceof Match.EtherType)) {
             return;
         }
