@@ -19,11 +19,14 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
-import io.netbypass.offload.ChecksumCompletion;
-import io.netbypass.offload.Gro;
+import io.netbypass.hostpath.ChecksumCompletion;
+import io.netbypass.hostpath.Gro;
 import io.netbypass.packet.Bytes;
 import io.netbypass.packet.Checksums;
 import io.netbypass.packet.IpProtocols;
+import io.netbypass.packet.LinkType;
+import io.netbypass.packet.PacketParser;
+import io.netbypass.packet.ParsedPacket;
 
 /**
  * The host path's work per frame before the TAP write, on a batch of 64 full-size TCP segments
@@ -51,13 +54,14 @@ public class HostPathBenchmark {
     private final int[] complete = new int[BATCH];
     private final int[] partial = new int[BATCH];
     private final ChecksumCompletion completion = new ChecksumCompletion();
+    private final ParsedPacket parsed = new ParsedPacket();
     private Gro gro;
     private Blackhole hole;
 
     @Setup(Level.Trial)
     public void setUp(Blackhole bh) {
         hole = bh;
-        gro = new Gro((s, offset, length, type, size) -> hole.consume(length));
+        gro = new Gro((s, offset, length, type, size, headers) -> hole.consume(length));
         arena = Arena.ofShared();
         ring = arena.allocate((long) BATCH * SLOT, 64);
         long seq = 1000;
@@ -119,7 +123,7 @@ public class HostPathBenchmark {
         fields(complete);
         for (int i = 0; i < BATCH; i++) {
             int c = completion.check(ring, (long) i * SLOT, LENGTH);
-            gro.receive(ring, (long) i * SLOT, LENGTH, completion.parsed(), c == ChecksumCompletion.VALID);
+            gro.receive(ring, (long) i * SLOT, LENGTH, completion.headers(), c == ChecksumCompletion.VALID);
         }
         gro.flush();
     }
@@ -130,7 +134,7 @@ public class HostPathBenchmark {
         fields(partial);
         for (int i = 0; i < BATCH; i++) {
             int c = completion.check(ring, (long) i * SLOT, LENGTH);
-            gro.receive(ring, (long) i * SLOT, LENGTH, completion.parsed(), c == ChecksumCompletion.COMPLETED);
+            gro.receive(ring, (long) i * SLOT, LENGTH, completion.headers(), c == ChecksumCompletion.COMPLETED);
         }
         gro.flush();
     }
@@ -163,9 +167,8 @@ public class HostPathBenchmark {
         fields(complete);
         int sum = 0;
         for (int i = 0; i < BATCH; i++) {
-            io.netbypass.packet.PacketParser.parse(ring, (long) i * SLOT, LENGTH, io.netbypass.packet.LinkType.ETHERNET,
-                    completion.parsed());
-            sum += completion.parsed().l4Offset();
+            PacketParser.parse(ring, (long) i * SLOT, LENGTH, LinkType.ETHERNET, parsed);
+            sum += parsed.l4Offset();
         }
         return sum;
     }

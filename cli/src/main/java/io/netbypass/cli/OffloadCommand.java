@@ -2,18 +2,16 @@ package io.netbypass.cli;
 
 import io.netbypass.backend.PortOptions;
 import io.netbypass.backend.Ports;
-import io.netbypass.backend.vnic.Vnic;
-import io.netbypass.backend.vnic.VnicPort;
 import io.netbypass.backend.vnic.Vnics;
 import io.netbypass.filter.engine.FilterCounters;
 import io.netbypass.filter.engine.FilterEngine;
 import io.netbypass.filter.engine.FilterMetrics;
 import io.netbypass.filter.engine.FilterProgram;
 import io.netbypass.filter.engine.OfflineFilter;
+import io.netbypass.filter.engine.WarmUp;
 import io.netbypass.filter.rules.RuleSyntaxException;
 import io.netbypass.metrics.CountersFile;
 import io.netbypass.metrics.MetricsServer;
-import io.netbypass.gen.WireFeeder;
 import io.netbypass.linux.Affinity;
 import io.netbypass.port.Port;
 import io.netbypass.port.PortName;
@@ -314,18 +312,17 @@ final class OffloadCommand implements Callable<Integer> {
         if (queue != null) {
             options = new PortOptions(options.direction(), xdpSteering); // the NIC steers, or XDP does
         }
-        if (!noHostPath && PortName.parse(port, "vnic").backend().equals("xdp")) {
-            options = options.withHostPath(!noGro); // passed packets go back to the kernel, as on a vnic
+        if (!noHostPath) {
+            options = options.withHostPath(!noGro); // passed packets go back to the kernel (a backend with a host stack of its own has it anyway)
         }
+        options = options.withWire(traffic.wire()); // for a device without a real wire (vnic)
         losses = new LossReport(options.steering());
-        if (!port.startsWith("vnic:")) {
-            // Compiled before it takes a queue: a cold worker falls behind a flood, and the kernel drops what it cannot hold.
-            long t0 = System.nanoTime();
-            long decided = io.netbypass.filter.engine.WarmUp.run(first, 400_000_000L);
-            out.printf(Locale.ROOT, "[+] warmed up: %d made-up packets decided in %.2f s, before taking the queue%n", decided,
-                    (System.nanoTime() - t0) / 1e9);
-            out.flush();
-        }
+        // Compiled before it takes a queue: a cold worker falls behind a flood, and the kernel drops what it cannot hold.
+        long t0 = System.nanoTime();
+        long decided = WarmUp.run(first, 400_000_000L);
+        out.printf(Locale.ROOT, "[+] warmed up: %d made-up packets decided in %.2f s, before taking the queue%n", decided,
+                (System.nanoTime() - t0) / 1e9);
+        out.flush();
         try (Port p = Ports.open(port, options);
              CountersFile file = new CountersFile(countersPath, capacity, "netbypass offload " + port);
              MetricsServer server = metrics == null ? null : new MetricsServer(metrics, countersPath)) {
@@ -339,23 +336,14 @@ final class OffloadCommand implements Callable<Integer> {
             running.set(engine);
             RulesReloader reloads = rules != null ? reloader(engine, out) : null;
             reloader = reloads;
-            WireFeeder feeder = null;
-            Thread wire = null;
-            Vnic nic = null;
-            if (p instanceof VnicPort vp) {
-                nic = Vnics.get(vp.name().device());
-                feeder = traffic.feeder(nic);
-                wire = new Thread(feeder, "wire");
-                wire.setDaemon(true);
-            }
             out.printf(Locale.ROOT, "[+] offload %s: %s (%d rules, default %s), worker%s idle: %s%n", p.name(), first.rules().source(),
                     first.rules().size(), first.rules().defaultAction(), cpu == null ? "" : " on CPU " + cpu, idleMode(idleMode, p));
             if (p.description() != null) {
                 out.printf(Locale.ROOT, "[+] %s: %s%n", p.name(), p.description());
             }
-            if (p.name().backend().equals("xdp") && noHostPath && first.passes()) {
+            if (noHostPath && first.passes() && !p.forwardsToHost()) {
                 out.println("[!] --no-host-path: packets the rules pass are counted as forward_unavailable and dropped");
-            } else if (p.name().backend().equals("afpacket")) {
+            } else if (p.receivesCopies()) {
                 out.println("[!] afpacket: sees copies: the kernel still receives every frame, so verdicts are counted"
                         + " but take nothing from it (take a queue with xdp: to drop)");
             }
@@ -364,19 +352,13 @@ final class OffloadCommand implements Callable<Integer> {
                             ? metrics.substring(0, metrics.lastIndexOf(':')) : "127.0.0.1") + ":" + server.port() + "/metrics");
             out.flush();
             AtomicReference<Throwable> failed = new AtomicReference<>();
-            final Thread wireThread = wire;
-            final WireFeeder wireFeeder = feeder;
-            final Vnic vnic = nic;
             Thread worker = new Thread(() -> {
                 try {
-                    if (wireThread != null) {
-                        wireThread.start(); // before the pin: a thread starts with its creator's CPUs and policy
-                    }
                     if (cpu != null) {
                         Affinity.pin(cpu);
                     }
                     scheduling(sched);
-                    run(engine, published, stop, intervalNanos, wireFeeder, wireThread, vnic, out);
+                    run(engine, published, stop, intervalNanos, out);
                 } catch (Throwable t) {
                     failed.set(t);
                 }
@@ -399,8 +381,8 @@ final class OffloadCommand implements Callable<Integer> {
         }
     }
 
-    private void run(FilterEngine engine, FilterMetrics published, Signals.Stop stop, long intervalNanos, WireFeeder feeder,
-                     Thread wire, Vnic nic, PrintWriter out) {
+    private void run(FilterEngine engine, FilterMetrics published, Signals.Stop stop, long intervalNanos, PrintWriter out) {
+        Port port = engine.port();
         long publishEvery = 100_000_000L;
         long nextPublish = System.nanoTime() + publishEvery;
         IdleStrategy idle = idleStrategy(idleMode, engine.port());
@@ -413,7 +395,7 @@ final class OffloadCommand implements Callable<Integer> {
         while (!stop.requested()) {
             long now = System.nanoTime();
             if (engine.doWork(now - start) == 0) {
-                if (wire != null && !wire.isAlive() && allTaken(nic, engine)) {
+                if (port.hasEnd() && port.drained()) {
                     break; // the traffic ended and every frame is decided
                 }
                 idle.idle(0);
@@ -441,18 +423,12 @@ final class OffloadCommand implements Callable<Integer> {
                 break;
             }
         }
-        if (feeder != null) {
-            // Stop the wire, then decide what is still in the rings: nothing that arrived is left undecided.
-            feeder.stop();
-            while (wire.isAlive()) {
-                engine.doWork(System.nanoTime() - start); // keep draining: a paused wire waits for ring space
-            }
-            while (!allTaken(nic, engine)) {
-                engine.doWork(System.nanoTime() - start);
-            }
+        // The queues back to the kernel (a software wire stopped) first, then what is already in the rings decided:
+        // nothing arriving is lost.
+        port.stopReceiving();
+        while (port.hasEnd() && !port.drained()) {
+            engine.doWork(System.nanoTime() - start); // a device that knows its end: to the last frame (a paused wire waits for ring space)
         }
-        // The queues back to the kernel first, then what is already in the rings decided: nothing arriving is lost.
-        engine.port().stopReceiving();
         long drainEnd = System.nanoTime() + 200_000_000L;
         for (int idleRounds = 0; idleRounds < 3 && System.nanoTime() < drainEnd; ) {
             idleRounds = engine.doWork(System.nanoTime() - start) == 0 ? idleRounds + 1 : 0;
@@ -517,11 +493,6 @@ final class OffloadCommand implements Callable<Integer> {
             }
             default -> throw new IllegalArgumentException("--idle is wait, busy or backoff, not '" + m + "'");
         };
-    }
-
-    private static boolean allTaken(Vnic nic, FilterEngine engine) {
-        Vnic.Stats s = nic.stats();
-        return s.sum(s.rxRing()) == ((VnicPort) engine.port()).received();
     }
 
     private static void report(PrintWriter out, long[] a, long[] b, double seconds, List<String> losses) {

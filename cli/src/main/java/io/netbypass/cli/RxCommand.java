@@ -1,16 +1,13 @@
 package io.netbypass.cli;
 
 import io.netbypass.backend.Ports;
-import io.netbypass.backend.pcap.PcapPort;
-import io.netbypass.backend.vnic.VnicPort;
-import io.netbypass.backend.vnic.Vnics;
-import io.netbypass.gen.WireFeeder;
 import io.netbypass.port.Port;
 import io.netbypass.port.Ring;
 
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
-import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -56,83 +53,80 @@ final class RxCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         Checks.seconds("--seconds", seconds);
         port = PortNames.resolve(port, out);
-        Thread feederThread = null;
-        WireFeeder feeder = null;
-        try (Signals.Stop stop = Signals.Stop.install(); Port p = Ports.open(port, steering.options(Ports.Direction.RECEIVE))) {
+        try (Signals.Stop stop = Signals.Stop.install();
+             Port p = Ports.open(port, steering.options(Ports.Direction.RECEIVE).withWire(traffic.wire()))) {
             if (p.description() != null) {
-                out.printf(java.util.Locale.ROOT, "[+] %s: %s%n", p.name(), p.description());
+                out.printf(Locale.ROOT, "[+] %s: %s%n", p.name(), p.description());
                 out.flush();
             }
             if (p.rxRings() == 0) {
                 throw new IllegalArgumentException(port + " has no RX ring (a /T port transmits only)");
             }
-            if (p instanceof VnicPort) {
-                feeder = traffic.feeder(Vnics.get(p.name().device()));
-                feederThread = new Thread(feeder, "wire");
-                feederThread.setDaemon(true);
-                feederThread.start();
-            }
-            org.agrona.concurrent.IdleStrategy idle = OffloadCommand.idleStrategy(idleMode, p);
+            IdleStrategy idle = OffloadCommand.idleStrategy(idleMode, p);
             OffloadCommand.scheduling(sched);
             long start = System.nanoTime();
             long end = Checks.end(start, seconds);
             PktGenReport report = new PktGenReport(out, start);
             long interval = traffic.reportMillis * 1_000_000L;
             long nextReport = start + interval;
-            long packets = 0;
-            long bytes = 0;
-            long events = 0;
+            Counts counts = new Counts();
             while (true) {
                 boolean got = p.pollRx(idle, 10_000_000L);
                 long now = System.nanoTime();
                 if (got) {
-                    events++;
-                    for (int r = 0; r < p.rxRings(); r++) {
-                        Ring ring = p.rxRing(r);
-                        int i = ring.head();
-                        int tail = ring.tail();
-                        while (i != tail) {
-                            bytes += ring.length(i);
-                            if ((ring.slotFlags(i) & Ring.MOREFRAG) == 0) {
-                                packets++;
-                            }
-                            i = ring.next(i);
-                        }
-                        ring.advance(tail);
-                    }
+                    counts.take(p);
                 }
                 if (now >= nextReport) {
-                    report.interval(packets, bytes, events, now);
+                    report.interval(counts.packets, counts.bytes, counts.events, now);
                     nextReport += interval;
                 }
                 if (now >= end || stop.requested()) {
                     break;
                 }
-                if (!got) {
-                    boolean pcapDone = p instanceof PcapPort pp && pp.endOfFile();
-                    boolean wireDone = feederThread != null && !feederThread.isAlive();
-                    if (pcapDone || wireDone) {
-                        break;
+                if (!got && p.hasEnd() && p.drained()) {
+                    break;
+                }
+            }
+            if (p.hasEnd()) {
+                // Stopped early: the traffic stops, and what it already sent is counted, not left in the rings.
+                p.stopReceiving();
+                while (!p.drained()) {
+                    if (p.pollRx(idle, 10_000_000L)) {
+                        counts.take(p);
                     }
                 }
             }
-            if (feeder != null) {
-                feeder.stop();
-                feederThread.join();
-            }
-            report.summary("Received", packets, bytes, events, (System.nanoTime() - start) / 1e9);
-            if (!(p instanceof VnicPort)) {
-                OffloadCommand.portStatistics(out, p);
-            }
-            if (p instanceof VnicPort vp) {
-                var nic = Vnics.get(vp.name().device());
-                var s = nic.stats();
-                out.printf(java.util.Locale.ROOT, "vnic %s: %d frames on the wire, %d into this port's rings, %d to the host,"
-                                + " %d dropped (ring full), %d dropped by ntuple rules%n", nic.name(), s.wirePackets(),
-                        s.sum(s.rxRing()), s.sum(s.rxHost()), s.sum(s.rxMissed()), s.ntupleDrops());
+            report.summary("Received", counts.packets, counts.bytes, counts.events, (System.nanoTime() - start) / 1e9);
+            OffloadCommand.portStatistics(out, p);
+            if (p.deviceSummary() != null) {
+                out.println(p.deviceSummary());
                 out.flush();
             }
         }
         return 0;
+    }
+
+    /** What arrived: frames (a MOREFRAG chain is one), bytes, and the polls that found any. */
+    private static final class Counts {
+        long packets;
+        long bytes;
+        long events;
+
+        void take(Port p) {
+            events++;
+            for (int r = 0; r < p.rxRings(); r++) {
+                Ring ring = p.rxRing(r);
+                int i = ring.head();
+                int tail = ring.tail();
+                while (i != tail) {
+                    bytes += ring.length(i);
+                    if ((ring.slotFlags(i) & Ring.MOREFRAG) == 0) {
+                        packets++;
+                    }
+                    i = ring.next(i);
+                }
+                ring.advance(tail);
+            }
+        }
     }
 }

@@ -1,9 +1,11 @@
 package io.netbypass.cli;
 
+import io.netbypass.backend.WireTraffic;
 import io.netbypass.capture.CaptureReader;
 import io.netbypass.capture.CaptureRecord;
 import io.netbypass.capture.Captures;
 import io.netbypass.gen.AddressRange;
+import io.netbypass.gen.Generator;
 import io.netbypass.gen.GeneratorOptions;
 import io.netbypass.scaling.ntuple.EthtoolValues;
 
@@ -59,12 +61,11 @@ final class TrafficOptions {
     static final int MAX_TEMPLATE = io.netbypass.port.Ring.MAX_FRAGMENTS * io.netbypass.port.BufferPool.DEFAULT_BUFFER_SIZE;
 
     /**
-     * Drives {@code nic}'s wire with these options on a daemon thread named "wire" (not started):
-     * a vnic has no real wire, so commands that receive on one feed it in process.
+     * These options as the traffic of a wire that a port's device has not got (a vnic's): the
+     * backend of a real device ignores them.
      */
-    io.netbypass.gen.WireFeeder feeder(io.netbypass.backend.vnic.Vnic nic) throws IOException {
-        return new io.netbypass.gen.WireFeeder(nic, new io.netbypass.gen.Generator(generatorOptions()), Math.min(burst, 256),
-                rate, count);
+    WireTraffic wire() {
+        return new WireTraffic(() -> new Generator(generatorOptions()), burst, rate, count);
     }
 
     GeneratorOptions generatorOptions() throws IOException {

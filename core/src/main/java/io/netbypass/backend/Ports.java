@@ -55,7 +55,7 @@ public final class Ports {
         switch (name.backend()) {
             case "vnic" -> {
                 refuseSteering(name, steers);
-                return Vnics.open(name);
+                return Vnics.open(name, options.wire());
             }
             case "pcap" -> {
                 refuseSteering(name, steers);

@@ -10,7 +10,7 @@ import io.netbypass.gen.AddressRange;
 import io.netbypass.gen.FrameSource;
 import io.netbypass.gen.Generator;
 import io.netbypass.gen.GeneratorOptions;
-import io.netbypass.gen.WireFeeder;
+import io.netbypass.backend.vnic.WireFeeder;
 import io.netbypass.packet.AddressText;
 import io.netbypass.packet.Checksums;
 import io.netbypass.packet.DnsQuery;

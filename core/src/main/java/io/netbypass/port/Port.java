@@ -1,5 +1,7 @@
 package io.netbypass.port;
 
+import java.util.function.ObjLongConsumer;
+
 import org.agrona.concurrent.IdleStrategy;
 
 /**
@@ -37,26 +39,12 @@ public interface Port extends AutoCloseable {
      * ({@code < 0}: no limit) or the port was closed.
      */
     default boolean pollRx(IdleStrategy idle, long timeoutNanos) {
-        return poll(idle, timeoutNanos, true);
-    }
-
-    /** Waits until a TX ring has a free slot; as {@link #pollRx}. */
-    default boolean pollTx(IdleStrategy idle, long timeoutNanos) {
-        return poll(idle, timeoutNanos, false);
-    }
-
-    private boolean poll(IdleStrategy idle, long timeoutNanos, boolean rx) {
         long deadline = timeoutNanos < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
         idle.reset();
         while (true) {
-            int rings = rx ? rxRings() : txRings();
-            if (rx) {
-                rxSync();
-            } else {
-                txSync();
-            }
-            for (int i = 0; i < rings; i++) {
-                if (!(rx ? rxRing(i) : txRing(i)).isEmpty()) {
+            rxSync();
+            for (int i = 0; i < rxRings(); i++) {
+                if (!rxRing(i).isEmpty()) {
                     return true;
                 }
             }
@@ -70,11 +58,49 @@ public interface Port extends AutoCloseable {
     boolean isClosed();
 
     /**
+     * Whether what this port receives comes to an end it can see: a capture file, the traffic a
+     * software NIC's wire is fed. A kernel device's traffic has no end; a run on it ends on a
+     * signal or a duration.
+     */
+    default boolean hasEnd() {
+        return false;
+    }
+
+    /**
+     * For a port that {@link #hasEnd()}: the end came and every frame is in the RX rings or was
+     * counted where it was lost (the end of the file; the wire's traffic all sent and steered).
+     */
+    default boolean drained() {
+        return false;
+    }
+
+    /**
+     * Whether the port receives copies (AF_PACKET): the kernel receives every frame anyway, so a
+     * verdict takes nothing from it.
+     */
+    default boolean receivesCopies() {
+        return false;
+    }
+
+    /** Whether frames marked {@link Ring#SLOT_FORWARD} reach a host stack (a host path, the software NIC's host). */
+    default boolean forwardsToHost() {
+        return false;
+    }
+
+    /**
      * An idle strategy that sleeps in the kernel until a receive ring may have packets (poll(2)
      * on the port's sockets), for {@link #pollRx}; null when the port has nothing to wait on in
      * the kernel (in-process and file ports). Each call makes a new one, for one thread.
      */
     default IdleStrategy waitStrategy() {
+        return null;
+    }
+
+    /**
+     * One line for the operator at the end of a run about what the device itself did (what a
+     * software NIC's wire carried and where it went), or null.
+     */
+    default String deviceSummary() {
         return null;
     }
 
@@ -100,7 +126,7 @@ public interface Port extends AutoCloseable {
      * The device's own counters for this port (the kernel's AF_XDP drop counts, say), as
      * name/value pairs with stable snake_case names; read outside the hot path. None by default.
      */
-    default void statistics(java.util.function.ObjLongConsumer<String> sink) {
+    default void statistics(ObjLongConsumer<String> sink) {
     }
 
     /** Gives the rings back to the device (for a NIC: its queues return to the host stack). */

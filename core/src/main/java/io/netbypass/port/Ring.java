@@ -25,7 +25,7 @@ public final class Ring {
     public static final int SLOT_FORWARD = 0x4;
     /** Slot flag: do not learn the source address (VALE). */
     public static final int NO_LEARN = 0x8;
-    /** Slot flag: {@code ptr} points at the data instead of the buffer (not supported: refused at TX). */
+    /** Slot flag: netmap's {@code ptr} points at the data instead of the buffer (not supported: refused at TX). */
     public static final int INDIRECT = 0x10;
     /** Slot flag: the packet continues in the next slot. */
     public static final int MOREFRAG = 0x20;
@@ -146,8 +146,9 @@ public final class Ring {
     public void setLength(int i, int len) { memory.set(ValueLayout.JAVA_SHORT, slot(i) + SLOT_LENGTH_OFFSET, (short) len); }
     public int slotFlags(int i) { return memory.get(ValueLayout.JAVA_SHORT, slot(i) + SLOT_FLAGS_OFFSET) & 0xffff; }
     public void setSlotFlags(int i, int f) { memory.set(ValueLayout.JAVA_SHORT, slot(i) + SLOT_FLAGS_OFFSET, (short) f); }
-    public long ptr(int i) { return memory.get(ValueLayout.JAVA_LONG, slot(i) + SLOT_PTR_OFFSET); }
-    public void setPtr(int i, long p) { memory.set(ValueLayout.JAVA_LONG, slot(i) + SLOT_PTR_OFFSET, p); }
+    /** Where the slot's frame has its headers ({@link io.netbypass.packet.FrameHeaders}), as whoever parsed it left them. */
+    public long headers(int i) { return memory.get(ValueLayout.JAVA_LONG, slot(i) + SLOT_HEADERS_OFFSET); }
+    public void setHeaders(int i, long h) { memory.set(ValueLayout.JAVA_LONG, slot(i) + SLOT_HEADERS_OFFSET, h); }
 
     /** Where slot {@code i}'s bytes start in {@link #buffers()}. */
     public long offset(int i) {

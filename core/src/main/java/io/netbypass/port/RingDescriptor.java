@@ -21,7 +21,8 @@ public final class RingDescriptor {
     public static final int SLOT_BUFFER_INDEX_OFFSET = 0;
     public static final int SLOT_LENGTH_OFFSET = 4;
     public static final int SLOT_FLAGS_OFFSET = 6;
-    public static final int SLOT_PTR_OFFSET = 8;
+    /** netmap's {@code ptr}: here the frame's header offsets ({@code FrameHeaders}), for the host path. */
+    public static final int SLOT_HEADERS_OFFSET = 8;
     public static final int SLOT_LENGTH = 16;
 
     public static long length(int slots) {

@@ -6,7 +6,7 @@ import io.netbypass.backend.vnic.VnicPort;
 import io.netbypass.filter.engine.FilterCounters;
 import io.netbypass.filter.engine.FilterEngine;
 import io.netbypass.filter.engine.FilterProgram;
-import io.netbypass.gen.WireFeeder;
+import io.netbypass.backend.vnic.WireFeeder;
 import io.netbypass.port.PortName;
 
 import java.io.PrintWriter;

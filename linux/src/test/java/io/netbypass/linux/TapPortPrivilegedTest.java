@@ -37,8 +37,8 @@ class TapPortPrivilegedTest {
     void udpDatagramsCoalescedByGroReachTheSocketOneByOneAsSent() throws Exception {
         try (TestNetwork net = TestNetwork.create(1); InNamespace b = new InNamespace(net.nsB)) {
             net.staticNeighbours();
-            io.netbypass.linux.tap.TapPort host = b.call(() -> (io.netbypass.linux.tap.TapPort) Ports.open("xdp:" + net.ifB + "^",
-                    Ports.Direction.BOTH));
+            io.netbypass.linux.tap.TapHostPath host = b.call(() -> io.netbypass.linux.tap.TapHostPath.of("xdp:" + net.ifB + "^",
+                    net.ifB, true));
             DatagramSocket socket = b.call(() -> {
                 DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(net.addressB), 0));
                 s.setSoTimeout(2000);
@@ -56,7 +56,7 @@ class TapPortPrivilegedTest {
                         f[f.length - 1] = (byte) i; // which datagram this is
                         io.netbypass.packet.Checksums.fillIpv4Header(m, 14, 20);
                         io.netbypass.packet.Checksums.fillTransport(m, 14, IpProtocols.UDP, 34, f.length - 34, 6);
-                        assertTrue(host.forward(m, 0, f.length));
+                        assertTrue(host.forward(m, 0, f.length, io.netbypass.packet.FrameHeaders.UNKNOWN));
                     }
                     host.flush();
                     return null;
@@ -73,15 +73,15 @@ class TapPortPrivilegedTest {
                 assertEquals(9L, stats.get("gro_merged"), stats.toString());
 
                 // A second worker's host path on the same interface is a second queue of the same TAP.
-                Port second = b.call(() -> Ports.open("xdp:" + net.ifB + "^", Ports.Direction.BOTH));
+                io.netbypass.port.HostPath second = b.call(() -> io.netbypass.linux.tap.TapHostPath.of("xdp:" + net.ifB + "^",
+                        net.ifB, true));
                 try {
                     byte[] f = new FrameBuilder().macs(net.macBytesA(), net.macBytesB())
                             .addresses(AddressText.parseIpv4(net.addressA), AddressText.parseIpv4(net.addressB))
                             .protocol(IpProtocols.UDP).ports(4444, socket.getLocalPort()).payload(10).build();
                     b.call(() -> {
-                        io.netbypass.port.HostPath path = (io.netbypass.port.HostPath) second;
-                        path.forward(MemorySegment.ofArray(f), 0, f.length);
-                        path.flush();
+                        second.forward(MemorySegment.ofArray(f), 0, f.length, io.netbypass.packet.FrameHeaders.UNKNOWN);
+                        second.flush();
                         return null;
                     });
                     socket.receive(d);

@@ -8,10 +8,10 @@ import io.netbypass.capture.PcapWriter;
 import io.netbypass.packet.LinkType;
 import io.netbypass.port.BufferPool;
 import io.netbypass.port.KernelRing;
-import io.netbypass.port.Port;
 import io.netbypass.port.PortException;
 import io.netbypass.port.PortName;
 import io.netbypass.port.Ring;
+import io.netbypass.port.RingPort;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,41 +26,40 @@ import java.nio.file.Path;
  * a new pcap file (Ethernet, nanosecond timestamps). Frames longer than a buffer span slots
  * with {@link Ring#MOREFRAG}.
  */
-public final class PcapPort implements Port {
+public final class PcapPort extends RingPort {
     public static final int SLOTS = 1024;
 
-    private final PortName name;
     private final Arena arena = Arena.ofShared();
     private final BufferPool pool;
-    private final KernelRing rx;
-    private final KernelRing tx;
     private final CaptureReader reader;
     private final CaptureWriter writer;
     private final CaptureRecord record = new CaptureRecord();
     private final MemorySegment scratch;
+    /** Per RX slot: the last valid buffer it had, for a slot the application broke. */
+    private int[] shadow;
     private boolean endOfFile;
     private boolean pending;
-    private long received;
-    private long transmitted;
-    private long syncErrors;
-    private boolean closed;
 
-    private PcapPort(PortName name, CaptureReader reader, CaptureWriter writer) {
-        this.name = name;
+    private PcapPort(PortName name, BufferPool pool, CaptureReader reader, CaptureWriter writer) {
+        super(name, pool);
+        this.pool = pool;
         this.reader = reader;
         this.writer = writer;
-        this.pool = new BufferPool(SLOTS + 64, BufferPool.DEFAULT_BUFFER_SIZE);
-        Ring ring = Ring.allocate(arena, reader != null ? Ring.Kind.RX : Ring.Kind.TX, 0, SLOTS, pool);
-        KernelRing k = new KernelRing(ring);
         if (reader != null) {
-            rx = k;
-            tx = null;
+            Ring ring = Ring.allocate(arena, Ring.Kind.RX, 0, SLOTS, pool);
+            shadow = new int[SLOTS];
+            for (int i = 0; i < SLOTS; i++) {
+                shadow[i] = ring.bufferIndex(i);
+            }
+            addRx(ring, this::rxSync);
         } else {
-            k.reset(0, SLOTS - 1);
-            tx = k;
-            rx = null;
+            addTx(Ring.allocate(arena, Ring.Kind.TX, 0, SLOTS, pool), this::txSync);
         }
         scratch = arena.allocate((long) Ring.MAX_FRAGMENTS * pool.bufferSize());
+    }
+
+    private static BufferPool newPool() {
+        return new BufferPool(SLOTS + 64, BufferPool.DEFAULT_BUFFER_SIZE);
     }
 
     public static boolean isAvailable() {
@@ -70,7 +69,7 @@ public final class PcapPort implements Port {
     /** Opens the file for reading: its packets arrive on the RX ring. */
     public static PcapPort openReceive(PortName name) {
         try {
-            return new PcapPort(name, Captures.open(Path.of(name.device())), null);
+            return new PcapPort(name, newPool(), Captures.open(Path.of(name.device())), null);
         } catch (IOException e) {
             throw new PortException(name + ": " + oneLine(e));
         }
@@ -79,7 +78,7 @@ public final class PcapPort implements Port {
     /** Creates (or truncates) the file: what the TX ring sends is written to it. */
     public static PcapPort openTransmit(PortName name) {
         try {
-            return new PcapPort(name, null, new PcapWriter(Path.of(name.device()), LinkType.ETHERNET, 262144, true,
+            return new PcapPort(name, newPool(), null, new PcapWriter(Path.of(name.device()), LinkType.ETHERNET, 262144, true,
                     ByteOrder.LITTLE_ENDIAN));
         } catch (IOException e) {
             throw new PortException(name + ": " + oneLine(e));
@@ -93,31 +92,30 @@ public final class PcapPort implements Port {
                 : m == null ? e.getClass().getSimpleName() : m;
     }
 
-    @Override public PortName name() { return name; }
-    @Override public BufferPool pool() { return pool; }
-    @Override public int rxRings() { return rx == null ? 0 : 1; }
-    @Override public int txRings() { return tx == null ? 0 : 1; }
-    @Override public Ring rxRing(int i) { return rx.ring(); }
-    @Override public Ring txRing(int i) { return tx.ring(); }
-    @Override public boolean isClosed() { return closed; }
-
     /** All packets of the file were put in the ring. */
     public boolean endOfFile() { return endOfFile; }
-    public long received() { return received; }
-    public long transmitted() { return transmitted; }
 
     @Override
-    public int rxSync() {
-        if (rx == null) {
-            return 0;
-        }
+    public boolean hasEnd() { return true; }
+
+    /** The end of the file, or of reading it: nothing more comes into the ring. */
+    @Override
+    public boolean drained() { return endOfFile; }
+
+    /** Reads no further: what is in the ring stays there to be read. */
+    @Override
+    public void stopReceiving() { endOfFile = true; }
+
+    private void rxSync(KernelRing rx, int head) {
         Ring ring = rx.ring();
-        int head = rx.prologue();
-        if (head < 0) {
-            syncErrors++;
-            return 1;
-        }
         for (int i = rx.hwcur(); i != head; i = ring.next(i)) {
+            int b = ring.bufferIndex(i);
+            if (!pool.valid(b)) {
+                counters().badSlots(1);
+                ring.setBufferIndex(i, shadow[i]); // a slot the application broke gets back the last buffer it had
+            } else {
+                shadow[i] = b;
+            }
             ring.setSlotFlags(i, 0);
         }
         rx.consumed(head);
@@ -152,38 +150,36 @@ public final class PcapPort implements Port {
                     t = ring.next(t);
                 }
                 pending = false;
-                received++;
+                counters().received(1);
             }
         } catch (io.netbypass.capture.CaptureFormatException e) {
             endOfFile = true;
-            throw new PortException(name + ": " + e.getMessage());
+            throw new PortException(name() + ": " + e.getMessage());
         }
         rx.publishTail(t);
-        return 0;
     }
 
-    @Override
-    public int txSync() {
-        if (tx == null) {
-            return 0;
-        }
+    private void txSync(KernelRing tx, int head) {
         Ring ring = tx.ring();
-        int head = tx.prologue();
-        if (head < 0) {
-            syncErrors++;
-            return 1;
-        }
         int i = tx.hwcur();
         int done = i;
         int chainStart = i;
         int slots = 0;
         try {
+            boolean bad = false;
             while (i != head) {
                 int flags = ring.slotFlags(i);
                 slots++;
+                bad |= !pool.valid(ring.bufferIndex(i)) || (flags & Ring.INDIRECT) != 0;
+                ring.setSlotFlags(i, 0);
                 int next = ring.next(i);
                 if ((flags & Ring.MOREFRAG) == 0 || slots == Ring.MAX_FRAGMENTS) {
-                    write(ring, chainStart, slots);
+                    if (bad) {
+                        counters().badSlots(slots); // a slot the application broke: not written
+                    } else {
+                        write(ring, chainStart, slots);
+                    }
+                    bad = false;
                     slots = 0;
                     chainStart = next;
                     done = next;
@@ -195,7 +191,6 @@ public final class PcapPort implements Port {
         }
         tx.consumed(done);
         tx.publishTail(done == 0 ? ring.slots() - 1 : done - 1);
-        return 0;
     }
 
     private void write(Ring ring, int first, int slots) throws IOException {
@@ -214,15 +209,11 @@ public final class PcapPort implements Port {
             }
             writer.write(record.set(scratch, 0, (int) at, (int) at, now, 0, LinkType.ETHERNET));
         }
-        transmitted++;
+        counters().transmitted(1);
     }
 
     @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    protected void release() {
         try {
             if (writer != null) {
                 txSync();

@@ -1,52 +1,52 @@
 package io.netbypass.backend.vnic;
 
-import io.netbypass.port.BufferPool;
+import io.netbypass.packet.FrameHeaders;
+import io.netbypass.port.HostForwarder;
+import io.netbypass.port.HostPath;
 import io.netbypass.port.KernelRing;
-import io.netbypass.port.Port;
+import io.netbypass.port.PortCounters;
 import io.netbypass.port.PortException;
 import io.netbypass.port.PortName;
 import io.netbypass.port.Ring;
+import io.netbypass.port.RingPort;
 
+import io.netbypass.backend.WireTraffic;
+
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.function.ObjLongConsumer;
 
 /**
  * A port on a {@link Vnic}: the queues its name selects, each RX queue detached from the host
  * stack while the port is open. {@code vnic:eth3-4/R} takes RX queue 4 only (single RX queue
  * mode); TX queue 4 and every other queue stay with the host. Closing gives the queues back and
- * hands the frames still in the rings to the host, so nothing is lost.
+ * hands the frames still in the rings to the host, so nothing is lost. Frames the application
+ * forwards go to the host stack through a {@link HostPath}, as an {@code xdp:} port's go to the
+ * kernel through a TAP.
  */
-public final class VnicPort implements Port {
+public final class VnicPort extends RingPort {
     private final Vnic nic;
-    private final PortName name;
     private final Arena arena = Arena.ofShared();
-    private final BufferPool pool;
-    private final List<Ring> rx = new ArrayList<>();
-    private final List<Ring> tx = new ArrayList<>();
-    private KernelRing[] rxKernel = new KernelRing[0];
-    private HwRxRing[] rxHw = new HwRxRing[0];
-    private KernelRing[] txKernel = new KernelRing[0];
-    /** Index in {@code rx}/{@code tx} of the host ring, or -1. */
+    private final List<HwRxRing> rxHw = new ArrayList<>();
+    private final List<HostForwarder> forwarders = new ArrayList<>();
+    /** Index among the RX/TX rings of the host ring, or -1. */
     private int hostRx = -1;
     private int hostTx = -1;
     private final HostStack.Input hostInput;
     private final MemorySegment scratch;
-    private volatile boolean closed;
-
-    private long received;
-    private long forwarded;
-    private long transmitted;
-    private long syncErrors;
-    private long badSlots;
+    /** What feeds the wire while this port receives (null: the application does, or nobody). */
+    private WireFeeder feeder;
+    private Thread wire;
 
     private VnicPort(Vnic nic, PortName name) {
+        super(name, nic.pool());
         this.nic = nic;
-        this.name = name;
-        this.pool = nic.pool();
         this.hostInput = nic.host().newInput(name.toString());
-        this.scratch = arena.allocate((long) Ring.MAX_FRAGMENTS * pool.bufferSize(), 64);
+        this.scratch = arena.allocate((long) Ring.MAX_FRAGMENTS * nic.pool().bufferSize(), 64);
     }
 
     static VnicPort open(Vnic nic, PortName name) {
@@ -109,131 +109,162 @@ public final class VnicPort implements Port {
 
     private void bind(int first, int last, boolean nicRings, boolean hostRings, boolean wantRx, boolean wantTx,
                       int rxSlots, int txSlots) {
-        List<KernelRing> rk = new ArrayList<>();
-        List<HwRxRing> rh = new ArrayList<>();
-        List<KernelRing> tk = new ArrayList<>();
         if (nicRings) {
             for (int q = first; q <= last; q++) {
                 if (wantRx) {
-                    Ring ring = Ring.allocate(arena, Ring.Kind.RX, q, rxSlots, pool);
-                    HwRxRing hw = new HwRxRing(ring);
-                    rx.add(ring);
-                    rk.add(new KernelRing(ring));
-                    rh.add(hw);
-                    commit(rk, rh, tk);
-                    nic.bindRx(q, this, hw);
+                    nic.bindRx(q, this, addRxRing(Ring.allocate(arena, Ring.Kind.RX, q, rxSlots, nic.pool())));
                 }
                 if (wantTx) {
-                    Ring ring = Ring.allocate(arena, Ring.Kind.TX, q, txSlots, pool);
-                    tx.add(ring);
-                    KernelRing k = new KernelRing(ring);
-                    k.reset(0, txSlots - 1);
-                    tk.add(k);
-                    commit(rk, rh, tk);
+                    addTxRing(Ring.allocate(arena, Ring.Kind.TX, q, txSlots, nic.pool()), false);
                     nic.bindTx(q, this);
                 }
             }
         }
         if (hostRings) {
-            Ring rring = wantRx ? Ring.allocate(arena, Ring.Kind.RX, 0, rxSlots, pool) : null;
-            Ring tring = wantTx ? Ring.allocate(arena, Ring.Kind.TX, 0, txSlots, pool) : null;
-            if (rring != null) {
-                hostRx = rx.size();
-                rx.add(rring);
-                rk.add(new KernelRing(rring));
-                rh.add(new HwRxRing(rring));
+            if (wantRx) {
+                hostRx = rxRings();
+                addRxRing(Ring.allocate(arena, Ring.Kind.RX, 0, rxSlots, nic.pool()));
             }
-            if (tring != null) {
-                hostTx = tx.size();
-                tx.add(tring);
-                KernelRing k = new KernelRing(tring);
-                k.reset(0, txSlots - 1);
-                tk.add(k);
+            if (wantTx) {
+                hostTx = txRings();
+                addTxRing(Ring.allocate(arena, Ring.Kind.TX, 0, txSlots, nic.pool()), true);
             }
-            commit(rk, rh, tk);
             nic.bindHost(this);
         }
     }
 
-    private void commit(List<KernelRing> rk, List<HwRxRing> rh, List<KernelRing> tk) {
-        rxKernel = rk.toArray(KernelRing[]::new);
-        rxHw = rh.toArray(HwRxRing[]::new);
-        txKernel = tk.toArray(KernelRing[]::new);
+    private HwRxRing addRxRing(Ring ring) {
+        HwRxRing hw = new HwRxRing(ring);
+        HostForwarder toHost = new HostForwarder(new HostStackPath(ring.id()), nic.pool().bufferSize(), arena);
+        rxHw.add(hw);
+        forwarders.add(toHost);
+        addRx(ring, (k, head) -> rxSync(k, head, hw, toHost));
+        return hw;
+    }
+
+    private void addTxRing(Ring ring, boolean toHost) {
+        addTx(ring, (k, head) -> txSync(k, head, toHost));
+    }
+
+    /** The software NIC's host stack as this port's way back in: where a forwarded frame of queue {@code queue} goes. */
+    private final class HostStackPath implements HostPath {
+        private final int queue;
+
+        HostStackPath(int queue) {
+            this.queue = queue;
+        }
+
+        @Override
+        public boolean forward(MemorySegment segment, long offset, int length, long headers) {
+            hostInput.deliver(queue, segment, offset, length);
+            return true;
+        }
+
+        @Override public void flush() { }
+        @Override public String description() { return "host stack of vnic " + nic.name(); }
+        @Override public void close() { }
     }
 
     /** The host RX ring's device side (what the host transmits while a {@code ^} port is open), or null. */
     HwRxRing hostRxRing() {
-        return hostRx < 0 ? null : rxHw[hostRx];
+        return hostRx < 0 ? null : rxHw.get(hostRx);
     }
-
-    @Override public PortName name() { return name; }
-    @Override public BufferPool pool() { return pool; }
-    @Override public int rxRings() { return rx.size(); }
-    @Override public int txRings() { return tx.size(); }
-    @Override public Ring rxRing(int i) { return rx.get(i); }
-    @Override public Ring txRing(int i) { return tx.get(i); }
-    @Override public boolean isClosed() { return closed; }
 
     /** Whether RX ring {@code i} is the host ring (what the host stack transmits). */
     public boolean isHostRx(int i) { return i == hostRx; }
     public boolean isHostTx(int i) { return i == hostTx; }
 
-    /** Frames exposed to the application by RX syncs. */
-    public long received() { return received; }
-    /** RX frames handed to the host because the application marked them {@link Ring#SLOT_FORWARD}. */
-    public long forwarded() { return forwarded; }
-    /** Frames sent from the TX rings (to the wire, or up to the host from the host TX ring). */
-    public long transmitted() { return transmitted; }
-    /** Syncs that found head/cur out of range (the ring was reset to the device's view). */
-    public long syncErrors() { return syncErrors; }
-    /** Slots refused: invalid buffer index, {@code NS_INDIRECT}, chains over 64 slots. */
-    public long badSlots() { return badSlots; }
-
-    @Override
-    public int rxSync() {
-        int errors = 0;
-        for (int r = 0; r < rxKernel.length; r++) {
-            if (!rxSync(rxKernel[r], rxHw[r])) {
-                errors++;
-            }
+    /**
+     * Feeds the NIC's wire with {@code traffic} on a daemon thread named "wire", from now until
+     * {@link #stopReceiving()}: a vnic has no real wire, so a command receiving on one feeds it.
+     */
+    void feed(WireTraffic traffic) {
+        try {
+            feeder = new WireFeeder(nic, traffic.source().open(), Math.min(traffic.burst(), 256), traffic.rate(), traffic.count());
+        } catch (IOException e) {
+            throw new PortException(name() + ": " + e.getMessage());
         }
-        return errors;
+        wire = new Thread(feeder, "wire");
+        wire.setDaemon(true);
+        wire.start();
     }
 
-    private boolean rxSync(KernelRing k, HwRxRing hw) {
-        Ring ring = k.ring();
-        int head = k.prologue();
-        if (head < 0) {
-            syncErrors++;
+    @Override
+    public boolean hasEnd() {
+        return feeder != null;
+    }
+
+    /** The wire's traffic all sent, and every frame the NIC steered to this port's queues received. */
+    @Override
+    public boolean drained() {
+        if (wire == null || wire.isAlive()) {
             return false;
         }
+        long[] steered = nic.stats().rxRing();
+        long sum = 0;
+        for (int r = 0; r < rxRings(); r++) {
+            if (r != hostRx) {
+                sum += steered[rxRing(r).id()];
+            }
+        }
+        return sum == received();
+    }
+
+    /** Stops the wire's traffic after the batch in flight (what the NIC already has still arrives). */
+    @Override
+    public void stopReceiving() {
+        if (feeder != null) {
+            feeder.stop();
+        }
+    }
+
+    @Override
+    public boolean forwardsToHost() {
+        return true;
+    }
+
+    /** The NIC's side of a run: what the wire carried and where the NIC put it. */
+    @Override
+    public String deviceSummary() {
+        Vnic.Stats s = nic.stats();
+        return String.format(Locale.ROOT, "vnic %s: %d frames on the wire, %d into this port's rings, %d to the host,"
+                        + " %d dropped (ring full), %d dropped by ntuple rules", nic.name(), s.wirePackets(),
+                s.sum(s.rxRing()), s.sum(s.rxHost()), s.sum(s.rxMissed()), s.ntupleDrops());
+    }
+
+    /** RX frames handed to the host because the application marked them {@link Ring#SLOT_FORWARD}. */
+    public long forwarded() {
+        long n = 0;
+        for (HostForwarder f : forwarders) {
+            n += f.forwarded();
+        }
+        return n;
+    }
+
+    @Override
+    protected void deviceStatistics(ObjLongConsumer<String> sink) {
+        HostForwarder.report(forwarders.toArray(HostForwarder[]::new), sink);
+    }
+
+    private void rxSync(KernelRing k, int head, HwRxRing hw, HostForwarder toHost) {
+        Ring ring = k.ring();
+        var pool = ring.pool();
         boolean forward = (ring.flags() & Ring.FORWARD) != 0;
         int i = k.hwcur();
-        int chainStart = -1;
-        int chainLength = 0;
         while (i != head) {
             int flags = ring.slotFlags(i);
             if ((flags & Ring.BUF_CHANGED) != 0 && !pool.valid(ring.bufferIndex(i))) {
                 ring.setBufferIndex(i, hw.buffer[i]);
-                badSlots++;
-                flags &= ~Ring.SLOT_FORWARD;
-            }
-            if (forward && (flags & Ring.SLOT_FORWARD) != 0) {
-                if (chainStart < 0) {
-                    chainStart = i;
-                    chainLength = 0;
-                }
-                chainLength++;
-                if ((flags & Ring.MOREFRAG) == 0) {
-                    deliver(ring, chainStart, chainLength, ring.id());
-                    forwarded++;
-                    chainStart = -1;
-                }
+                counters().badSlots(1);
+                toHost.broken((flags & Ring.MOREFRAG) != 0);
+            } else if (forward && (flags & Ring.SLOT_FORWARD) != 0) {
+                toHost.slot(ring.buffers(), ring.offset(i), ring.length(i), (flags & Ring.MOREFRAG) != 0, ring.headers(i));
             } else {
-                chainStart = -1;
+                toHost.notForwarded();
             }
             hw.buffer[i] = ring.bufferIndex(i);
             ring.setSlotFlags(i, 0);
+            ring.setHeaders(i, FrameHeaders.UNKNOWN);
             i = ring.next(i);
         }
         k.consumed(head);
@@ -241,30 +272,18 @@ public final class VnicPort implements Port {
 
         int produced = hw.produced();
         int j = k.hwtail();
+        long frames = 0;
         while (j != produced) {
             ring.setLength(j, hw.length[j]);
             int f = hw.flags[j];
             ring.setSlotFlags(j, f);
             if ((f & Ring.MOREFRAG) == 0) {
-                received++;
+                frames++;
             }
             j = ring.next(j);
         }
+        counters().received(frames);
         k.publishTail(produced);
-        if ((ring.flags() & Ring.TIMESTAMP) != 0) {
-            ring.timestampNanos(System.currentTimeMillis() * 1_000_000L);
-        }
-        return true;
-    }
-
-    /** Hands a frame of {@code slots} slots starting at {@code first} to the host stack. */
-    private void deliver(Ring ring, int first, int slots, int queue) {
-        if (slots == 1) {
-            hostInput.deliver(queue, ring.buffers(), ring.offset(first), ring.length(first));
-            return;
-        }
-        int length = gather(ring, first, slots);
-        hostInput.deliver(queue, scratch, 0, length);
     }
 
     private int gather(Ring ring, int first, int slots) {
@@ -279,24 +298,10 @@ public final class VnicPort implements Port {
         return (int) at;
     }
 
-    @Override
-    public int txSync() {
-        int errors = 0;
-        for (int r = 0; r < txKernel.length; r++) {
-            if (!txSync(txKernel[r], r == hostTx)) {
-                errors++;
-            }
-        }
-        return errors;
-    }
-
-    private boolean txSync(KernelRing k, boolean toHost) {
+    private void txSync(KernelRing k, int head, boolean toHost) {
         Ring ring = k.ring();
-        int head = k.prologue();
-        if (head < 0) {
-            syncErrors++;
-            return false;
-        }
+        var pool = ring.pool();
+        PortCounters counters = counters();
         int queue = ring.id();
         Vnic.WireListener out = toHost ? null : nic.wireOut();
         int i = k.hwcur();
@@ -314,7 +319,7 @@ public final class VnicPort implements Port {
             int next = ring.next(i);
             if ((flags & Ring.MOREFRAG) == 0 || chainLength == Ring.MAX_FRAGMENTS) {
                 if (chainBad || (flags & Ring.MOREFRAG) != 0) {
-                    badSlots += chainLength;
+                    counters.badSlots(chainLength);
                 } else {
                     send(ring, chainStart, chainLength, queue, toHost, out);
                 }
@@ -329,10 +334,6 @@ public final class VnicPort implements Port {
         // An unfinished chain waits at hwcur for its last slot.
         k.consumed(done);
         k.publishTail(done == 0 ? ring.slots() - 1 : done - 1);
-        if ((ring.flags() & Ring.TIMESTAMP) != 0) {
-            ring.timestampNanos(System.currentTimeMillis() * 1_000_000L);
-        }
-        return true;
     }
 
     private void send(Ring ring, int first, int slots, int queue, boolean toHost, Vnic.WireListener out) {
@@ -348,7 +349,7 @@ public final class VnicPort implements Port {
             offset = 0;
             length = gather(ring, first, slots);
         }
-        transmitted++;
+        counters().transmitted(1);
         if (toHost) {
             hostInput.deliver(HostStack.HOST_RING, segment, offset, length);
         } else {
@@ -366,16 +367,16 @@ public final class VnicPort implements Port {
      * still in the RX rings (read or not) to the host stack.
      */
     @Override
-    public void close() {
-        if (closed) {
-            return;
+    protected void release() {
+        if (feeder != null) {
+            feeder.stop();
+            // Stopped, the feeder ends after its batch: a paused wire goes on once the queues are the host's again.
         }
-        closed = true;
         txSync();
         rxSync();
-        for (int r = 0; r < rxKernel.length; r++) {
-            KernelRing k = rxKernel[r];
-            HwRxRing hw = rxHw[r];
+        for (int r = 0; r < rxRings(); r++) {
+            KernelRing k = rxKernel(r);
+            HwRxRing hw = rxHw.get(r);
             Ring ring = k.ring();
             if (r == hostRx) {
                 continue;
@@ -386,19 +387,26 @@ public final class VnicPort implements Port {
             nic.unbindHost(this);
             if (hostRx >= 0) {
                 // What the host transmitted towards this port goes out of the NIC after all.
-                drain(rxKernel[hostRx], rxHw[hostRx], null);
+                drain(rxKernel(hostRx), rxHw.get(hostRx), null);
             }
         }
-        for (Ring ring : tx) {
-            if (ring != (hostTx >= 0 ? tx.get(hostTx) : null)) {
-                nic.unbindTx(ring.id(), this);
+        for (int r = 0; r < txRings(); r++) {
+            if (r != hostTx) {
+                nic.unbindTx(txRing(r).id(), this);
             }
         }
-        for (Ring ring : rx) {
-            ring.releaseBuffers();
+        if (wire != null) {
+            try {
+                wire.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
-        for (Ring ring : tx) {
-            ring.releaseBuffers();
+        for (int r = 0; r < rxRings(); r++) {
+            rxRing(r).releaseBuffers();
+        }
+        for (int r = 0; r < txRings(); r++) {
+            txRing(r).releaseBuffers();
         }
         arena.close();
     }
@@ -406,6 +414,7 @@ public final class VnicPort implements Port {
     /** Hands frames from head to the producer's position to {@code to} (or the wire when null); returns how many. */
     private long drain(KernelRing k, HwRxRing hw, HostStack.Input to) {
         Ring ring = k.ring();
+        var pool = ring.pool();
         int produced = hw.produced();
         int hwtail = k.hwtail();
         long frames = 0;
@@ -436,10 +445,5 @@ public final class VnicPort implements Port {
             }
         }
         return frames;
-    }
-
-    @Override
-    public String toString() {
-        return name.toString();
     }
 }

@@ -1,5 +1,7 @@
 package io.netbypass.backend.vnic;
 
+import io.netbypass.backend.WireTraffic;
+
 import io.netbypass.port.PortName;
 
 import java.util.Map;
@@ -43,5 +45,19 @@ public final class Vnics {
 
     public static VnicPort open(PortName name) {
         return get(name.device()).open(name);
+    }
+
+    /** Opens the port; its receive queues' wire is fed {@code traffic} (null: by nobody) until it stops receiving. */
+    public static VnicPort open(PortName name, WireTraffic traffic) {
+        VnicPort port = open(name);
+        if (traffic != null && port.rxRings() > 0) {
+            try {
+                port.feed(traffic);
+            } catch (RuntimeException e) {
+                port.close();
+                throw e;
+            }
+        }
+        return port;
     }
 }

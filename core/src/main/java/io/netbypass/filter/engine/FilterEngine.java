@@ -1,5 +1,6 @@
 package io.netbypass.filter.engine;
 
+import io.netbypass.packet.FrameHeaders;
 import io.netbypass.packet.IpProtocols;
 import io.netbypass.packet.LinkType;
 import io.netbypass.packet.PacketParser;
@@ -105,6 +106,9 @@ public final class FilterEngine {
                 }
                 for (int s = i; s != end; s = ring.next(s)) {
                     apply(verdict, ring, r, s);
+                }
+                if (verdict == Verdict.PASS) {
+                    ring.setHeaders(i, FrameHeaders.of(parsed)); // the host path need not parse it again
                 }
                 if (verdict == Verdict.TX) {
                     transmitted = true;

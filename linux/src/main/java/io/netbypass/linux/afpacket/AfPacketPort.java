@@ -4,19 +4,23 @@ import io.netbypass.backend.PortOptions;
 import io.netbypass.backend.Ports;
 import io.netbypass.linux.Errno;
 import io.netbypass.linux.LinuxException;
+import io.netbypass.linux.PollIdleStrategy;
 import io.netbypass.port.BufferPool;
 import io.netbypass.port.KernelRing;
-import io.netbypass.port.Port;
 import io.netbypass.port.PortException;
 import io.netbypass.port.PortName;
 import io.netbypass.port.Ring;
+import io.netbypass.port.RingPort;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.ObjLongConsumer;
+
+import org.agrona.concurrent.IdleStrategy;
 
 import static io.netbypass.linux.afpacket.PacketDescriptor.*;
 
@@ -37,7 +41,7 @@ import static io.netbypass.linux.afpacket.PacketDescriptor.*;
  * submitted slots with one sendmmsg per ring (the kernel copies them); what the device refuses
  * for a full queue stays submitted for the next sync.
  */
-public final class AfPacketPort implements Port {
+public final class AfPacketPort extends RingPort {
     public static final int DEFAULT_SLOTS = 1024;
     /** 16 MiB of ring per socket, in blocks large enough for a 64 KiB GRO frame. */
     public static final int BLOCK_SIZE = 256 << 10;
@@ -49,38 +53,30 @@ public final class AfPacketPort implements Port {
     public static final int RETIRE_MILLIS = 4;
     private static final int MAX_BATCH = 1024; // UIO_MAXIOV messages per sendmmsg
 
-    private final PortName name;
     private final BufferPool pool;
     private final MemorySegment memory;
     private final long memoryAddress;
     private final int bufferSize;
     private final Arena arena = Arena.ofShared();
     private final List<PacketSocket> sockets = new ArrayList<>();
-    private final List<Ring> rx = new ArrayList<>();
-    private final List<Ring> tx = new ArrayList<>();
-    private KernelRing[] rxKernel = new KernelRing[0];
     private PacketSocket[] rxSocket = new PacketSocket[0];
-    private KernelRing[] txKernel = new KernelRing[0];
     private PacketSocket[] txSocket = new PacketSocket[0];
+    /** Per RX ring and slot: the last valid buffer the slot had, for a slot the application broke. */
+    private int[][] rxShadow = new int[0][];
     private MemorySegment[] txMessages = new MemorySegment[0];
     private MemorySegment[] txVectors = new MemorySegment[0];
     /** Per TX ring and message of a batch: the slot after the message's last slot. */
     private int[][] txMessageEnd = new int[0][];
     private String fanout;
     private int fanoutGroup = -1;
-    private volatile boolean closed;
 
-    private long received;
-    private long transmitted;
-    private long badSlots;
-    private long syncErrors;
     private long oversize;
     private long truncated;
     private long txBusy;
     private long txErrors;
 
     private AfPacketPort(PortName name, BufferPool pool) {
-        this.name = name;
+        super(name, pool);
         this.pool = pool;
         this.memory = pool.memory();
         this.memoryAddress = memory.address();
@@ -159,57 +155,48 @@ public final class AfPacketPort implements Port {
     }
 
     private void bind(int rings, boolean wantRx, boolean wantTx, int rxSlots, int txSlots) throws LinuxException {
-        List<KernelRing> rk = new ArrayList<>();
         List<PacketSocket> rs = new ArrayList<>();
-        List<KernelRing> tk = new ArrayList<>();
         List<PacketSocket> ts = new ArrayList<>();
+        txMessages = new MemorySegment[wantTx ? rings : 0];
+        txVectors = new MemorySegment[wantTx ? rings : 0];
+        txMessageEnd = new int[wantTx ? rings : 0][];
         for (int i = 0; i < rings; i++) {
-            PacketSocket s = PacketSocket.open(name.device(), wantRx ? BLOCKS : 0, BLOCK_SIZE, RETIRE_MILLIS);
+            PacketSocket s = PacketSocket.open(name().device(), wantRx ? BLOCKS : 0, BLOCK_SIZE, RETIRE_MILLIS);
             sockets.add(s);
             if (fanout != null) {
                 fanoutGroup = s.joinFanout(fanoutGroup, fanoutMode(fanout));
             }
             if (wantRx) {
-                Ring ring = Ring.allocate(arena, Ring.Kind.RX, i, rxSlots, pool);
-                KernelRing k = new KernelRing(ring);
-                k.reset(0, 0);
-                rx.add(ring);
-                rk.add(k);
+                int r = rs.size();
                 rs.add(s);
+                rxSocket = rs.toArray(PacketSocket[]::new);
+                Ring ring = Ring.allocate(arena, Ring.Kind.RX, i, rxSlots, pool);
+                rxShadow = Arrays.copyOf(rxShadow, r + 1);
+                rxShadow[r] = buffersOf(ring);
+                addRx(ring, (k, head) -> rxSync(r, k, head));
             }
             if (wantTx) {
-                Ring ring = Ring.allocate(arena, Ring.Kind.TX, i, txSlots, pool);
-                KernelRing k = new KernelRing(ring);
-                k.reset(0, txSlots - 1);
-                tx.add(ring);
-                tk.add(k);
+                int r = ts.size();
                 ts.add(s);
+                txSocket = ts.toArray(PacketSocket[]::new);
+                txMessages[r] = arena.allocate((long) MAX_BATCH * MMSGHDR_LENGTH, 8);
+                txVectors[r] = arena.allocate((long) (txSlots + Ring.MAX_FRAGMENTS) * IOVEC_LENGTH, 8);
+                txMessageEnd[r] = new int[MAX_BATCH];
+                addTx(Ring.allocate(arena, Ring.Kind.TX, i, txSlots, pool), (k, head) -> txSync(r, k, head));
             }
-        }
-        rxKernel = rk.toArray(KernelRing[]::new);
-        rxSocket = rs.toArray(PacketSocket[]::new);
-        txKernel = tk.toArray(KernelRing[]::new);
-        txSocket = ts.toArray(PacketSocket[]::new);
-        txMessages = new MemorySegment[tx.size()];
-        txVectors = new MemorySegment[tx.size()];
-        txMessageEnd = new int[tx.size()][];
-        for (int r = 0; r < tx.size(); r++) {
-            txMessages[r] = arena.allocate((long) MAX_BATCH * MMSGHDR_LENGTH, 8);
-            txVectors[r] = arena.allocate((long) (txSlots + Ring.MAX_FRAGMENTS) * IOVEC_LENGTH, 8);
-            txMessageEnd[r] = new int[MAX_BATCH];
         }
     }
 
-    @Override public PortName name() { return name; }
-    @Override public BufferPool pool() { return pool; }
-    @Override public int rxRings() { return rx.size(); }
-    @Override public int txRings() { return tx.size(); }
-    @Override public Ring rxRing(int i) { return rx.get(i); }
-    @Override public Ring txRing(int i) { return tx.get(i); }
-    @Override public boolean isClosed() { return closed; }
+    static int[] buffersOf(Ring ring) {
+        int[] b = new int[ring.slots()];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = ring.bufferIndex(i);
+        }
+        return b;
+    }
 
     @Override
-    public org.agrona.concurrent.IdleStrategy waitStrategy() {
+    public IdleStrategy waitStrategy() {
         if (rxSocket.length == 0) {
             return null;
         }
@@ -217,47 +204,36 @@ public final class AfPacketPort implements Port {
         for (int i = 0; i < fds.length; i++) {
             fds[i] = rxSocket[i].fd;
         }
-        return new io.netbypass.linux.PollIdleStrategy(fds, 16, 10);
+        return new PollIdleStrategy(fds, 16, 10);
     }
 
-    public long received() { return received; }
-    public long transmitted() { return transmitted; }
+    @Override
+    public boolean receivesCopies() {
+        return rxSocket.length > 0;
+    }
 
     /** One line for the operator: sockets, fanout, and that the kernel keeps its own copy. */
     @Override
     public String description() {
         int n = sockets.size();
-        return "AF_PACKET on " + name.device() + ": " + n + " socket" + (n == 1 ? "" : "s")
-                + (rx.isEmpty() ? ", transmit only" : ", TPACKET_V3 RX ring " + BLOCKS + " x " + (BLOCK_SIZE >> 10) + " KiB")
+        return "AF_PACKET on " + name().device() + ": " + n + " socket" + (n == 1 ? "" : "s")
+                + (rxSocket.length == 0 ? ", transmit only" : ", TPACKET_V3 RX ring " + BLOCKS + " x " + (BLOCK_SIZE >> 10) + " KiB")
                 + (fanout == null ? "" : ", fanout " + fanout + " group " + fanoutGroup)
-                + (rx.isEmpty() ? "" : "; the kernel still receives every frame (AF_PACKET sees copies)");
+                + (rxSocket.length == 0 ? "" : "; the kernel still receives every frame (AF_PACKET sees copies)");
     }
 
-    @Override
-    public int rxSync() {
-        int errors = 0;
-        for (int r = 0; r < rxKernel.length; r++) {
-            if (!rxSync(r)) {
-                errors++;
-            }
-        }
-        return errors;
-    }
-
-    private boolean rxSync(int r) {
-        KernelRing k = rxKernel[r];
+    private void rxSync(int r, KernelRing k, int head) {
         Ring ring = k.ring();
-        int head = k.prologue();
-        if (head < 0) {
-            syncErrors++;
-            return false;
-        }
+        int[] shadow = rxShadow[r];
         // Released slots keep their buffers (a frame here is a copy: forwarding it means nothing).
         int i = k.hwcur();
         while (i != head) {
-            if (!pool.valid(ring.bufferIndex(i))) {
-                badSlots++;
-                ring.setBufferIndex(i, pool.take()); // rare: a slot the application broke gets a new buffer
+            int b = ring.bufferIndex(i);
+            if (!pool.valid(b)) {
+                counters().badSlots(1);
+                ring.setBufferIndex(i, shadow[i]); // a slot the application broke gets back the last buffer it had
+            } else {
+                shadow[i] = b;
             }
             ring.setSlotFlags(i, 0);
             i = ring.next(i);
@@ -315,32 +291,14 @@ public final class AfPacketPort implements Port {
                 j = ring.next(j);
             }
             room -= need;
-            received++;
+            counters().received(1);
             s.next();
         }
         k.publishTail(j);
-        return true;
     }
 
-    @Override
-    public int txSync() {
-        int errors = 0;
-        for (int r = 0; r < txKernel.length; r++) {
-            if (!txSync(r)) {
-                errors++;
-            }
-        }
-        return errors;
-    }
-
-    private boolean txSync(int r) {
-        KernelRing k = txKernel[r];
+    private void txSync(int r, KernelRing k, int head) {
         Ring ring = k.ring();
-        int head = k.prologue();
-        if (head < 0) {
-            syncErrors++;
-            return false;
-        }
         MemorySegment messages = txMessages[r];
         MemorySegment vectors = txVectors[r];
         int[] ends = txMessageEnd[r];
@@ -378,7 +336,7 @@ public final class AfPacketPort implements Port {
                     break;
                 }
                 if (bad || !complete) {
-                    badSlots += frags; // a broken slot, or a chain longer than a packet may be
+                    counters().badSlots(frags); // a broken slot, or a chain longer than a packet may be
                     if (count == 0) {
                         i = scanned;
                         continue;
@@ -396,7 +354,7 @@ public final class AfPacketPort implements Port {
             }
             int sent = txSocket[r].send(messages, count);
             if (sent > 0) {
-                transmitted += sent;
+                counters().transmitted(sent);
                 i = ends[sent - 1];
                 if (sent < count) {
                     txBusy++;
@@ -415,15 +373,10 @@ public final class AfPacketPort implements Port {
         }
         k.consumed(i);
         k.publishTail(i == 0 ? slots - 1 : i - 1);
-        return true;
     }
 
     @Override
-    public void statistics(ObjLongConsumer<String> sink) {
-        sink.accept("received", received);
-        sink.accept("transmitted", transmitted);
-        sink.accept("bad_slots", badSlots);
-        sink.accept("sync_errors", syncErrors);
+    protected void deviceStatistics(ObjLongConsumer<String> sink) {
         sink.accept("oversize", oversize);
         sink.accept("truncated", truncated);
         sink.accept("tx_busy", txBusy);
@@ -439,11 +392,7 @@ public final class AfPacketPort implements Port {
 
     /** Sends what the TX rings hold (trying for up to 100 ms while the device is busy), then closes the sockets. */
     @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    protected void release() {
         long end = System.nanoTime() + 100_000_000L;
         while (pendingTx() && System.nanoTime() < end) {
             txSync();
@@ -457,17 +406,13 @@ public final class AfPacketPort implements Port {
     }
 
     private boolean pendingTx() {
-        for (KernelRing k : txKernel) {
+        for (int r = 0; r < txRings(); r++) {
+            KernelRing k = txKernel(r);
             int head = k.ring().head();
             if (head != k.hwcur() && head >= 0 && head < k.ring().slots()) {
                 return true;
             }
         }
         return false;
-    }
-
-    @Override
-    public String toString() {
-        return name.toString();
     }
 }

@@ -5,9 +5,9 @@ package io.netbypass.linux.afpacket;
  * arm64): socket options, the TPACKET_V3 block and frame headers, {@code sockaddr_ll},
  * {@code struct mmsghdr} and {@code struct iovec}.
  */
-final class PacketDescriptor {
-    static final int AF_PACKET = 17;
-    static final int SOCK_RAW = 3;
+public final class PacketDescriptor {
+    public static final int AF_PACKET = 17;
+    public static final int SOCK_RAW = 3;
     static final int SOCK_CLOEXEC = 0x80000;
     static final int ETH_P_ALL = 0x0003;
     static final int SOL_PACKET = 263;

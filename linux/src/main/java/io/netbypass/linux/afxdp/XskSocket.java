@@ -137,8 +137,8 @@ public final class XskSocket implements AutoCloseable {
                         shared, fd, PGOFF_TX_RING, "TX ring of " + what);
             }
             XskRing fillRing = new XskRing(maps[0], off, OFFSETS_FILL, ringSize);
-            XskRing completionRing = new XskRing(maps[1], off, OFFSETS_COMPLETION, ringSize);
-            XskRing rxRing = rx ? new XskRing(maps[2], off, OFFSETS_RX, ringSize) : null;
+            XskRing completionRing = new XskRing(maps[1], off, OFFSETS_COMPLETION, ringSize).asConsumer();
+            XskRing rxRing = rx ? new XskRing(maps[2], off, OFFSETS_RX, ringSize).asConsumer() : null;
             XskRing txRing = tx ? new XskRing(maps[3], off, OFFSETS_TX, ringSize) : null;
             MemorySegment sa = a.allocate(SOCKADDR_LENGTH, 8);
             sa.set(ValueLayout.JAVA_SHORT, SOCKADDR_FAMILY, (short) AF_XDP);
@@ -222,11 +222,12 @@ public final class XskSocket implements AutoCloseable {
 
     /** Puts chunks {@code 0..count-1} on the fill ring (own-UMEM sockets). */
     private void lend(int count) {
-        for (int i = 0; i < count; i++) {
-            fill.setAddress(fill.cached + i, (long) i * umem.chunkSize());
+        int n = fill.reserve(count);
+        int p = fill.producerIndex();
+        for (int i = 0; i < n; i++) {
+            fill.setAddress(p + i, (long) i * umem.chunkSize());
         }
-        fill.cached += count;
-        fill.producerRelease(fill.cached);
+        fill.submit(n);
     }
 
     public int fd() {
@@ -263,13 +264,13 @@ public final class XskSocket implements AutoCloseable {
      * frames back to the kernel through the fill ring (waking it when it asked). Returns the count.
      */
     public int receive(FrameHandler handler) {
-        int cons = rx.cached;
-        int n = rx.producerAcquire() - cons;
+        int n = fill.reserve(rx.peek(rx.size)); // what is taken goes back: never more than the fill ring has room for
         if (n == 0) {
             wakeFillIfAsked();
             return 0;
         }
-        int p = fill.cached;
+        int cons = rx.consumerIndex();
+        int p = fill.producerIndex();
         long chunk = umem.chunkSize();
         MemorySegment memory = umem.memory();
         for (int i = 0; i < n; i++) {
@@ -278,10 +279,8 @@ public final class XskSocket implements AutoCloseable {
             // The frame goes back to the kernel: its chunk base, whatever headroom the kernel used.
             fill.setAddress(p + i, addr - addr % chunk);
         }
-        rx.cached = cons + n;
-        rx.consumerRelease(rx.cached);
-        fill.cached = p + n;
-        fill.producerRelease(fill.cached);
+        rx.release(n);
+        fill.submit(n);
         received += n;
         wakeFillIfAsked();
         return n;

@@ -62,7 +62,7 @@ public final class TapDevice implements AutoCloseable {
             ifr.set(ValueLayout.JAVA_SHORT, 16, (short) (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_MULTI_QUEUE));
             Native.ioctl(fd, TUNSETIFF, ifr, "ioctl(TUNSETIFF, " + name + ")");
             MemorySegment size = a.allocate(ValueLayout.JAVA_INT);
-            size.set(ValueLayout.JAVA_INT, 0, io.netbypass.offload.VirtioNetHeader.LENGTH);
+            size.set(ValueLayout.JAVA_INT, 0, io.netbypass.hostpath.VirtioNetHeader.LENGTH);
             Native.ioctl(fd, TUNSETVNETHDRSZ, size, "ioctl(TUNSETVNETHDRSZ, " + name + ")");
             return new TapDevice(name, fd);
         } catch (LinuxException | RuntimeException e) {

@@ -1,276 +1,123 @@
 package io.netbypass.linux.tap;
 
+import io.netbypass.hostpath.Gso;
+import io.netbypass.hostpath.PacketSink;
+import io.netbypass.hostpath.VirtioNetHeader;
 import io.netbypass.linux.Errno;
-import io.netbypass.linux.LinuxException;
-import io.netbypass.linux.Native;
-import io.netbypass.offload.ChecksumCompletion;
-import io.netbypass.offload.Gso;
-import io.netbypass.offload.PacketSink;
-import io.netbypass.offload.Gro;
-import io.netbypass.offload.VirtioNetHeader;
+import io.netbypass.linux.PollIdleStrategy;
 import io.netbypass.packet.Bytes;
 import io.netbypass.packet.Checksums;
+import io.netbypass.packet.FrameHeaders;
 import io.netbypass.packet.IpProtocols;
 import io.netbypass.packet.LinkType;
 import io.netbypass.packet.PacketParser;
 import io.netbypass.packet.ParsedPacket;
 import io.netbypass.port.BufferPool;
-import io.netbypass.port.HostPath;
 import io.netbypass.port.KernelRing;
-import io.netbypass.port.Port;
-import io.netbypass.port.PortException;
 import io.netbypass.port.PortName;
 import io.netbypass.port.Ring;
+import io.netbypass.port.RingPort;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.function.ObjLongConsumer;
 
+import org.agrona.concurrent.IdleStrategy;
+
 /**
- * A port on a TAP interface: {@code tap:NAME}, and the host path of a bypassed interface
- * ({@code xdp:IF^}, netmap's host rings). Its TX ring, and {@link #forward}, put frames into the
- * kernel's stack as if the interface had received them, coalesced by {@link Gro} into large
- * frames with GSO metadata (one write and one trip up the stack per run of segments). Its RX ring
- * gets what the kernel sends out of the interface: large frames split by {@link Gso}, checksums
- * the kernel left to "hardware" completed.
- *
- * <p>For {@code xdp:IF^} the TAP takes IF's MAC and MTU, and no reverse-path filtering, so the
- * kernel accepts the frames it is given as traffic for IF's addresses; its IPv6 makes no
- * addresses of its own. The TAP goes away when the port closes, or with the process.
+ * A port on a TAP interface: {@code tap:NAME}, and the host rings of a bypassed interface
+ * ({@code xdp:IF^}, netmap's host rings, on a TAP standing for IF: {@link TapSetup}). Its TX ring
+ * puts frames into the kernel's stack as if the interface had received them, through a
+ * {@link TapHostPath} (checksums completed, GRO). Its RX ring gets what the kernel sends out of
+ * the interface: large frames split by {@link Gso}, checksums the kernel left to "hardware"
+ * completed.
  */
-public final class TapPort implements Port, HostPath {
+public final class TapPort extends RingPort {
     public static final int DEFAULT_SLOTS = 1024;
     private static final int MAX_FRAME = 64 + 65535;
     private static final int HDR = VirtioNetHeader.LENGTH;
 
-    private final PortName name;
     private final TapDevice tap;
+    private final TapHostPath toKernel;
     private final BufferPool pool;
     private final MemorySegment buffers;
     private final Arena arena = Arena.ofShared();
     private final Ring rx;
-    private final Ring tx;
-    private final KernelRing rxKernel;
-    private final KernelRing txKernel;
+    /** Per RX slot: the last valid buffer it had, for a slot the application broke. */
+    private final int[] shadow;
     private final MemorySegment in;
     private final MemorySegment chain;
-    private final MemorySegment header;
-    private final MemorySegment vectors;
     private final ParsedPacket parsed = new ParsedPacket();
     private final Gso gso = new Gso();
-    private final ChecksumCompletion checksums = new ChecksumCompletion();
-    /** The kernel's verdict on what we write: its checksum and socket-buffer drops, the TAP's receive drops. */
-    private final io.netbypass.linux.KernelVerdicts verdicts;
-    private final Gro gro;
-    private final PacketSink writer = (s, offset, length, gsoType, gsoSize) -> writeFrame(s, offset, length, gsoType, gsoSize);
-    private final PacketSink intoSlots = this::intoSlot;
+    private final PacketSink intoSlots = (s, offset, length, gsoType, gsoSize, headers) -> copyIntoSlots(s, offset, length);
     private final String description;
-    private volatile boolean closed;
     /** A frame read from the TAP that did not fit the RX ring yet, kept in {@link #in}; 0 when none. */
     private int pending;
     private int slot;
 
     private long fromKernel;
-    private long toKernel;
-    private long toKernelFrames;
-    private long toKernelCompleted;
-    private long toKernelBadChecksums;
-    private long writeErrors;
     private long readErrors;
     private long checksumsCompleted;
     private long segmented;
     private long badFrames;
-    private long badSlots;
-    private long syncErrors;
 
-    private TapPort(PortName name, TapDevice tap, int rxSlots, int txSlots, boolean gro, String description) {
-        this.name = name;
-        this.tap = tap;
-        this.pool = new BufferPool(BufferPool.FIRST_BUFFER + rxSlots + txSlots, BufferPool.DEFAULT_BUFFER_SIZE);
+    private TapPort(PortName name, BufferPool pool, TapSetup setup, int rxSlots, int txSlots, boolean gro) {
+        super(name, pool);
+        this.tap = setup.tap();
+        this.description = setup.description();
+        this.toKernel = new TapHostPath(tap, false, gro, description);
+        this.pool = pool;
         this.buffers = pool.memory();
         this.rx = Ring.allocate(arena, Ring.Kind.RX, 0, rxSlots, pool);
-        this.tx = Ring.allocate(arena, Ring.Kind.TX, 0, txSlots, pool);
-        this.rxKernel = new KernelRing(rx);
-        this.txKernel = new KernelRing(tx);
-        rxKernel.reset(0, 0);
-        txKernel.reset(0, txSlots - 1);
+        this.shadow = new int[rxSlots];
+        for (int i = 0; i < rxSlots; i++) {
+            shadow[i] = rx.bufferIndex(i);
+        }
+        addRx(rx, this::rxSync);
+        addTx(Ring.allocate(arena, Ring.Kind.TX, 0, txSlots, pool), this::txSync);
         this.in = arena.allocate(HDR + MAX_FRAME, 64);
         this.chain = arena.allocate(MAX_FRAME, 64);
-        this.header = arena.allocate(HDR, 8);
-        this.vectors = arena.allocate(32, 8);
-        this.gro = gro ? new Gro(writer) : null;
-        this.description = description;
-        this.verdicts = new io.netbypass.linux.KernelVerdicts(tap.name());
     }
 
     /** {@code tap:NAME}: creates (or joins) TAP NAME, up, with the offloads we complete ourselves. */
     public static TapPort open(PortName name, boolean gro) {
-        return open(name, name.device(), null, null, 0, gro, "TAP " + name.device());
+        return open(name, TapSetup.named(name.toString(), name.device()), gro);
     }
 
-    /** {@code xdp:IF^}: a TAP standing for IF toward the kernel, named nbh + IF's index. */
-    public static TapPort hostPathOf(PortName name, String ifName, boolean gro) {
-        byte[] mac;
-        int mtu;
-        String tapName;
-        try {
-            tapName = "nbh" + Native.ifIndex(ifName);
-            mac = TapDevice.macOf(ifName);
-            mtu = TapDevice.mtuOf(ifName);
-        } catch (LinuxException e) {
-            throw new PortException(name + ": " + (e.errno() == Errno.ENODEV ? "no such network interface: " + ifName : e.getMessage()));
-        }
-        String all = rpFilterAll();
-        return open(name, tapName, ifName, mac, mtu, gro, "host path of " + ifName + " through TAP " + tapName
-                + (gro ? " (GRO on)" : " (GRO off)") + (all.equals("0") ? "" : "; WARNING net.ipv4.conf.all.rp_filter=" + all
-                + " makes the kernel drop what the host path gives it (IPReversePathFilter): sysctl -w net.ipv4.conf.all.rp_filter=0"));
+    /** {@code xdp:IF^}: the host rings of IF, on a TAP standing for IF toward the kernel. */
+    public static TapPort standingFor(PortName name, String ifName, boolean gro) {
+        return open(name, TapSetup.standingFor(name.toString(), ifName, gro), gro);
     }
 
-    private static String rpFilterAll() {
-        try {
-            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv4/conf/all/rp_filter")).strip();
-        } catch (java.io.IOException e) {
-            return "0";
-        }
-    }
-
-    /** /proc/sys/net/ipv6/conf/IF/disable_ipv6 ("0" or "1"), or null without IPv6. */
-    private static String ipv6Disabled(String ifName) {
-        try {
-            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv6/conf", ifName, "disable_ipv6")).strip();
-        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
-            return null;
-        }
-    }
-
-    private static TapPort open(PortName name, String tapName, String standsFor, byte[] mac, int mtu, boolean gro, String description) {
+    private static TapPort open(PortName name, TapSetup setup, boolean gro) {
         int rxSlots = name.config().rxSlots() == 0 ? DEFAULT_SLOTS : name.config().rxSlots();
         int txSlots = name.config().txSlots() == 0 ? DEFAULT_SLOTS : name.config().txSlots();
-        TapDevice tap = null;
         try {
-            tap = TapDevice.open(tapName);
-            // Whatever the kernel sends us large or unchecksummed, we split and complete (Gso, checksums).
-            tap.offloads(TapDevice.TUN_F_CSUM | TapDevice.TUN_F_TSO4 | TapDevice.TUN_F_TSO6 | TapDevice.TUN_F_TSO_ECN);
-            if (mac != null) {
-                // Off: the TAP has no address of its own, and the kernel's reverse-path check fails every
-                // source on an interface without one, strict or loose (conf/all still counts: see below).
-                tap.sysctl("ipv4/conf/%s/rp_filter", "0");
-                tap.sysctl("ipv6/conf/%s/addr_gen_mode", "1"); // no link-local address, no DAD or RS from it
-                tap.sysctl("ipv6/conf/%s/accept_ra", "0");
-                // IPv6 as on the interface it stands for: a TAP made where new interfaces get IPv6 off
-                // (conf/default) would drop every IPv6 packet the filter passes.
-                if (standsFor != null && "0".equals(ipv6Disabled(standsFor))) {
-                    tap.sysctl("ipv6/conf/%s/disable_ipv6", "0");
-                }
-            }
-            tap.configure(mac, mtu);
-            return new TapPort(name, tap, rxSlots, txSlots, gro, description);
-        } catch (LinuxException e) {
-            if (tap != null) {
-                tap.close();
-            }
-            String m = e.getMessage();
-            throw new PortException(name + ": " + m + (e.errno() == Errno.EPERM || e.errno() == Errno.EACCES
-                    ? "; a TAP needs root (CAP_NET_ADMIN)" : e.errno() == Errno.ENOENT ? "; no /dev/net/tun (modprobe tun)" : ""));
-        } catch (RuntimeException e) {
-            if (tap != null) {
-                tap.close();
-            }
-            throw e instanceof PortException ? e : new PortException(name + ": " + e.getMessage());
+            return new TapPort(name, new BufferPool(BufferPool.FIRST_BUFFER + rxSlots + txSlots, BufferPool.DEFAULT_BUFFER_SIZE),
+                    setup, rxSlots, txSlots, gro);
+        } catch (RuntimeException | Error e) {
+            setup.tap().close();
+            throw e;
         }
     }
 
-    @Override public PortName name() { return name; }
-    @Override public BufferPool pool() { return pool; }
-    @Override public int rxRings() { return 1; }
-    @Override public int txRings() { return 1; }
-    @Override public Ring rxRing(int i) { return rx; }
-    @Override public Ring txRing(int i) { return tx; }
-    @Override public boolean isClosed() { return closed; }
     @Override public String description() { return description; }
 
     @Override
-    public org.agrona.concurrent.IdleStrategy waitStrategy() {
-        return new io.netbypass.linux.PollIdleStrategy(new int[] {tap.fd()}, 16, 10);
-    }
-
-    // ---- toward the kernel: TX ring and forward() ----
-
-    /**
-     * One frame into the kernel. Its TCP/UDP checksum is completed first when the sender left it
-     * partial (veth, virtio and local senders hand frames over so, and AF_XDP drops the flag that
-     * said it): the kernel takes every frame it is given as a wire would give it. With GRO, which
-     * sums every segment anyway, the check is that sum, and a really wrong checksum is counted
-     * (and left for the kernel to refuse); without it only a field that holds the pseudo-header
-     * sum costs a pass over the data, and the kernel alone counts a wrong one.
-     */
-    @Override
-    public boolean forward(MemorySegment s, long offset, int length) {
-        toKernel++;
-        int checksum = checksums.check(s, offset, length, gro != null);
-        if (checksum == ChecksumCompletion.COMPLETED) {
-            toKernelCompleted++;
-        } else if (checksum == ChecksumCompletion.BAD) {
-            toKernelBadChecksums++;
-        }
-        if (gro != null) {
-            gro.receive(s, offset, length, checksums.parsed(),
-                    checksum == ChecksumCompletion.VALID || checksum == ChecksumCompletion.COMPLETED);
-            return true;
-        }
-        return writeFrame(s, offset, length, VirtioNetHeader.GSO_NONE, 0);
+    public IdleStrategy waitStrategy() {
+        return new PollIdleStrategy(new int[] {tap.fd()}, 16, 10);
     }
 
     @Override
-    public void flush() {
-        if (gro != null) {
-            gro.flush();
-        }
-    }
-
-    /**
-     * One frame into the kernel. A coalesced frame goes as the kernel's own GSO frames do:
-     * NEEDS_CSUM with the pseudo-header sum in the TCP checksum, the segment size and type.
-     */
-    private boolean writeFrame(MemorySegment s, long offset, int length, int gsoType, int gsoSize) {
-        header.fill((byte) 0);
-        if (gsoType != VirtioNetHeader.GSO_NONE) {
-            PacketParser.parse(s, offset, length, LinkType.ETHERNET, parsed);
-            int l3 = parsed.l3Offset();
-            int l4 = parsed.l4Offset();
-            int l4Length = length - l4;
-            int proto = parsed.ipProtocol();
-            int checksumAt = proto == IpProtocols.UDP ? 6 : 16;
-            long partial = Checksums.transportSum(s, offset + l3, proto, offset + l4, l4Length, 0);
-            Bytes.put16(s, offset + l4 + checksumAt, Checksums.fold(partial));
-            header.set(ValueLayout.JAVA_BYTE, VirtioNetHeader.FLAGS_OFFSET, (byte) VirtioNetHeader.F_NEEDS_CSUM);
-            header.set(ValueLayout.JAVA_BYTE, VirtioNetHeader.GSO_TYPE_OFFSET, (byte) gsoType);
-            header.set(ValueLayout.JAVA_SHORT, VirtioNetHeader.HDR_LEN_OFFSET, (short) parsed.payloadOffset());
-            header.set(ValueLayout.JAVA_SHORT, VirtioNetHeader.GSO_SIZE_OFFSET, (short) gsoSize);
-            header.set(ValueLayout.JAVA_SHORT, VirtioNetHeader.CSUM_START_OFFSET, (short) l4);
-            header.set(ValueLayout.JAVA_SHORT, VirtioNetHeader.CSUM_OFFSET_OFFSET, (short) checksumAt);
-        }
-        vectors.set(ValueLayout.JAVA_LONG, 0, header.address());
-        vectors.set(ValueLayout.JAVA_LONG, 8, HDR);
-        vectors.set(ValueLayout.JAVA_LONG, 16, s.address() + offset);
-        vectors.set(ValueLayout.JAVA_LONG, 24, length);
-        long rc = tap.write(vectors, 2);
-        if (rc < 0) {
-            writeErrors++;
-            return false;
-        }
-        toKernelFrames++;
+    public boolean forwardsToHost() {
         return true;
     }
 
-    @Override
-    public int txSync() {
-        int head = txKernel.prologue();
-        if (head < 0) {
-            syncErrors++;
-            return 1;
-        }
+    // ---- toward the kernel: the TX ring ----
+
+    private void txSync(KernelRing txKernel, int head) {
+        Ring tx = txKernel.ring();
         int size = pool.bufferSize();
         int i = txKernel.hwcur();
         while (i != head) {
@@ -292,34 +139,31 @@ public final class TapPort implements Port, HostPath {
                 i = tx.next(i);
             } while ((flags & Ring.MOREFRAG) != 0 && i != head);
             if (bad || total == 0 || (flags & Ring.MOREFRAG) != 0) {
-                badSlots++;
+                counters().badSlots(1);
                 continue;
             }
+            counters().transmitted(1);
             if (tx.next(start) == i) {
-                forward(buffers, pool.offset(tx.bufferIndex(start)), total); // one slot: no copy needed
+                toKernel.forward(buffers, pool.offset(tx.bufferIndex(start)), total, FrameHeaders.UNKNOWN); // one slot: no copy needed
             } else {
-                forward(chain, 0, total);
+                toKernel.forward(chain, 0, total, FrameHeaders.UNKNOWN);
             }
         }
-        flush();
+        toKernel.flush();
         txKernel.consumed(i);
         txKernel.publishTail(i == 0 ? tx.slots() - 1 : i - 1);
-        return 0;
     }
 
     // ---- from the kernel: RX ring ----
 
-    @Override
-    public int rxSync() {
-        int head = rxKernel.prologue();
-        if (head < 0) {
-            syncErrors++;
-            return 1;
-        }
+    private void rxSync(KernelRing rxKernel, int head) {
         for (int i = rxKernel.hwcur(); i != head; i = rx.next(i)) {
-            if (!pool.valid(rx.bufferIndex(i))) {
-                badSlots++;
-                rx.setBufferIndex(i, pool.take());
+            int b = rx.bufferIndex(i);
+            if (!pool.valid(b)) {
+                counters().badSlots(1);
+                rx.setBufferIndex(i, shadow[i]); // a slot the application broke gets back the last buffer it had
+            } else {
+                shadow[i] = b;
             }
             rx.setSlotFlags(i, 0);
         }
@@ -342,6 +186,7 @@ public final class TapPort implements Port, HostPath {
                 }
                 pending = (int) n;
                 fromKernel++;
+                counters().received(1);
             }
             int length = pending - HDR;
             int flags = in.get(ValueLayout.JAVA_BYTE, VirtioNetHeader.FLAGS_OFFSET) & 0xff;
@@ -377,7 +222,6 @@ public final class TapPort implements Port, HostPath {
             pending = 0;
         }
         rxKernel.publishTail(slot);
-        return 0;
     }
 
     /** NEEDS_CSUM: the sum over [csum_start, end), complemented, at csum_start + csum_offset. */
@@ -397,10 +241,6 @@ public final class TapPort implements Port, HostPath {
         checksumsCompleted++;
     }
 
-    private void intoSlot(MemorySegment s, long offset, int length, int gsoType, int gsoSize) {
-        copyIntoSlots(s, offset, length);
-    }
-
     private void copyIntoSlots(MemorySegment s, long offset, int length) {
         int size = pool.bufferSize();
         int written = 0;
@@ -415,42 +255,20 @@ public final class TapPort implements Port, HostPath {
     }
 
     @Override
-    public void statistics(ObjLongConsumer<String> sink) {
+    protected void deviceStatistics(ObjLongConsumer<String> sink) {
         sink.accept("tap_from_kernel", fromKernel);
         sink.accept("tap_segmented", segmented);
         sink.accept("tap_checksums_completed", checksumsCompleted);
-        sink.accept("tap_to_kernel", toKernel);
-        sink.accept("tap_writes", toKernelFrames);
-        sink.accept("tap_to_kernel_csum_completed", toKernelCompleted);
-        sink.accept("tap_to_kernel_csum_bad", toKernelBadChecksums);
-        if (gro != null) {
-            sink.accept("gro_segments_in", gro.segmentsIn());
-            sink.accept("gro_merged", gro.merged());
-        }
-        sink.accept("tap_write_errors", writeErrors);
-        verdicts.refresh(500_000_000L);
-        sink.accept("tap_rx_dropped_by_kernel", verdicts.interfaceDrops());
-        sink.accept("kernel_csum_errors", verdicts.checksumErrors()); // the whole namespace's
-        sink.accept("kernel_udp_rcvbuf_errors", verdicts.socketBufferDrops());
+        toKernel.statistics(sink);
         sink.accept("tap_read_errors", readErrors);
         sink.accept("tap_bad_frames", badFrames);
-        sink.accept("bad_slots", badSlots);
-        sink.accept("sync_errors", syncErrors);
-    }
-    @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        flush();
-        tap.close();
-        arena.close();
-        pool.close();
     }
 
     @Override
-    public String toString() {
-        return name.toString();
+    protected void release() {
+        toKernel.close(); // what GRO holds goes in first
+        tap.close();
+        arena.close();
+        pool.close();
     }
 }

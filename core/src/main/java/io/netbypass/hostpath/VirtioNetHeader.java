@@ -1,4 +1,4 @@
-package io.netbypass.offload;
+package io.netbypass.hostpath;
 
 /**
  * {@code struct virtio_net_hdr} (linux/virtio_net.h): the 10 bytes in front of every frame on a

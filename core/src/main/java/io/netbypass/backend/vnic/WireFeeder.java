@@ -1,7 +1,7 @@
-package io.netbypass.gen;
+package io.netbypass.backend.vnic;
 
-import io.netbypass.backend.vnic.Vnic;
-import io.netbypass.backend.vnic.WireBatch;
+import io.netbypass.gen.FrameSource;
+import io.netbypass.gen.RateLimiter;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

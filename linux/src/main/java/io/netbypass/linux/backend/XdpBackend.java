@@ -1,12 +1,16 @@
-package io.netbypass.linux.afxdp;
+package io.netbypass.linux.backend;
 
 import io.netbypass.backend.PortBackend;
 import io.netbypass.backend.PortOptions;
 import io.netbypass.linux.SocketProbe;
+import io.netbypass.linux.afxdp.XdpDescriptor;
+import io.netbypass.linux.afxdp.XdpPort;
+import io.netbypass.linux.tap.TapHostPath;
+import io.netbypass.linux.tap.TapPort;
 import io.netbypass.port.Port;
 import io.netbypass.port.PortName;
 
-/** The {@code xdp:} backend: AF_XDP sockets and our XDP program (see {@link XdpPort}). */
+/** The {@code xdp:} backend: AF_XDP sockets and our XDP program (see {@link XdpPort}), a TAP as the way back to the kernel. */
 public final class XdpBackend implements PortBackend {
     private final SocketProbe probe = new SocketProbe(XdpDescriptor.AF_XDP, XdpDescriptor.SOCK_RAW,
             "AF_XDP", "CONFIG_XDP_SOCKETS", "CAP_NET_RAW, CAP_NET_ADMIN, CAP_BPF");
@@ -24,8 +28,8 @@ public final class XdpBackend implements PortBackend {
     @Override
     public Port open(PortName name, PortOptions options) {
         if (name.register() == PortName.Register.SW) {
-            return io.netbypass.linux.tap.TapPort.hostPathOf(name, name.device(), true); // xdp:IF^: the host rings
+            return TapPort.standingFor(name, name.device(), true); // xdp:IF^: the host rings
         }
-        return XdpPort.open(name, options);
+        return XdpPort.open(name, options, TapHostPath::of);
     }
 }

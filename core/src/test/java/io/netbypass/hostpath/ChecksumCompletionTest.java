@@ -1,4 +1,4 @@
-package io.netbypass.offload;
+package io.netbypass.hostpath;
 
 import io.netbypass.packet.Bytes;
 import io.netbypass.packet.Checksums;
@@ -162,14 +162,14 @@ class ChecksumCompletionTest {
         }
         java.util.List<byte[]> summed = new java.util.ArrayList<>();
         java.util.List<byte[]> told = new java.util.ArrayList<>();
-        Gro a = new Gro((s, o, l, t, g) -> summed.add(s.asSlice(o, l).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
-        Gro b = new Gro((s, o, l, t, g) -> told.add(s.asSlice(o, l).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
+        Gro a = new Gro((s, o, l, t, g, h) -> summed.add(s.asSlice(o, l).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
+        Gro b = new Gro((s, o, l, t, g, h) -> told.add(s.asSlice(o, l).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
         for (byte[] f : frames) {
             byte[] x = f.clone();
             assertEquals(ChecksumCompletion.COMPLETED, check(x));
             a.receive(MemorySegment.ofArray(x.clone()), 0, x.length);
             MemorySegment y = MemorySegment.ofArray(x.clone());
-            b.receive(y, 0, x.length, completion.parsed(), true);
+            b.receive(y, 0, x.length, completion.headers(), true);
         }
         a.flush();
         b.flush();

@@ -1,8 +1,10 @@
-package io.netbypass.linux.afpacket;
+package io.netbypass.linux.backend;
 
 import io.netbypass.backend.PortBackend;
 import io.netbypass.backend.PortOptions;
 import io.netbypass.linux.SocketProbe;
+import io.netbypass.linux.afpacket.AfPacketPort;
+import io.netbypass.linux.afpacket.PacketDescriptor;
 import io.netbypass.port.Port;
 import io.netbypass.port.PortName;
 

@@ -1,7 +1,8 @@
-package io.netbypass.offload;
+package io.netbypass.hostpath;
 
 import io.netbypass.packet.Bytes;
 import io.netbypass.packet.Checksums;
+import io.netbypass.packet.FrameHeaders;
 import io.netbypass.packet.IpProtocols;
 import io.netbypass.packet.LinkType;
 import io.netbypass.packet.PacketParser;
@@ -89,7 +90,7 @@ public final class Gro {
     /** Takes one Ethernet frame; what comes out goes to the sink, now or at a later call. */
     public void receive(MemorySegment s, long offset, int frameLength) {
         PacketParser.parse(s, offset, frameLength, LinkType.ETHERNET, parsed);
-        receive(s, offset, frameLength, parsed, false);
+        receive(s, offset, frameLength, FrameHeaders.of(parsed), false);
     }
 
     /**
@@ -98,30 +99,31 @@ public final class Gro {
      * {@link ChecksumCompletion} does), so GRO need not sum the payload again: the payload's sum
      * follows from the headers' (the whole folds to 0xffff).
      */
-    public void receive(MemorySegment s, long offset, int frameLength, ParsedPacket p, boolean checksumVerified) {
+    public void receive(MemorySegment s, long offset, int frameLength, long headers, boolean checksumVerified) {
         segmentsIn++;
         verified = checksumVerified;
-        int proto = p.ipProtocol();
-        if ((proto != IpProtocols.TCP && proto != IpProtocols.UDP) || p.l4Offset() < 0 || p.payloadOffset() < 0 || p.isFragment()) {
-            pass(s, offset, frameLength);
+        int proto = FrameHeaders.protocol(headers);
+        if (!FrameHeaders.fits(headers, frameLength) || (proto != IpProtocols.TCP && proto != IpProtocols.UDP)
+                || FrameHeaders.l4(headers) < 0 || FrameHeaders.payload(headers) < 0 || FrameHeaders.fragment(headers)) {
+            pass(s, offset, frameLength, headers);
             return;
         }
-        int ip = p.l3Offset();
-        int tcp = p.l4Offset();
-        int v = p.ipVersion();
+        int ip = FrameHeaders.l3(headers);
+        int tcp = FrameHeaders.l4(headers);
+        int v = FrameHeaders.version(headers);
         int flow = find(s, offset, ip, tcp, v, proto);
         if (!(proto == IpProtocols.TCP ? eligible(s, offset, frameLength, ip, tcp, v) : eligibleUdp(s, offset, frameLength, ip, tcp, v))) {
             if (flow >= 0) {
                 flushFlow(flow); // this flow's held frame first: its order must not change
             }
-            pass(s, offset, frameLength);
+            pass(s, offset, frameLength, headers);
             return;
         }
         if (proto == IpProtocols.UDP) {
             receiveUdp(flow, s, offset, frameLength, ip, tcp, v);
             return;
         }
-        int data = p.payloadOffset();
+        int data = FrameHeaders.payload(headers);
         int dataLength = frameLength - data;
         int flags = Bytes.u16(s, offset + tcp + FLAGS_OFFSET) & 0xff;
         if (flow >= 0) {
@@ -135,7 +137,7 @@ public final class Gro {
             flushFlow(flow);
         }
         if (dataLength == 0 || (flags & (URG | PSH | RST | SYN | FIN)) != 0) {
-            deliver(s, offset, frameLength, VirtioNetHeader.GSO_NONE, 0);
+            deliver(s, offset, frameLength, VirtioNetHeader.GSO_NONE, 0, headers);
             return;
         }
         hold(s, offset, frameLength, ip, tcp, data, v, IpProtocols.TCP);
@@ -157,7 +159,7 @@ public final class Gro {
             flushFlow(flow); // a longer datagram, or one that differs: it starts anew
         }
         if (dataLength == 0) {
-            deliver(s, offset, frameLength, VirtioNetHeader.GSO_NONE, 0);
+            deliver(s, offset, frameLength, VirtioNetHeader.GSO_NONE, 0, FrameHeaders.of(ip, udp, data, IpProtocols.UDP, v, false));
             return;
         }
         hold(s, offset, frameLength, ip, udp, data, v, IpProtocols.UDP);
@@ -175,14 +177,14 @@ public final class Gro {
         }
     }
 
-    private void pass(MemorySegment s, long offset, int frameLength) {
+    private void pass(MemorySegment s, long offset, int frameLength, long headers) {
         passedThrough++;
-        deliver(s, offset, frameLength, VirtioNetHeader.GSO_NONE, 0);
+        deliver(s, offset, frameLength, VirtioNetHeader.GSO_NONE, 0, headers);
     }
 
-    private void deliver(MemorySegment s, long offset, int frameLength, int gsoType, int gsoSize) {
+    private void deliver(MemorySegment s, long offset, int frameLength, int gsoType, int gsoSize, long headers) {
         framesOut++;
-        sink.packet(s, offset, frameLength, gsoType, gsoSize);
+        sink.packet(s, offset, frameLength, gsoType, gsoSize, headers);
     }
 
     /**
@@ -377,8 +379,9 @@ public final class Gro {
     private void flushFlow(int f) {
         held[f] = false;
         long base = (long) f * BUFFER;
+        long headers = FrameHeaders.of(l3[f], l4[f], payload[f], protocol[f], version[f], false);
         if (count[f] == 1) {
-            deliver(memory, base, length[f], VirtioNetHeader.GSO_NONE, 0);
+            deliver(memory, base, length[f], VirtioNetHeader.GSO_NONE, 0, headers);
             return;
         }
         long ip = base + l3[f];
@@ -402,7 +405,7 @@ public final class Gro {
                 int c = Checksums.finish(sum);
                 Bytes.put16(memory, tcp + 6, c == 0 ? 0xffff : c);
             }
-            deliver(memory, base, length[f], VirtioNetHeader.GSO_UDP_L4, mss[f]);
+            deliver(memory, base, length[f], VirtioNetHeader.GSO_UDP_L4, mss[f], headers);
             return;
         }
         // Pseudo-header and TCP header (checksum field zeroed) summed now; the payload's sum is known.
@@ -413,6 +416,6 @@ public final class Gro {
         if ((Bytes.u8(memory, tcp + FLAGS_OFFSET + 1) & CWR) != 0) {
             type |= VirtioNetHeader.GSO_ECN;
         }
-        deliver(memory, base, length[f], type, mss[f]);
+        deliver(memory, base, length[f], type, mss[f], headers);
     }
 }

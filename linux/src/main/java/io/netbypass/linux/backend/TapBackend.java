@@ -1,7 +1,8 @@
-package io.netbypass.linux.tap;
+package io.netbypass.linux.backend;
 
 import io.netbypass.backend.PortBackend;
 import io.netbypass.backend.PortOptions;
+import io.netbypass.linux.tap.TapPort;
 import io.netbypass.port.Port;
 import io.netbypass.port.PortException;
 import io.netbypass.port.PortName;

@@ -1,7 +1,8 @@
-package io.netbypass.offload;
+package io.netbypass.hostpath;
 
 import io.netbypass.packet.Bytes;
 import io.netbypass.packet.Checksums;
+import io.netbypass.packet.FrameHeaders;
 import io.netbypass.packet.IpProtocols;
 import io.netbypass.packet.LinkType;
 import io.netbypass.packet.PacketParser;
@@ -37,21 +38,34 @@ public final class ChecksumCompletion {
     public static final int NOT_PARTIAL = 5;
 
     private final ParsedPacket parsed = new ParsedPacket();
+    private long headers;
 
-    /** Parses the Ethernet frame and {@link #check(MemorySegment, long, ParsedPacket, boolean) checks} it in full. */
+    /** Parses the Ethernet frame and {@link #check(MemorySegment, long, int, long, boolean) checks} it in full. */
     public int check(MemorySegment s, long offset, int length) {
         return check(s, offset, length, true);
     }
 
-    /** Parses the Ethernet frame and {@link #check(MemorySegment, long, ParsedPacket, boolean) checks} it. */
+    /** Parses the Ethernet frame and {@link #check(MemorySegment, long, int, long, boolean) checks} it. */
     public int check(MemorySegment s, long offset, int length, boolean full) {
-        PacketParser.parse(s, offset, length, LinkType.ETHERNET, parsed);
-        return check(s, offset, parsed, full);
+        return check(s, offset, length, FrameHeaders.UNKNOWN, full);
     }
 
-    /** The parsed packet of the last {@link #check(MemorySegment, long, int)}. */
-    public ParsedPacket parsed() {
-        return parsed;
+    /**
+     * Checks the frame with the headers its parser found ({@link FrameHeaders}); it is parsed here
+     * only when they are unknown or do not fit the frame.
+     */
+    public int check(MemorySegment s, long offset, int length, long frameHeaders, boolean full) {
+        if (!FrameHeaders.fits(frameHeaders, length)) {
+            PacketParser.parse(s, offset, length, LinkType.ETHERNET, parsed);
+            frameHeaders = FrameHeaders.of(parsed);
+        }
+        headers = frameHeaders;
+        return checkHeaders(s, offset, length, frameHeaders, full);
+    }
+
+    /** The headers of the frame of the last check (as given, or as parsed). */
+    public long headers() {
+        return headers;
     }
 
     /**
@@ -61,18 +75,19 @@ public final class ChecksumCompletion {
      * it); else only one whose field holds the pseudo-header sum is (a partial one, with near
      * certainty), and any other is {@link #NOT_PARTIAL} at the cost of the pseudo-header alone.
      */
-    public static int check(MemorySegment s, long offset, ParsedPacket p, boolean full) {
-        int proto = p.ipProtocol();
-        int l3 = p.l3Offset();
-        int l4 = p.l4Offset();
-        if ((proto != IpProtocols.TCP && proto != IpProtocols.UDP) || l3 < 0 || l4 < 0 || p.isFragment()) {
+    private static int checkHeaders(MemorySegment s, long offset, int length, long h, boolean full) {
+        int proto = FrameHeaders.protocol(h);
+        int l3 = FrameHeaders.l3(h);
+        int l4 = FrameHeaders.l4(h);
+        int version = FrameHeaders.version(h);
+        if ((proto != IpProtocols.TCP && proto != IpProtocols.UDP) || l3 < 0 || l4 < 0 || FrameHeaders.fragment(h)) {
             return NOT_CHECKED;
         }
         long ip = offset + l3;
         int end;
-        if (p.ipVersion() == 4) {
+        if (version == 4) {
             end = l3 + Bytes.u16(s, ip + 2);
-        } else if (p.ipVersion() == 6) {
+        } else if (version == 6) {
             int payload = Bytes.u16(s, ip + 4);
             if (payload == 0) {
                 return NOT_CHECKED; // a jumbogram
@@ -81,7 +96,7 @@ public final class ChecksumCompletion {
         } else {
             return NOT_CHECKED;
         }
-        if (end > p.capturedLength() || end <= l4) {
+        if (end > length || end <= l4) {
             return NOT_CHECKED; // cut short: the kernel drops it for its length
         }
         int l4Length = end - l4;
@@ -94,7 +109,7 @@ public final class ChecksumCompletion {
             }
             l4Length = udpLength; // the kernel trims the datagram to UDP's length, and sums that
             field = 6;
-            if (Bytes.u16(s, at + field) == 0 && p.ipVersion() == 4) {
+            if (Bytes.u16(s, at + field) == 0 && version == 4) {
                 return ABSENT;
             }
         } else {
@@ -103,7 +118,7 @@ public final class ChecksumCompletion {
             }
             field = 16;
         }
-        long pseudo = p.ipVersion() == 4 ? Checksums.pseudoHeaderV4(s, ip, proto, l4Length)
+        long pseudo = version == 4 ? Checksums.pseudoHeaderV4(s, ip, proto, l4Length)
                 : Checksums.pseudoHeaderV6(s, ip, proto, l4Length);
         int value = Bytes.u16(s, at + field);
         boolean looksPartial = value == Checksums.fold(pseudo);

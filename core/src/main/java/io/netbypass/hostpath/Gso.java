@@ -1,7 +1,8 @@
-package io.netbypass.offload;
+package io.netbypass.hostpath;
 
 import io.netbypass.packet.Bytes;
 import io.netbypass.packet.Checksums;
+import io.netbypass.packet.FrameHeaders;
 import io.netbypass.packet.IpProtocols;
 import io.netbypass.packet.LinkType;
 import io.netbypass.packet.PacketParser;
@@ -62,7 +63,7 @@ public final class Gso {
         }
         int dataLength = length - data;
         if (dataLength <= gsoSize) {
-            sink.packet(s, offset, length, VirtioNetHeader.GSO_NONE, 0);
+            sink.packet(s, offset, length, VirtioNetHeader.GSO_NONE, 0, FrameHeaders.UNKNOWN);
             return 1;
         }
         int pieces = (dataLength + gsoSize - 1) / gsoSize;
@@ -105,7 +106,7 @@ public final class Gso {
                     Checksums.fillTransport(scratch, ip, IpProtocols.UDP, l4, frame - l4, 6);
                 }
             }
-            sink.packet(scratch, 0, frame, VirtioNetHeader.GSO_NONE, 0);
+            sink.packet(scratch, 0, frame, VirtioNetHeader.GSO_NONE, 0, FrameHeaders.UNKNOWN);
         }
         return pieces;
     }

@@ -1,10 +1,11 @@
-package io.netbypass.offload;
+package io.netbypass.hostpath;
 
 import io.netbypass.capture.CaptureReader;
 import io.netbypass.capture.CaptureRecord;
 import io.netbypass.capture.Captures;
 import io.netbypass.packet.Bytes;
 import io.netbypass.packet.Checksums;
+import io.netbypass.packet.FrameHeaders;
 import io.netbypass.packet.IpProtocols;
 import io.netbypass.packet.LinkType;
 import io.netbypass.packet.PacketParser;
@@ -41,7 +42,13 @@ class GroGsoTest {
     /** GRO over {@code frames}, flushing after every {@code batch} frames and at the end. */
     private static List<Out> gro(List<byte[]> frames, int batch, Gro[] keep) {
         List<Out> out = new ArrayList<>();
-        Gro gro = new Gro((s, o, l, t, g) -> out.add(new Out(bytes(s, o, l), t, g)));
+        Gro gro = new Gro((s, o, l, t, g, h) -> {
+            // The headers GRO hands on are the frame's own: the host path does not parse it again.
+            ParsedPacket p = new ParsedPacket();
+            PacketParser.parse(s, o, l, LinkType.ETHERNET, p);
+            assertEquals(FrameHeaders.of(p), h, "headers of an output frame");
+            out.add(new Out(bytes(s, o, l), t, g));
+        });
         for (int i = 0; i < frames.size(); i++) {
             byte[] f = frames.get(i);
             gro.receive(MemorySegment.ofArray(f), 0, f.length);
@@ -65,7 +72,7 @@ class GroGsoTest {
                 frames.add(o.frame());
             } else {
                 int n = gso.segment(MemorySegment.ofArray(o.frame()), 0, o.frame().length, o.gsoSize(),
-                        (s, off, len, t, g) -> frames.add(bytes(s, off, len)));
+                        (s, off, len, t, g, h) -> frames.add(bytes(s, off, len)));
                 assertTrue(n > 1, "a merged frame splits into more than one segment");
             }
         }
@@ -407,8 +414,8 @@ class GroGsoTest {
         }
         Gso gso = new Gso();
         long[] bytes = new long[1];
-        PacketSink count = (seg, o, l, t, g) -> bytes[0] += l;
-        PacketSink split = (seg, o, l, t, g) -> {
+        PacketSink count = (seg, o, l, t, g, h) -> bytes[0] += l;
+        PacketSink split = (seg, o, l, t, g, h) -> {
             if (t == VirtioNetHeader.GSO_NONE) {
                 bytes[0] += l;
             } else {
@@ -455,13 +462,13 @@ class GroGsoTest {
             f[42 + i] = (byte) i;
         }
         List<byte[]> unchecked = new ArrayList<>();
-        new Gso().segment(s, 0, f.length, 1200, (seg, o, l, t, g) -> unchecked.add(bytes(seg, o, l)));
+        new Gso().segment(s, 0, f.length, 1200, (seg, o, l, t, g, h) -> unchecked.add(bytes(seg, o, l)));
         for (byte[] piece : unchecked) {
             assertEquals(0, Bytes.u16(MemorySegment.ofArray(piece), 40), "a datagram without a checksum (IPv4) stays without");
         }
         Checksums.fillTransport(s, 14, IpProtocols.UDP, 34, 8 + 3000, 6);
         List<byte[]> pieces = new ArrayList<>();
-        assertEquals(3, new Gso().segment(s, 0, f.length, 1200, (seg, o, l, t, g) -> pieces.add(bytes(seg, o, l))));
+        assertEquals(3, new Gso().segment(s, 0, f.length, 1200, (seg, o, l, t, g, h) -> pieces.add(bytes(seg, o, l))));
         int[] sizes = {1200, 1200, 600};
         for (int i = 0; i < 3; i++) {
             MemorySegment p = MemorySegment.ofArray(pieces.get(i));
@@ -473,6 +480,6 @@ class GroGsoTest {
             assertTrue(Checksums.verifyTransport(p, 14, IpProtocols.UDP, 34, 8 + sizes[i]));
             assertEquals((byte) (i * 1200), pieces.get(i)[42], "payload continues where the last piece stopped");
         }
-        assertEquals(0, new Gso().segment(s, 0, f.length, 20, (seg, o, l, t, g) -> fail("151 pieces is over USO's 128")));
+        assertEquals(0, new Gso().segment(s, 0, f.length, 20, (seg, o, l, t, g, h) -> fail("151 pieces is over USO's 128")));
     }
 }
