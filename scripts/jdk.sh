@@ -51,6 +51,6 @@ netbypass_find_maven() {
 netbypass_build_stale() {
   local root=$1 jar=$1/cli/target/netbypass.jar
   [ -f "$jar" ] || return 0
-  [ -n "$(find "$root/pom.xml" "$root"/*/pom.xml "$root"/core/src/main "$root"/linux/src/main "$root"/cli/src/main "$root"/examples \
+  [ -n "$(find "$root/pom.xml" "$root"/*/pom.xml "$root"/core/src/main "$root"/linux/src/main "$root"/demo/src/main "$root"/cli/src/main "$root"/examples \
           -newer "$jar" -print -quit 2>/dev/null)" ]
 }

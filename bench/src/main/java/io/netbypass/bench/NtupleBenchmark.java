@@ -1,5 +1,16 @@
 package io.netbypass.bench;
 
+import io.netbypass.packet.AddressText;
+import io.netbypass.packet.FrameBuilder;
+import io.netbypass.packet.IpProtocols;
+import io.netbypass.packet.LinkType;
+import io.netbypass.packet.PacketParser;
+import io.netbypass.packet.ParsedPacket;
+import io.netbypass.scaling.ntuple.NtupleClassifier;
+import io.netbypass.scaling.ntuple.NtupleKey;
+import io.netbypass.scaling.ntuple.NtupleParser;
+import io.netbypass.scaling.ntuple.NtupleTable;
+
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -15,16 +26,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-
-import io.netbypass.packet.FrameBuilder;
-import io.netbypass.packet.IpProtocols;
-import io.netbypass.packet.LinkType;
-import io.netbypass.packet.PacketParser;
-import io.netbypass.packet.ParsedPacket;
-import io.netbypass.scaling.ntuple.NtupleClassifier;
-import io.netbypass.scaling.ntuple.NtupleKey;
-import io.netbypass.scaling.ntuple.NtupleParser;
-import io.netbypass.scaling.ntuple.NtupleTable;
 
 /**
  * ns per lookup in 1,000 ntuple rules shaped like a DDoS rule set (sources by /32 and /24,
@@ -65,7 +66,7 @@ public class NtupleBenchmark {
             boolean hit = (i & 1) == 0;
             String src = hit ? "198.18." + r.nextInt(4) + "." + r.nextInt(250) : "203.0.113." + r.nextInt(250);
             byte[] frame = new FrameBuilder()
-                    .addresses(io.netbypass.packet.AddressText.parseIpv4(src), io.netbypass.packet.AddressText.parseIpv4("198.51.100.1"))
+                    .addresses(AddressText.parseIpv4(src), AddressText.parseIpv4("198.51.100.1"))
                     .protocol(IpProtocols.UDP).ports(hit ? 53 : 40000 + i, 9999).payload(18).build();
             packets[i] = new ParsedPacket();
             PacketParser.parse(MemorySegment.ofArray(frame), 0, frame.length, LinkType.ETHERNET, packets[i]);

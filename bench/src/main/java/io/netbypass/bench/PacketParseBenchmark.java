@@ -1,5 +1,11 @@
 package io.netbypass.bench;
 
+import io.netbypass.packet.Bytes;
+import io.netbypass.packet.Checksums;
+import io.netbypass.packet.LinkType;
+import io.netbypass.packet.PacketParser;
+import io.netbypass.packet.ParsedPacket;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -18,11 +24,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-
-import io.netbypass.packet.Checksums;
-import io.netbypass.packet.LinkType;
-import io.netbypass.packet.PacketParser;
-import io.netbypass.packet.ParsedPacket;
 
 /**
  * Parser cost per packet on frames laid out like an RX ring: 64 frames in 2 KiB slots of one
@@ -75,8 +76,8 @@ public class PacketParseBenchmark {
         long sum = 0;
         for (int i = 0; i < BATCH; i++) {
             long base = (long) i * SLOT;
-            sum += io.netbypass.packet.Bytes.u16(ring4, base + 12) + io.netbypass.packet.Bytes.u16(ring4, base + 34)
-                    + io.netbypass.packet.Bytes.u16(ring4, base + 38) + length4;
+            sum += Bytes.u16(ring4, base + 12) + Bytes.u16(ring4, base + 34)
+                    + Bytes.u16(ring4, base + 38) + length4;
         }
         return sum;
     }

@@ -1,5 +1,10 @@
 package io.netbypass.bench;
 
+import io.netbypass.scaling.rss.RssKey;
+import io.netbypass.scaling.rss.Toeplitz;
+import io.netbypass.scaling.rss.ToeplitzReference;
+
+import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -14,10 +19,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-
-import io.netbypass.scaling.rss.RssKey;
-import io.netbypass.scaling.rss.Toeplitz;
-import io.netbypass.scaling.rss.ToeplitzReference;
 
 /**
  * ns per hashed 4-tuple, table-driven vs bit-by-bit, over a batch of 64 different tuples (so
@@ -51,9 +52,9 @@ public class ToeplitzBenchmark {
             src4[i] = r.nextInt();
             dst4[i] = r.nextInt();
             ports[i] = r.nextInt();
-            java.nio.ByteBuffer b4 = java.nio.ByteBuffer.allocate(12).putInt(src4[i]).putInt(dst4[i]).putInt(ports[i]);
+            ByteBuffer b4 = ByteBuffer.allocate(12).putInt(src4[i]).putInt(dst4[i]).putInt(ports[i]);
             bytes4[i] = b4.array();
-            java.nio.ByteBuffer b6 = java.nio.ByteBuffer.allocate(36);
+            ByteBuffer b6 = ByteBuffer.allocate(36);
             for (int w = 0; w < 4; w++) {
                 v6[i * 4 + w] = r.nextLong();
                 b6.putLong(v6[i * 4 + w]);

@@ -1,7 +1,9 @@
 package io.netbypass.cli;
 
 import io.netbypass.perf.RxDropBench;
+import io.netbypass.util.UserException;
 
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -40,11 +42,11 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() {
         Checks.seconds("--seconds", seconds);
         if (!(warmup >= 0 && warmup <= 3600)) {
-            throw new IllegalArgumentException("--warmup " + warmup + ": seconds, 0 to 3600");
+            throw new UserException("--warmup " + warmup + ": seconds, 0 to 3600");
         }
         Checks.range("--runs", runs, 1, 1000);
         if (seconds < 0.01) {
-            throw new IllegalArgumentException("--seconds " + seconds + ": at least 0.01 for a measurement that means something");
+            throw new UserException("--seconds " + seconds + ": at least 0.01 for a measurement that means something");
         }
         var out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "netbypass bench: 1 thread, 60-byte frames, %d x %.1f s per case after %.1f s warm-up%n", runs,
@@ -63,7 +65,7 @@ final class BenchCommand implements Callable<Integer> {
                 worstAlloc = Math.max(worstAlloc, res.bytesPerPacket());
                 lost += c == RxDropBench.Case.COPY ? 0 : res.wireDrops();
             }
-            java.util.Arrays.sort(mpps);
+            Arrays.sort(mpps);
             double best = mpps[runs - 1];
             double median = mpps[runs / 2];
             if (c == RxDropBench.Case.COPY) {

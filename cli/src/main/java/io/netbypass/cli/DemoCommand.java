@@ -2,7 +2,9 @@ package io.netbypass.cli;
 
 import io.netbypass.demo.SingleQueueDemo;
 import io.netbypass.filter.engine.FilterProgram;
+import io.netbypass.util.UserException;
 
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
@@ -31,14 +33,14 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--rules", paramLabel = "FILE",
             description = "Filter rules for the bypassed queue (default: the shipped " + SingleQueueDemo.DEFAULT_RULES + ").")
-    java.nio.file.Path rules;
+    Path rules;
 
     @Override
     public Integer call() throws Exception {
         Checks.range("--seconds", seconds, 1, 86_400);
         Checks.range("--rate", rate, 1, 1_000_000_000);
         if (queues > 256) { // fewer than five: the demo itself says why (it bypasses queue 4)
-            throw new IllegalArgumentException("--queues " + queues + ": at most 256 RX queues");
+            throw new UserException("--queues " + queues + ": at most 256 RX queues");
         }
         FilterProgram program = rules == null ? FilterProgram.shipped(SingleQueueDemo.DEFAULT_RULES) : FilterProgram.load(rules);
         SingleQueueDemo.Result r = SingleQueueDemo.run(seconds, rate, queues, program, spec.commandLine().getOut());

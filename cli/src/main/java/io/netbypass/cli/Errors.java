@@ -1,15 +1,25 @@
 package io.netbypass.cli;
 
+import io.netbypass.filter.rules.RuleSyntaxException;
+import io.netbypass.util.UserException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import java.util.StringJoiner;
 
-/** Turns an exception into the one line an operator reads. */
+/**
+ * Turns an exception into what an operator reads: the one line a {@link UserException} (or an
+ * I/O error, a rule that does not parse) carries; for anything else, a bug of ours, "internal
+ * error" with its stack trace in one log line, so that the report can be pasted into an issue.
+ */
 final class Errors {
     private Errors() {
     }
 
     static String oneLine(Throwable e) {
-        if (e instanceof java.io.UncheckedIOException u && u.getCause() != null) {
+        if (e instanceof UncheckedIOException u && u.getCause() != null) {
             return oneLine(u.getCause()); // an I/O error from inside a stream: "No space left on device"
         }
         if (e instanceof InternalError && e.getMessage() != null && e.getMessage().contains("unsafe memory access")) {
@@ -30,15 +40,25 @@ final class Errors {
         if (message == null || message.isBlank()) {
             message = e.getClass().getSimpleName();
         }
-        if (e instanceof io.netbypass.port.PortException) {
+        if (e instanceof UserException || e instanceof IOException || e instanceof RuleSyntaxException) {
             return message.replace('\n', ' ');
         }
-        if (e instanceof OutOfMemoryError || e instanceof StackOverflowError || e instanceof RuntimeException
-                && !(e instanceof IllegalArgumentException) && !(e instanceof IllegalStateException)
-                && !(e instanceof UnsupportedOperationException)) {
-            message = "internal error: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
-                    + " (set NETBYPASS_DEBUG=1 for the stack trace)";
+        return ("internal error: " + e.getClass().getName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
+                + "; please report it with this line: " + trace(e)).replace('\n', ' ');
+    }
+
+    /** The stack trace as one line: frames joined by " < ", causes after " caused by ". */
+    static String trace(Throwable e) {
+        StringJoiner j = new StringJoiner(" < ");
+        for (StackTraceElement f : e.getStackTrace()) {
+            j.add(f.toString());
         }
-        return message.replace('\n', ' ');
+        String s = "at " + j;
+        Throwable cause = e.getCause();
+        if (cause != null && cause != e) {
+            s += " caused by " + cause.getClass().getName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage())
+                    + " " + trace(cause);
+        }
+        return s;
     }
 }

@@ -12,7 +12,8 @@ import java.util.concurrent.Callable;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
-import io.netbypass.gen.RateLimiter;
+import io.netbypass.gen.Pacer;
+import io.netbypass.util.UserException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -43,7 +44,7 @@ final class GenCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Checks.seconds("--seconds", seconds);
         if (!function.equals("rx") && !function.equals("tx")) {
-            throw new IllegalArgumentException("-f " + function + ": tx or rx");
+            throw new UserException("-f " + function + ": tx or rx");
         }
         if (function.equals("rx")) {
             RxCommand rx = new RxCommand();
@@ -54,14 +55,14 @@ final class GenCommand implements Callable<Integer> {
             return rx.call();
         }
         if (!function.equals("tx")) {
-            throw new IllegalArgumentException("-f must be tx or rx, not '" + function + "'");
+            throw new UserException("-f must be tx or rx, not '" + function + "'");
         }
         if (traffic.count < 0) {
-            throw new IllegalArgumentException("-n " + traffic.count + ": a packet count, 0 (until stopped) or more");
+            throw new UserException("-n " + traffic.count + ": a packet count, 0 (until stopped) or more");
         }
         if (port.startsWith("pcap:") && traffic.count == 0 && seconds == null) {
             // A file has no end of its own: without a bound the run fills the disk.
-            throw new IllegalArgumentException("gen " + port + " needs -n COUNT or --seconds S: a capture file has no end of its own");
+            throw new UserException("gen " + port + " needs -n COUNT or --seconds S: a capture file has no end of its own");
         }
         Generator generator = new Generator(traffic.generatorOptions());
         var out = spec.commandLine().getOut();
@@ -70,13 +71,13 @@ final class GenCommand implements Callable<Integer> {
         try (Signals.Stop stop = Signals.Stop.install(); Port p = Ports.open(port, Ports.Direction.TRANSMIT);
              Arena arena = Arena.ofConfined()) {
             if (p.txRings() == 0) {
-                throw new IllegalArgumentException(port + " has no TX ring (an /R port receives only)");
+                throw new UserException(port + " has no TX ring (an /R port receives only)");
             }
             MemorySegment scratch = arena.allocate(generator.maxLength());
             IdleStrategy idle = new BackoffIdleStrategy();
             long start = System.nanoTime();
             long end = Checks.end(start, seconds);
-            RateLimiter limiter = new RateLimiter(traffic.rate, start);
+            Pacer limiter = new Pacer(traffic.rate, start);
             PktGenReport report = new PktGenReport(out, start);
             long nextReport = start + traffic.reportMillis * 1_000_000L;
             long sent = 0;

@@ -4,11 +4,13 @@ import io.netbypass.port.Port;
 import io.netbypass.scaling.ntuple.NtupleFormatter;
 import io.netbypass.scaling.ntuple.RxFlowSpec;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.ToLongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -51,11 +53,11 @@ final class LossReport {
 
     private List<String> lines(Map<String, Long> a, Map<String, Long> b, double seconds, boolean rates) {
         String unit = rates ? " pps" : "";
-        java.util.function.ToLongFunction<String> d = k -> {
+        ToLongFunction<String> d = k -> {
             long v = b.getOrDefault(k, 0L) - a.getOrDefault(k, 0L);
             return rates ? Math.round(v / seconds) : v;
         };
-        List<String> out = new java.util.ArrayList<>();
+        List<String> out = new ArrayList<>();
         if (b.containsKey("xdp_rx_dropped")) {
             long ruleDrops = 0;
             StringBuilder perRule = new StringBuilder();

@@ -1,14 +1,37 @@
 package io.netbypass.cli;
 
+import io.netbypass.control.Journal;
+import io.netbypass.control.QueueIsolation;
 import io.netbypass.linux.LinuxException;
+import io.netbypass.linux.ethtool.Ethtool;
 import io.netbypass.linux.ethtool.EthtoolNetlink;
+import io.netbypass.linux.ethtool.EthtoolStructs;
+import io.netbypass.linux.tune.Tuning;
+import io.netbypass.scaling.ntuple.NtupleFormatter;
+import io.netbypass.scaling.ntuple.NtupleParser;
+import io.netbypass.scaling.ntuple.NtupleRuleException;
+import io.netbypass.scaling.ntuple.NtupleSyntaxException;
+import io.netbypass.scaling.ntuple.RxFlowSpec;
+import io.netbypass.scaling.rss.IndirectionTable;
+import io.netbypass.util.UserException;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -66,16 +89,16 @@ final class NicCommand implements Callable<Integer> {
             Checks.interfaceName(ifName);
             PrintWriter out = spec.commandLine().getOut();
             if (changes.size() % 2 != 0) {
-                throw new IllegalArgumentException("nic features " + ifName + ": give NAME on|off pairs, not '" + String.join(" ", changes) + "'");
+                throw new UserException("nic features " + ifName + ": give NAME on|off pairs, not '" + String.join(" ", changes) + "'");
             }
             Map<String, Boolean> wanted = new LinkedHashMap<>();
             for (int i = 0; i < changes.size(); i += 2) {
                 String v = changes.get(i + 1);
                 if (!v.equals("on") && !v.equals("off")) {
-                    throw new IllegalArgumentException("nic features " + ifName + ": '" + changes.get(i) + " " + v + "': on or off");
+                    throw new UserException("nic features " + ifName + ": '" + changes.get(i) + " " + v + "': on or off");
                 }
                 if (wanted.put(changes.get(i), v.equals("on")) != null) {
-                    throw new IllegalArgumentException("nic features " + ifName + ": '" + changes.get(i) + "' is given twice");
+                    throw new UserException("nic features " + ifName + ": '" + changes.get(i) + "' is given twice");
                 }
             }
             try (EthtoolNetlink e = EthtoolNetlink.open()) {
@@ -89,12 +112,12 @@ final class NicCommand implements Callable<Integer> {
                         for (var w : EthtoolNetlink.expand(wanted, now.keySet()).entrySet()) {
                             var f = now.get(w.getKey());
                             if (f != null && f.changeable() && f.active() != w.getValue()) {
-                                journal.change(io.netbypass.linux.tune.Isolation.FEATURE, ifName + ":" + w.getKey(),
+                                journal.change(QueueIsolation.FEATURE, ifName + ":" + w.getKey(),
                                         f.active() ? "on" : "off", w.getValue() ? "on" : "off");
                             }
                         }
                         journal.keep(); // an operator's change stays; 'netbypass restore IF' undoes it
-                    } catch (java.io.IOException x) {
+                    } catch (IOException x) {
                         throw new IllegalStateException("nic features " + ifName + ": " + x.getMessage());
                     }
                     List<String> refused = e.setFeatures(ifName, wanted);
@@ -131,16 +154,16 @@ final class NicCommand implements Callable<Integer> {
             long[] set = {-1, -1, -1, -1};
             List<String> kinds = List.of("rx", "tx", "other", "combined");
             if (changes.size() % 2 != 0) {
-                throw new IllegalArgumentException("nic channels " + ifName + ": give KIND N pairs (rx, tx, other, combined)");
+                throw new UserException("nic channels " + ifName + ": give KIND N pairs (rx, tx, other, combined)");
             }
             for (int i = 0; i < changes.size(); i += 2) {
                 int k = kinds.indexOf(changes.get(i));
                 if (k < 0 || !changes.get(i + 1).matches("\\d{1,9}")) {
-                    throw new IllegalArgumentException("nic channels " + ifName + ": '" + changes.get(i) + " " + changes.get(i + 1)
+                    throw new UserException("nic channels " + ifName + ": '" + changes.get(i) + " " + changes.get(i + 1)
                             + "': rx, tx, other or combined and a count");
                 }
                 if (set[k] >= 0) {
-                    throw new IllegalArgumentException("nic channels " + ifName + ": '" + changes.get(i) + "' is given twice");
+                    throw new UserException("nic channels " + ifName + ": '" + changes.get(i) + "' is given twice");
                 }
                 set[k] = Long.parseLong(changes.get(i + 1));
             }
@@ -160,11 +183,11 @@ final class NicCommand implements Callable<Integer> {
                         // first, so that restore writes them again once it has brought the queues back.
                         rememberQueues(journal, "rx", c.rx() + c.combined(), next[0] + next[3], "rps_cpus", "rps_flow_cnt");
                         rememberQueues(journal, "tx", c.tx() + c.combined(), next[1] + next[3], "xps_cpus", "xps_rxqs");
-                        journal.change(io.netbypass.linux.tune.Isolation.CHANNELS, ifName,
+                        journal.change(QueueIsolation.CHANNELS, ifName,
                                 c.rx() + "," + c.tx() + "," + c.other() + "," + c.combined(),
                                 next[0] + "," + next[1] + "," + next[2] + "," + next[3]);
                         journal.keep();
-                    } catch (java.io.IOException x) {
+                    } catch (IOException x) {
                         throw new IllegalStateException("nic channels " + ifName + ": " + x.getMessage().replace("java.io.IOException: ", ""));
                     }
                 }
@@ -176,15 +199,15 @@ final class NicCommand implements Callable<Integer> {
         }
 
         /** Journals the settings of queues {@code [next, now)} of a kind, as they are, before a change removes them. */
-        private void rememberQueues(io.netbypass.control.Journal journal, String kind, long now, long next, String... files)
-                throws java.io.IOException {
+        private void rememberQueues(Journal journal, String kind, long now, long next, String... files)
+                throws IOException {
             for (long q = next; q < now; q++) {
                 for (String f : files) {
-                    java.nio.file.Path p = java.nio.file.Path.of("/sys/class/net", ifName, "queues", kind + "-" + q, f);
+                    Path p = Path.of("/sys/class/net", ifName, "queues", kind + "-" + q, f);
                     try {
-                        journal.remember(io.netbypass.linux.tune.Tuning.FILE, p.toString(),
-                                java.nio.file.Files.readString(p, java.nio.charset.StandardCharsets.US_ASCII).strip());
-                    } catch (java.nio.file.NoSuchFileException | java.nio.file.AccessDeniedException e) {
+                        journal.remember(Tuning.FILE, p.toString(),
+                                Files.readString(p, StandardCharsets.US_ASCII).strip());
+                    } catch (NoSuchFileException | AccessDeniedException e) {
                         // not on this device (xps_rxqs on older kernels): nothing to keep
                     }
                 }
@@ -217,47 +240,47 @@ final class NicCommand implements Callable<Integer> {
         public Integer call() {
             Checks.interfaceName(ifName);
             try {
-                int[] sizes = io.netbypass.linux.ethtool.Ethtool.rssSizes(ifName);
+                int[] sizes = Ethtool.rssSizes(ifName);
                 int size = sizes[0];
                 if (size == 0) {
                     throw new IllegalStateException("nic rss " + ifName + ": " + ifName + " has no RSS indirection table");
                 }
                 if (how.get(0).equals("hkey")) {
-                    byte[] key = java.util.HexFormat.ofDelimiter(":").parseHex(how.get(1));
+                    byte[] key = HexFormat.ofDelimiter(":").parseHex(how.get(1));
                     if (key.length != sizes[1]) {
-                        throw new IllegalArgumentException("nic rss " + ifName + ": the key is " + sizes[1] + " bytes on " + ifName
+                        throw new UserException("nic rss " + ifName + ": the key is " + sizes[1] + " bytes on " + ifName
                                 + ", not " + key.length);
                     }
-                    io.netbypass.linux.ethtool.Ethtool.send(ifName, io.netbypass.linux.ethtool.EthtoolStructs.setRssKey(0, key),
+                    Ethtool.send(ifName, EthtoolStructs.setRssKey(0, key),
                             "ETHTOOL_SRSSH key");
                     return 0;
                 }
-                io.netbypass.scaling.rss.IndirectionTable table = switch (how.get(0)) {
-                    case "equal" -> io.netbypass.scaling.rss.IndirectionTable.equal(size, Integer.parseInt(how.get(1)), 0);
-                    case "weight" -> io.netbypass.scaling.rss.IndirectionTable.weight(size,
+                IndirectionTable table = switch (how.get(0)) {
+                    case "equal" -> IndirectionTable.equal(size, Integer.parseInt(how.get(1)), 0);
+                    case "weight" -> IndirectionTable.weight(size,
                             how.subList(1, how.size()).stream().mapToInt(Integer::parseInt).toArray(), 0);
-                    case "default" -> io.netbypass.scaling.rss.IndirectionTable.defaultFill(size,
-                            (int) Math.max(1, io.netbypass.linux.ethtool.Ethtool.rxQueues(ifName)));
-                    default -> throw new IllegalArgumentException("nic rss " + ifName + ": equal N, weight W..., hkey K or default");
+                    case "default" -> IndirectionTable.defaultFill(size,
+                            (int) Math.max(1, Ethtool.rxQueues(ifName)));
+                    default -> throw new UserException("nic rss " + ifName + ": equal N, weight W..., hkey K or default");
                 };
-                int[] before = io.netbypass.linux.ethtool.Ethtool.rssTable(ifName);
+                int[] before = Ethtool.rssTable(ifName);
                 try (var journal = RestoreCommand.journal(ifName)) {
-                    journal.change(io.netbypass.linux.tune.Isolation.RSS, ifName, join(before), join(table.toArray()));
+                    journal.change(QueueIsolation.RSS, ifName, join(before), join(table.toArray()));
                     journal.keep(); // 'netbypass restore IF' puts the old table back
-                } catch (java.io.IOException x) {
+                } catch (IOException x) {
                     throw new IllegalStateException("nic rss " + ifName + ": " + x.getMessage());
                 }
             } catch (LinuxException x) {
                 throw new IllegalStateException(fail(ifName, "rss", x));
             } catch (NumberFormatException | IndexOutOfBoundsException x) {
-                throw new IllegalArgumentException("nic rss " + ifName + ": equal N, weight W..., hkey K (aa:bb:...) or default");
+                throw new UserException("nic rss " + ifName + ": equal N, weight W..., hkey K (aa:bb:...) or default");
             }
             return 0;
         }
     }
 
     static String join(int[] entries) {
-        return java.util.Arrays.stream(entries).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(","));
+        return Arrays.stream(entries).mapToObj(Integer::toString).collect(Collectors.joining(","));
     }
 
     @Command(name = "ntuple", mixinStandardHelpOptions = true,
@@ -279,19 +302,19 @@ final class NicCommand implements Callable<Integer> {
             try {
                 switch (how.get(0)) {
                     case "list" -> {
-                        var rules = io.netbypass.linux.ethtool.Ethtool.ntupleRules(ifName);
-                        out.print(io.netbypass.scaling.ntuple.NtupleFormatter.header(io.netbypass.linux.ethtool.Ethtool.rxQueues(ifName),
+                        var rules = Ethtool.ntupleRules(ifName);
+                        out.print(NtupleFormatter.header(Ethtool.rxQueues(ifName),
                                 rules.size()));
                         for (byte[] r : rules) {
-                            out.print(io.netbypass.scaling.ntuple.NtupleFormatter.block(io.netbypass.scaling.ntuple.RxFlowSpec.fromBytes(r, 0)));
+                            out.print(NtupleFormatter.block(RxFlowSpec.fromBytes(r, 0)));
                         }
                     }
                     case "add" -> {
                         String rule = String.join(" ", how.subList(1, how.size()));
-                        var spec = io.netbypass.scaling.ntuple.NtupleParser.parse(rule.startsWith("flow-type") ? rule : "flow-type " + rule);
-                        java.util.Set<Integer> used = new java.util.HashSet<>();
-                        for (byte[] r : io.netbypass.linux.ethtool.Ethtool.ntupleRules(ifName)) {
-                            used.add(io.netbypass.scaling.ntuple.RxFlowSpec.fromBytes(r, 0).location());
+                        var spec = NtupleParser.parse(rule.startsWith("flow-type") ? rule : "flow-type " + rule);
+                        Set<Integer> used = new HashSet<>();
+                        for (byte[] r : Ethtool.ntupleRules(ifName)) {
+                            used.add(RxFlowSpec.fromBytes(r, 0).location());
                         }
                         if (!spec.hasLocation()) { // as ethtool: the highest free location, so newer rules win
                             int loc = 1023;
@@ -300,11 +323,11 @@ final class NicCommand implements Callable<Integer> {
                             }
                             spec.setLocation(loc);
                         }
-                        String command = io.netbypass.scaling.ntuple.NtupleFormatter.toCommand(spec);
+                        String command = NtupleFormatter.toCommand(spec);
                         try (var journal = RestoreCommand.journal(ifName)) {
-                            journal.change(io.netbypass.linux.tune.Isolation.NTUPLE, ifName + "@" + spec.location(), "", command);
+                            journal.change(QueueIsolation.NTUPLE, ifName + "@" + spec.location(), "", command);
                             journal.keep();
-                        } catch (java.io.IOException x) {
+                        } catch (IOException x) {
                             throw new IllegalStateException("nic ntuple " + ifName + ": " + x.getMessage());
                         }
                         out.printf(Locale.ROOT, "Added rule with ID %d%n", spec.location());
@@ -312,30 +335,30 @@ final class NicCommand implements Callable<Integer> {
                     case "delete" -> {
                         int loc = Integer.parseInt(how.get(1));
                         String old = null;
-                        for (byte[] r : io.netbypass.linux.ethtool.Ethtool.ntupleRules(ifName)) {
-                            var spec = io.netbypass.scaling.ntuple.RxFlowSpec.fromBytes(r, 0);
+                        for (byte[] r : Ethtool.ntupleRules(ifName)) {
+                            var spec = RxFlowSpec.fromBytes(r, 0);
                             if (spec.location() == loc) {
-                                old = io.netbypass.scaling.ntuple.NtupleFormatter.toCommand(spec);
+                                old = NtupleFormatter.toCommand(spec);
                             }
                         }
                         if (old == null) {
-                            throw new IllegalArgumentException("nic ntuple " + ifName + ": no rule at location " + loc);
+                            throw new UserException("nic ntuple " + ifName + ": no rule at location " + loc);
                         }
                         try (var journal = RestoreCommand.journal(ifName)) {
-                            journal.change(io.netbypass.linux.tune.Isolation.NTUPLE, ifName + "@" + loc, old, "");
+                            journal.change(QueueIsolation.NTUPLE, ifName + "@" + loc, old, "");
                             journal.keep();
-                        } catch (java.io.IOException x) {
+                        } catch (IOException x) {
                             throw new IllegalStateException("nic ntuple " + ifName + ": " + x.getMessage());
                         }
                     }
-                    default -> throw new IllegalArgumentException("nic ntuple " + ifName + ": list, add RULE or delete LOC");
+                    default -> throw new UserException("nic ntuple " + ifName + ": list, add RULE or delete LOC");
                 }
             } catch (LinuxException x) {
                 throw new IllegalStateException(fail(ifName, "ntuple", x));
-            } catch (io.netbypass.scaling.ntuple.NtupleSyntaxException | io.netbypass.scaling.ntuple.NtupleRuleException x) {
-                throw new IllegalArgumentException("nic ntuple " + ifName + ": " + x.getMessage());
+            } catch (NtupleSyntaxException | NtupleRuleException x) {
+                throw new UserException("nic ntuple " + ifName + ": " + x.getMessage());
             } catch (NumberFormatException x) {
-                throw new IllegalArgumentException("nic ntuple " + ifName + ": delete takes a location number");
+                throw new UserException("nic ntuple " + ifName + ": delete takes a location number");
             }
             out.flush();
             return 0;
@@ -358,7 +381,7 @@ final class NicCommand implements Callable<Integer> {
             PrintWriter out = spec.commandLine().getOut();
             String driver;
             try {
-                driver = io.netbypass.linux.ethtool.Ethtool.driver(ifName);
+                driver = Ethtool.driver(ifName);
             } catch (LinuxException x) {
                 throw new IllegalStateException(fail(ifName, "show", x));
             }
@@ -382,32 +405,32 @@ final class NicCommand implements Callable<Integer> {
                 out.println("channels/features: " + x.getMessage());
             }
             try {
-                int[] table = io.netbypass.linux.ethtool.Ethtool.rssTable(ifName);
+                int[] table = Ethtool.rssTable(ifName);
                 out.printf(Locale.ROOT, "RSS indirection table: %d entries%n%s", table.length,
-                        io.netbypass.scaling.rss.IndirectionTable.of(table).formatRows());
+                        IndirectionTable.of(table).formatRows());
             } catch (LinuxException x) {
                 out.println("RSS indirection table: none (" + x.getMessage() + ")");
             }
             try {
-                var rules = io.netbypass.linux.ethtool.Ethtool.ntupleRules(ifName);
+                var rules = Ethtool.ntupleRules(ifName);
                 out.printf(Locale.ROOT, "ntuple rules: %d%n", rules.size());
                 for (byte[] r : rules) {
-                    out.print(io.netbypass.scaling.ntuple.NtupleFormatter.block(io.netbypass.scaling.ntuple.RxFlowSpec.fromBytes(r, 0)));
+                    out.print(NtupleFormatter.block(RxFlowSpec.fromBytes(r, 0)));
                 }
             } catch (LinuxException x) {
                 out.println("ntuple rules: none (" + x.getMessage() + ")");
             }
-            java.nio.file.Path queues = java.nio.file.Path.of("/sys/class/net", ifName, "queues");
-            java.util.List<Integer> irqs = new io.netbypass.linux.tune.Tuning().irqsOf(ifName);
+            Path queues = Path.of("/sys/class/net", ifName, "queues");
+            List<Integer> irqs = new Tuning().irqsOf(ifName);
             out.println("IRQs: " + (irqs.isEmpty() ? "none of its own" : irqs.toString()));
             for (int irq : irqs) {
-                java.nio.file.Path aff = java.nio.file.Path.of("/proc/irq", Integer.toString(irq), "smp_affinity_list");
-                out.printf(Locale.ROOT, "  IRQ %d on CPUs %s%n", irq, java.nio.file.Files.exists(aff)
-                        ? java.nio.file.Files.readString(aff).strip() : "?");
+                Path aff = Path.of("/proc/irq", Integer.toString(irq), "smp_affinity_list");
+                out.printf(Locale.ROOT, "  IRQ %d on CPUs %s%n", irq, Files.exists(aff)
+                        ? Files.readString(aff).strip() : "?");
             }
-            if (java.nio.file.Files.isDirectory(queues)) {
-                try (var s = java.nio.file.Files.list(queues)) {
-                    for (java.nio.file.Path q : s.sorted().toList()) {
+            if (Files.isDirectory(queues)) {
+                try (var s = Files.list(queues)) {
+                    for (Path q : s.sorted().toList()) {
                         String n = q.getFileName().toString();
                         boolean rx = n.startsWith("rx-");
                         out.printf(Locale.ROOT, "  %s: %s%n", n, rx
@@ -420,10 +443,10 @@ final class NicCommand implements Callable<Integer> {
             return 0;
         }
 
-        private static String read(java.nio.file.Path p) {
+        private static String read(Path p) {
             try {
-                return java.nio.file.Files.readString(p).strip();
-            } catch (java.io.IOException e) {
+                return Files.readString(p).strip();
+            } catch (IOException e) {
                 return "-";
             }
         }

@@ -1,13 +1,5 @@
 package io.netbypass.cli;
 
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.Callable;
-
 import io.netbypass.capture.CaptureFormatException;
 import io.netbypass.capture.CaptureReader;
 import io.netbypass.capture.CaptureRecord;
@@ -24,12 +16,24 @@ import io.netbypass.scaling.ntuple.NtupleScript;
 import io.netbypass.scaling.ntuple.NtupleTable;
 import io.netbypass.scaling.rss.IndirectionTable;
 import io.netbypass.scaling.rss.RssHasher;
+import io.netbypass.util.SafeFiles;
+import io.netbypass.util.UserException;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code netbypass ntuple ...}: ethtool ntuple rules, checked before they reach a NIC. */
 @Command(name = "ntuple", description = "ethtool -N rules: parse, print like 'ethtool -n', classify flows and captures.",
@@ -58,12 +62,12 @@ final class NtupleCommand implements Runnable {
 
         NtupleTable load() throws IOException {
             NtupleTable table = new NtupleTable(ruleTable, rings);
-            io.netbypass.util.SafeFiles.checkInput(rules, 64L << 20, "rules file"); // a FIFO hung us, /dev/zero filled the heap
+            SafeFiles.checkInput(rules, 64L << 20, "rules file"); // a FIFO hung us, /dev/zero filled the heap
             List<String> lines;
             try {
                 lines = Files.readAllLines(rules);
-            } catch (java.nio.charset.CharacterCodingException e) {
-                throw new IllegalArgumentException(rules + ": not UTF-8 text");
+            } catch (CharacterCodingException e) {
+                throw new UserException(rules + ": not UTF-8 text");
             }
             NtupleScript.apply(NtupleScript.parse(lines), table);
             return table;
@@ -133,12 +137,12 @@ final class NtupleCommand implements Runnable {
             Nic nic = new Nic(NtupleClassifier.compile(table), rss.hasher(), rss.table(tableSize, table.rings()), table.rings());
             if (pcap != null) {
                 if (flow != null && !flow.isEmpty()) {
-                    throw new IllegalArgumentException("give a flow or --pcap, not both");
+                    throw new UserException("give a flow or --pcap, not both");
                 }
                 return capture(out, nic, table);
             }
             if (flow == null || (flow.size() != 3 && flow.size() != 5)) {
-                throw new IllegalArgumentException("give a flow (PROTO SRC DST [SPORT DPORT]) or --pcap FILE");
+                throw new UserException("give a flow (PROTO SRC DST [SPORT DPORT]) or --pcap FILE");
             }
             byte[] frame = frame();
             ParsedPacket p = new ParsedPacket();
@@ -171,7 +175,7 @@ final class NtupleCommand implements Runnable {
                     .protocol(protocol);
             if (flow.size() == 5) {
                 if (protocol != IpProtocols.TCP && protocol != IpProtocols.UDP && protocol != IpProtocols.SCTP) {
-                    throw new IllegalArgumentException("ports need tcp, udp or sctp");
+                    throw new UserException("ports need tcp, udp or sctp");
                 }
                 b.ports(RssCommand.port(flow.get(3)), RssCommand.port(flow.get(4)));
             }
@@ -216,7 +220,7 @@ final class NtupleCommand implements Runnable {
                             + "; the packets before it were counted");
                 }
             } catch (CaptureFormatException e) {
-                throw new IllegalArgumentException(pcap + ": " + e.getMessage());
+                throw new UserException(pcap + ": " + e.getMessage());
             }
             out.println("packets: " + packets);
             for (int q = 0; q < perQueue.length; q++) {

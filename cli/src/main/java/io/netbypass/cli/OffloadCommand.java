@@ -2,7 +2,11 @@ package io.netbypass.cli;
 
 import io.netbypass.backend.PortOptions;
 import io.netbypass.backend.Ports;
+import io.netbypass.backend.vnic.VnicControl;
 import io.netbypass.backend.vnic.Vnics;
+import io.netbypass.control.Journal;
+import io.netbypass.control.NicControl;
+import io.netbypass.control.QueueIsolation;
 import io.netbypass.filter.engine.FilterCounters;
 import io.netbypass.filter.engine.FilterEngine;
 import io.netbypass.filter.engine.FilterMetrics;
@@ -10,25 +14,36 @@ import io.netbypass.filter.engine.FilterProgram;
 import io.netbypass.filter.engine.OfflineFilter;
 import io.netbypass.filter.engine.WarmUp;
 import io.netbypass.filter.rules.RuleSyntaxException;
+import io.netbypass.linux.Affinity;
+import io.netbypass.linux.Errno;
+import io.netbypass.linux.LinuxException;
+import io.netbypass.linux.Native;
+import io.netbypass.linux.ethtool.LinuxNicControl;
+import io.netbypass.linux.tune.Isolation;
+import io.netbypass.linux.tune.Tuning;
 import io.netbypass.metrics.CountersFile;
 import io.netbypass.metrics.MetricsServer;
-import io.netbypass.linux.Affinity;
 import io.netbypass.port.Port;
 import io.netbypass.port.PortName;
+import io.netbypass.scaling.ntuple.RxFlowSpec;
+import io.netbypass.util.UserException;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntToLongFunction;
 
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -128,29 +143,29 @@ final class OffloadCommand implements Callable<Integer> {
         }
         if (port.startsWith("pcap:")) {
             // Offline: options of a live run have no meaning, and one silently ignored is a wrong answer.
-            List<String> live = new java.util.ArrayList<>();
+            List<String> live = new ArrayList<>();
             if (queue != null) {
                 live.add("QUEUE");
             }
             for (picocli.CommandLine.Model.OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
-                if (!java.util.Set.of("--rules", "--write-passed", "--write-dropped").contains(o.longestName())) {
+                if (!Set.of("--rules", "--write-passed", "--write-dropped").contains(o.longestName())) {
                     live.add(o.longestName());
                 }
             }
             if (!live.isEmpty()) {
-                throw new IllegalArgumentException(port + " is read offline: " + String.join(", ", live)
+                throw new UserException(port + " is read offline: " + String.join(", ", live)
                         + (live.size() == 1 ? " has" : " have") + " no meaning there (--rules, --write-passed, --write-dropped do)");
             }
             if (writePassed != null && writeDropped != null && (writePassed.toAbsolutePath().normalize()
                     .equals(writeDropped.toAbsolutePath().normalize()) || (Files.exists(writePassed) && Files.exists(writeDropped)
                     && Files.isSameFile(writePassed, writeDropped)))) {
-                throw new IllegalArgumentException("--write-passed and --write-dropped name the same file: one would"
+                throw new UserException("--write-passed and --write-dropped name the same file: one would"
                         + " overwrite the other");
             }
             return offline(Path.of(port.substring("pcap:".length())), program, out);
         }
         if (writePassed != null || writeDropped != null) {
-            throw new IllegalArgumentException("--write-passed and --write-dropped are for pcap:FILE ports");
+            throw new UserException("--write-passed and --write-dropped are for pcap:FILE ports");
         }
         return live(program, out);
     }
@@ -172,18 +187,18 @@ final class OffloadCommand implements Callable<Integer> {
 
     private int live(FilterProgram first, PrintWriter out) throws Exception {
         if (cpu != null) {
-            Checks.online("--cpu " + cpu, cpu, new io.netbypass.linux.tune.Tuning().onlineCpus());
+            Checks.online("--cpu " + cpu, cpu, new Tuning().onlineCpus());
         }
         idleStrategy(idleMode, null); // a bad --idle or --sched is reported before anything opens
         if (!sched.equals("normal") && !sched.equals("batch")) {
-            throw new IllegalArgumentException("--sched is batch or normal, not '" + sched + "'");
+            throw new UserException("--sched is batch or normal, not '" + sched + "'");
         }
         if (dryRun && queue == null) {
-            throw new IllegalArgumentException("--dry-run prints the plan of 'offload IF QUEUE'; a port alone changes no settings");
+            throw new UserException("--dry-run prints the plan of 'offload IF QUEUE'; a port alone changes no settings");
         }
         long intervalNanos = (interval != null ? interval : traffic.reportMillis) * 1_000_000L;
         if (intervalNanos <= 0) {
-            throw new IllegalArgumentException("--interval must be positive");
+            throw new UserException("--interval must be positive");
         }
         Path countersPath = counters != null ? counters : CountersFile.defaultPath(ProcessHandle.current().pid());
         int capacity = 16 + 3 * Math.max(1024, 2 * (first.rules().size() + 1));
@@ -191,7 +206,7 @@ final class OffloadCommand implements Callable<Integer> {
         // Signals are caught from before the first change until the last one is put back: none ends the run half-way.
         AtomicReference<FilterEngine> running = new AtomicReference<>();
         try (Signals.Stop stop = Signals.Stop.install(s -> hangup(running.get(), out))) {
-            io.netbypass.control.Journal session = null;
+            Journal session = null;
             try {
                 if (queue != null) {
                     session = isolate(out);
@@ -229,38 +244,38 @@ final class OffloadCommand implements Callable<Integer> {
      * prints it, applies it as one journaled transaction, and leaves {@link #port} naming the queue's
      * port ({@code xdp:IF-QUEUE/R}, or {@code vnic:NAME-QUEUE/R} fed by the traffic options).
      */
-    private io.netbypass.control.Journal isolate(PrintWriter out) throws Exception {
+    private Journal isolate(PrintWriter out) throws Exception {
         boolean software = port.startsWith("vnic:");
         String device;
-        io.netbypass.control.NicControl nic;
+        NicControl nic;
         if (software) {
             PortName name = PortName.parse(port, "vnic");
             if (name.register() != PortName.Register.ALL_NIC) {
-                throw new IllegalArgumentException("offload NIC QUEUE takes the NIC (vnic:eth3), not one of its rings ('" + port + "')");
+                throw new UserException("offload NIC QUEUE takes the NIC (vnic:eth3), not one of its rings ('" + port + "')");
             }
             device = name.device();
-            nic = new io.netbypass.backend.vnic.VnicControl(Vnics.get(device));
+            nic = new VnicControl(Vnics.get(device));
         } else {
             if (port.contains(":")) {
-                throw new IllegalArgumentException("offload IF QUEUE takes an interface name, or vnic:NAME, not '" + port + "'");
+                throw new UserException("offload IF QUEUE takes an interface name, or vnic:NAME, not '" + port + "'");
             }
             device = port;
             try {
-                io.netbypass.linux.Native.ifIndex(device);
-            } catch (io.netbypass.linux.LinuxException e) {
-                throw new IllegalArgumentException(e.errno() == io.netbypass.linux.Errno.ENODEV
+                Native.ifIndex(device);
+            } catch (LinuxException e) {
+                throw new UserException(e.errno() == Errno.ENODEV
                         ? "no such network interface: " + device + " (offload IF QUEUE takes an interface here, or vnic:NAME)"
                         : e.getMessage());
             }
-            nic = new io.netbypass.linux.ethtool.LinuxNicControl(device);
+            nic = new LinuxNicControl(device);
         }
-        io.netbypass.linux.tune.Tuning tuning = software ? null : new io.netbypass.linux.tune.Tuning();
-        List<Integer> online = new io.netbypass.linux.tune.Tuning().onlineCpus();
+        Tuning tuning = software ? null : new Tuning();
+        List<Integer> online = new Tuning().onlineCpus();
         int workerCpu = cpu != null ? cpu : online.get(online.size() - 1);
         var rules = steering.options(Ports.Direction.RECEIVE).steering();
-        io.netbypass.linux.tune.Isolation.Plan plan;
+        QueueIsolation.Plan plan;
         try {
-            plan = io.netbypass.linux.tune.Isolation.plan(nic, queue, rules, workerCpu, tuning);
+            plan = QueueIsolation.plan(nic, queue, rules, workerCpu, tuning == null ? null : Isolation.interrupts(tuning));
         } catch (IOException e) {
             throw new IllegalStateException("offload " + nic.name() + " " + queue + ": " + e.getMessage());
         }
@@ -281,12 +296,12 @@ final class OffloadCommand implements Callable<Integer> {
             return null;
         }
         // The software NIC lives in this process: its journal has no use after it, so it is kept apart from restore's.
-        io.netbypass.control.Journal journal = software
-                ? io.netbypass.control.Journal.create(Files.createTempDirectory("netbypass-vnic-journal"), "vnic",
-                        ProcessHandle.current().pid(), io.netbypass.linux.tune.Isolation.appliers())
+        Journal journal = software
+                ? Journal.create(Files.createTempDirectory("netbypass-vnic-journal"), "vnic",
+                        ProcessHandle.current().pid(), Isolation.appliers())
                 : RestoreCommand.journal(device);
         try {
-            io.netbypass.linux.tune.Isolation.apply(plan, journal);
+            QueueIsolation.apply(plan, journal);
         } catch (IOException e) {
             throw new IllegalStateException("offload " + nic.name() + " " + queue + ": " + e.getMessage());
         }
@@ -304,7 +319,7 @@ final class OffloadCommand implements Callable<Integer> {
     private LossReport losses = new LossReport(List.of());
 
     /** Flow steering rules for the XDP program in a session on a device without ntuple filters. */
-    private List<io.netbypass.scaling.ntuple.RxFlowSpec> xdpSteering;
+    private List<RxFlowSpec> xdpSteering;
 
     private int run(FilterProgram first, PrintWriter out, long intervalNanos, Path countersPath, int capacity,
                     Signals.Stop stop, AtomicReference<FilterEngine> running) throws Exception {
@@ -391,7 +406,7 @@ final class OffloadCommand implements Callable<Integer> {
         long nextReport = start + intervalNanos;
         long lastReport = start;
         long[] before = engine.counters().snapshot();
-        java.util.Map<String, Long> portBefore = LossReport.snapshot(engine.port());
+        Map<String, Long> portBefore = LossReport.snapshot(engine.port());
         while (!stop.requested()) {
             long now = System.nanoTime();
             if (engine.doWork(now - start) == 0) {
@@ -409,7 +424,7 @@ final class OffloadCommand implements Callable<Integer> {
             if (now >= nextReport) {
                 long[] c = engine.counters().snapshot();
                 double seconds = (now - lastReport) / 1e9;
-                java.util.Map<String, Long> portNow = LossReport.snapshot(engine.port());
+                Map<String, Long> portNow = LossReport.snapshot(engine.port());
                 report(out, before, c, seconds, losses.interval(portBefore, portNow, seconds));
                 before = c;
                 portBefore = portNow;
@@ -461,7 +476,7 @@ final class OffloadCommand implements Callable<Integer> {
         switch (mode) {
             case "normal" -> { }
             case "batch" -> Affinity.batchScheduling();
-            default -> throw new IllegalArgumentException("--sched is batch or normal, not '" + mode + "'");
+            default -> throw new UserException("--sched is batch or normal, not '" + mode + "'");
         }
     }
 
@@ -486,17 +501,17 @@ final class OffloadCommand implements Callable<Integer> {
             case "wait" -> {
                 IdleStrategy wait = port == null ? null : port.waitStrategy();
                 if (port != null && wait == null) {
-                    throw new IllegalArgumentException("--idle wait: " + port.name() + " has nothing to wait on in the kernel"
+                    throw new UserException("--idle wait: " + port.name() + " has nothing to wait on in the kernel"
                             + " (busy or backoff)");
                 }
                 yield wait;
             }
-            default -> throw new IllegalArgumentException("--idle is wait, busy or backoff, not '" + m + "'");
+            default -> throw new UserException("--idle is wait, busy or backoff, not '" + m + "'");
         };
     }
 
     private static void report(PrintWriter out, long[] a, long[] b, double seconds, List<String> losses) {
-        java.util.function.IntToLongFunction pps = i -> Math.round((b[i] - a[i]) / seconds);
+        IntToLongFunction pps = i -> Math.round((b[i] - a[i]) / seconds);
         out.printf(Locale.ROOT, "[+] UDP pps: %d%n", pps.applyAsLong(FilterCounters.UDP));
         out.printf(Locale.ROOT, "    rx %d pps: dropped %d, passed %d, rate-limited %d, tx %d, malformed %d%n",
                 pps.applyAsLong(FilterCounters.RECEIVED), pps.applyAsLong(FilterCounters.DROPPED),

@@ -10,7 +10,7 @@ import io.netbypass.capture.CaptureReader;
 import io.netbypass.capture.CaptureRecord;
 import io.netbypass.capture.Captures;
 import io.netbypass.dissect.Dissector;
-import io.netbypass.dissect.Field;
+import io.netbypass.dissect.DumpField;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -44,7 +44,7 @@ final class PcapCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             try (CaptureReader reader = Captures.open(file)) {
-                out.println(Field.header());
+                out.println(DumpField.header());
                 Dissector dissector = new Dissector();
                 CaptureRecord record = new CaptureRecord();
                 try {

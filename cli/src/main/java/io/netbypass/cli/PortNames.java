@@ -5,6 +5,7 @@ import io.netbypass.linux.Errno;
 import io.netbypass.linux.LinuxException;
 import io.netbypass.linux.Native;
 import io.netbypass.port.PortName;
+import io.netbypass.util.UserException;
 
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -30,10 +31,10 @@ final class PortNames {
             Native.ifIndex(device);
         } catch (LinuxException e) {
             if (e.errno() == Errno.ENODEV) {
-                throw new IllegalArgumentException("no such network interface: " + device + " (a port name starts with its backend: "
+                throw new UserException("no such network interface: " + device + " (a port name starts with its backend: "
                         + Ports.PREFIXES + ")");
             }
-            throw new IllegalArgumentException("'" + text + "': " + e.getMessage());
+            throw new UserException("'" + text + "': " + e.getMessage());
         }
         out.printf(Locale.ROOT, "[+] %s is a network interface here: taking it as xdp:%s (vnic:%s would be the in-process software"
                 + " NIC)%n", device, bare, device);

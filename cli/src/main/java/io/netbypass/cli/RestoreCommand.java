@@ -2,7 +2,9 @@ package io.netbypass.cli;
 
 import io.netbypass.control.InterfaceLock;
 import io.netbypass.control.Journal;
+import io.netbypass.linux.tune.Isolation;
 import io.netbypass.linux.tune.Tuning;
+import io.netbypass.metrics.CountersFile;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -49,7 +51,7 @@ final class RestoreCommand implements Callable<Integer> {
     }
 
     static Journal journal() throws IOException {
-        return Journal.create(directory(), namespace(), ProcessHandle.current().pid(), io.netbypass.linux.tune.Isolation.appliers());
+        return Journal.create(directory(), namespace(), ProcessHandle.current().pid(), Isolation.appliers());
     }
 
     /** A journal holding {@code ifName}'s lock until it is closed: one command changes an interface at a time. */
@@ -75,7 +77,7 @@ final class RestoreCommand implements Callable<Integer> {
         if (ifName != null) {
             Checks.interfaceName(ifName);
         }
-        int stale = io.netbypass.metrics.CountersFile.removeStale(io.netbypass.metrics.CountersFile.defaultDirectory());
+        int stale = CountersFile.removeStale(CountersFile.defaultDirectory());
         if (stale > 0) {
             out.printf(Locale.ROOT, "[+] removed %d counters file%s of netbypass processes that ended without cleaning up%n",
                     stale, stale == 1 ? "" : "s");
@@ -89,7 +91,7 @@ final class RestoreCommand implements Callable<Integer> {
         // One history across every journal: a setting changed by several runs ends as it was before the first.
         List<String> failed;
         try (InterfaceLock held = ifName == null ? null : lock(ifName)) {
-            failed = Journal.restore(journals, io.netbypass.linux.tune.Isolation.appliers(), ifName == null ? null
+            failed = Journal.restore(journals, Isolation.appliers(), ifName == null ? null
                     : t -> t.equals(ifName) || t.startsWith(ifName + ":") || t.startsWith(ifName + "@") || t.contains("/" + ifName + "/"));
         }
         for (Path j : journals) {

@@ -11,6 +11,7 @@ import io.netbypass.scaling.ntuple.EthtoolValues;
 import io.netbypass.scaling.rss.IndirectionException;
 import io.netbypass.scaling.rss.IndirectionTable;
 import io.netbypass.scaling.rss.RssHasher;
+import io.netbypass.util.UserException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -53,12 +54,12 @@ final class RssCommand implements Runnable {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             if (tuple.size() == 3) {
-                throw new IllegalArgumentException("give both ports or neither");
+                throw new UserException("give both ports or neither");
             }
             byte[] src = address(tuple.get(0));
             byte[] dst = address(tuple.get(1));
             if (src.length != dst.length) {
-                throw new IllegalArgumentException("source and destination must both be IPv4 or both IPv6");
+                throw new UserException("source and destination must both be IPv4 or both IPv6");
             }
             boolean ports = tuple.size() == 4;
             int sport = ports ? port(tuple.get(2)) : 0;
@@ -79,7 +80,7 @@ final class RssCommand implements Runnable {
             IndirectionTable t = null;
             if (table == null) {
                 if (rss.hasLayout() || rss.start != null) {
-                    throw new IllegalArgumentException("--equal, --weight and --start need --table SIZE");
+                    throw new UserException("--equal, --weight and --start need --table SIZE");
                 }
             } else {
                 t = rss.table(table, 1);
@@ -145,7 +146,7 @@ final class RssCommand implements Runnable {
                 switch (w) {
                     case "equal" -> {
                         if (i + 1 >= layout.size()) {
-                            throw new IllegalArgumentException("equal needs N");
+                            throw new UserException("equal needs N");
                         }
                         equal = (int) number(layout.get(++i), "equal", 1, Integer.MAX_VALUE);
                     }
@@ -156,17 +157,17 @@ final class RssCommand implements Runnable {
                             weights.add(number(layout.get(++i), "weight", 0, 0xffff_ffffL));
                         }
                         if (weights.isEmpty()) {
-                            throw new IllegalArgumentException("weight needs at least one value");
+                            throw new UserException("weight needs at least one value");
                         }
                     }
                     case "default" -> useDefault = true;
                     case "start" -> {
                         if (i + 1 >= layout.size()) {
-                            throw new IllegalArgumentException("start needs S");
+                            throw new UserException("start needs S");
                         }
                         start = (int) number(layout.get(++i), "start", 0, Integer.MAX_VALUE);
                     }
-                    default -> throw new IllegalArgumentException("unknown word '" + w + "' (equal N | weight W... | default)");
+                    default -> throw new UserException("unknown word '" + w + "' (equal N | weight W... | default)");
                 }
             }
             boolean hasStart = start != null && start != 0;
@@ -193,7 +194,7 @@ final class RssCommand implements Runnable {
                 return IndirectionTable.weight(size, RssOptions.u32(weights), s);
             }
             if (rings == null) {
-                throw new IllegalArgumentException("default needs --rings R (indir[i] = i % R)");
+                throw new UserException("default needs --rings R (indir[i] = i % R)");
             }
             return IndirectionTable.defaultFill(size, rings);
         }
@@ -208,10 +209,10 @@ final class RssCommand implements Runnable {
             }
             v = EthtoolValues.unsigned(text, 64);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("bad " + what + " value '" + text + "'");
+            throw new UserException("bad " + what + " value '" + text + "'");
         }
         if (v < min || v > max) {
-            throw new IllegalArgumentException(what + " " + text + " is outside " + min + ".." + max);
+            throw new UserException(what + " " + text + " is outside " + min + ".." + max);
         }
         return v;
     }
@@ -219,7 +220,7 @@ final class RssCommand implements Runnable {
     static byte[] address(String text) {
         byte[] a = text.indexOf(':') >= 0 ? AddressText.parseIpv6(text) : AddressText.parseIpv4(text);
         if (a == null) {
-            throw new IllegalArgumentException("'" + text + "' is not an IPv4 or IPv6 address");
+            throw new UserException("'" + text + "' is not an IPv4 or IPv6 address");
         }
         return a;
     }

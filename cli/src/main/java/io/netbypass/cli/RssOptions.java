@@ -6,6 +6,7 @@ import io.netbypass.scaling.rss.IndirectionTable;
 import io.netbypass.scaling.rss.RssHasher;
 import io.netbypass.scaling.rss.RssKey;
 import io.netbypass.scaling.rss.RssTransform;
+import io.netbypass.util.UserException;
 import picocli.CommandLine.Option;
 
 /** How a NIC spreads flows: key, input transform, indirection table size and layout. */
@@ -32,7 +33,7 @@ final class RssOptions {
 
     RssKey key() {
         if (key != null && symmetric) {
-            throw new IllegalArgumentException("--key and --symmetric are mutually exclusive");
+            throw new UserException("--key and --symmetric are mutually exclusive");
         }
         if (symmetric) {
             return RssKey.symmetric(RssKey.MICROSOFT_LENGTH);
@@ -55,11 +56,11 @@ final class RssOptions {
     /** The table for {@code size} entries; without --equal/--weight the kernel default over {@code rings}. */
     IndirectionTable table(int size, int rings) {
         if (equal != null && weights != null) {
-            throw new IllegalArgumentException("Equal and weight options are mutually exclusive");
+            throw new UserException("Equal and weight options are mutually exclusive");
         }
         int s = start == null ? 0 : start;
         if (start != null && !hasLayout()) {
-            throw new IllegalArgumentException("Start must be used with equal or weight options");
+            throw new UserException("Start must be used with equal or weight options");
         }
         if (equal != null) {
             return IndirectionTable.equal(size, equal, s);
@@ -75,7 +76,7 @@ final class RssOptions {
         for (int i = 0; i < w.length; i++) {
             long v = weights.get(i);
             if (v < 0 || v > 0xffff_ffffL) {
-                throw new IllegalArgumentException("weight " + v + " is outside 0..4294967295");
+                throw new UserException("weight " + v + " is outside 0..4294967295");
             }
             w[i] = (int) v;
         }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Reloads the rules of a running engine, one compile at a time, on one thread of its own.
@@ -26,7 +27,7 @@ import java.util.function.Consumer;
  */
 final class RulesReloader implements AutoCloseable {
     private final Path rules;
-    private final java.util.function.Supplier<FilterProgram> current;
+    private final Supplier<FilterProgram> current;
     private final Consumer<FilterProgram> apply;
     private final Consumer<String> report;
     private final Consumer<FilterProgram> loaded;
@@ -56,7 +57,7 @@ final class RulesReloader implements AutoCloseable {
         this(rules, engine::program, engine::reload, watch, pollMillis, report, loaded);
     }
 
-    RulesReloader(Path rules, java.util.function.Supplier<FilterProgram> current, Consumer<FilterProgram> apply, boolean watch,
+    RulesReloader(Path rules, Supplier<FilterProgram> current, Consumer<FilterProgram> apply, boolean watch,
                   long pollMillis, Consumer<String> report, Consumer<FilterProgram> loaded) {
         this.rules = rules;
         this.current = current;

@@ -3,6 +3,7 @@ package io.netbypass.cli;
 import io.netbypass.backend.Ports;
 import io.netbypass.port.Port;
 import io.netbypass.port.Ring;
+import io.netbypass.util.UserException;
 
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -60,7 +61,7 @@ final class RxCommand implements Callable<Integer> {
                 out.flush();
             }
             if (p.rxRings() == 0) {
-                throw new IllegalArgumentException(port + " has no RX ring (a /T port transmits only)");
+                throw new UserException(port + " has no RX ring (a /T port transmits only)");
             }
             IdleStrategy idle = OffloadCommand.idleStrategy(idleMode, p);
             OffloadCommand.scheduling(sched);

@@ -2,10 +2,12 @@ package io.netbypass.cli;
 
 import io.netbypass.metrics.CountersFile;
 import io.netbypass.metrics.CountersReader;
+import io.netbypass.util.UserException;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,16 +44,16 @@ final class StatCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         if (interval < 0) {
-            throw new IllegalArgumentException("--interval " + interval + ": milliseconds, 0 (print once) or more");
+            throw new UserException("--interval " + interval + ": milliseconds, 0 (print once) or more");
         }
         if (interval > 3_600_000) {
-            throw new IllegalArgumentException("--interval " + interval + ": milliseconds, at most 3600000 (an hour)");
+            throw new UserException("--interval " + interval + ": milliseconds, at most 3600000 (an hour)");
         }
         if (count < 0) {
-            throw new IllegalArgumentException("--count " + count + ": a number of prints, 1 or more (0: until Ctrl-C)");
+            throw new UserException("--count " + count + ": a number of prints, 1 or more (0: until Ctrl-C)");
         }
         if (count != 0 && interval == 0) {
-            throw new IllegalArgumentException("--count " + count + " needs --interval MS (without it stat prints once)");
+            throw new UserException("--count " + count + " needs --interval MS (without it stat prints once)");
         }
         List<CountersReader> readers = new ArrayList<>();
         try {
@@ -60,10 +62,10 @@ final class StatCommand implements Callable<Integer> {
                 // killed with -9 left is skipped (and removed by the next offload or restore).
                 Path dir = CountersFile.defaultDirectory();
                 List<Path> found = new ArrayList<>();
-                if (Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                     try (Stream<Path> s = Files.list(dir)) {
                         s.filter(p -> p.getFileName().toString().endsWith(".counters"))
-                                .filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).sorted().forEach(found::add);
+                                .filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).sorted().forEach(found::add);
                     }
                 }
                 for (Path p : found) {
@@ -74,12 +76,12 @@ final class StatCommand implements Callable<Integer> {
                         } else {
                             r.close();
                         }
-                    } catch (java.io.IOException e) {
+                    } catch (IOException e) {
                         // not a counters file: not ours to show
                     }
                 }
                 if (readers.isEmpty()) {
-                    throw new IllegalArgumentException("no netbypass process is publishing counters (none running in " + dir + ")");
+                    throw new UserException("no netbypass process is publishing counters (none running in " + dir + ")");
                 }
             }
             for (Path p : files) {

@@ -5,6 +5,7 @@ import io.netbypass.backend.Ports;
 import io.netbypass.scaling.ntuple.NtupleParser;
 import io.netbypass.scaling.ntuple.NtupleSyntaxException;
 import io.netbypass.scaling.ntuple.RxFlowSpec;
+import io.netbypass.util.UserException;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +30,7 @@ final class SteerOptions {
             try {
                 rules.add(NtupleParser.parse(line));
             } catch (NtupleSyntaxException e) {
-                throw new IllegalArgumentException("--steer '" + text + "': " + e.getMessage());
+                throw new UserException("--steer '" + text + "': " + e.getMessage());
             }
         }
         return new PortOptions(direction, rules);

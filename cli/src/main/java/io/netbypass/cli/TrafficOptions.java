@@ -7,7 +7,10 @@ import io.netbypass.capture.Captures;
 import io.netbypass.gen.AddressRange;
 import io.netbypass.gen.Generator;
 import io.netbypass.gen.GeneratorOptions;
+import io.netbypass.port.BufferPool;
+import io.netbypass.port.Ring;
 import io.netbypass.scaling.ntuple.EthtoolValues;
+import io.netbypass.util.UserException;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -58,7 +61,7 @@ final class TrafficOptions {
     Long seed;
 
     /** A template frame must fit a chain of slots. */
-    static final int MAX_TEMPLATE = io.netbypass.port.Ring.MAX_FRAGMENTS * io.netbypass.port.BufferPool.DEFAULT_BUFFER_SIZE;
+    static final int MAX_TEMPLATE = Ring.MAX_FRAGMENTS * BufferPool.DEFAULT_BUFFER_SIZE;
 
     /**
      * These options as the traffic of a wire that a port's device has not got (a vnic's): the
@@ -70,10 +73,10 @@ final class TrafficOptions {
 
     GeneratorOptions generatorOptions() throws IOException {
         if (burst < 1 || burst > 65536) {
-            throw new IllegalArgumentException("-b must be 1..65536, not " + burst);
+            throw new UserException("-b must be 1..65536, not " + burst);
         }
         if (count < 0 || rate < 0 || reportMillis < 1) {
-            throw new IllegalArgumentException("-n and -R must not be negative, -T must be positive");
+            throw new UserException("-n and -R must not be negative, -T must be positive");
         }
         GeneratorOptions o = GeneratorOptions.defaults()
                 .withSource(AddressRange.parse(source, 1234), randomSource)
@@ -81,7 +84,7 @@ final class TrafficOptions {
                 .withMacs(mac(sourceMac, "-S"), mac(destinationMac, "-D"))
                 .withSeed(seed != null ? seed : System.nanoTime());
         if (sizes.size() > 2) {
-            throw new IllegalArgumentException("-l takes one size, or two for a range");
+            throw new UserException("-l takes one size, or two for a range");
         }
         if (!sizes.isEmpty()) {
             int a = sizes.get(0);
@@ -97,12 +100,12 @@ final class TrafficOptions {
     private static byte[] mac(String text, String option) {
         // Exactly six groups (ethtool's own parser ignores what follows a sixth: not here).
         if (!text.matches("[0-9A-Fa-f]{1,2}(:[0-9A-Fa-f]{1,2}){5}")) {
-            throw new IllegalArgumentException(option + " '" + text + "' is not a MAC address (xx:xx:xx:xx:xx:xx)");
+            throw new UserException(option + " '" + text + "' is not a MAC address (xx:xx:xx:xx:xx:xx)");
         }
         try {
             return EthtoolValues.mac(text);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " '" + text + "' is not a MAC address (xx:xx:xx:xx:xx:xx)");
+            throw new UserException(option + " '" + text + "' is not a MAC address (xx:xx:xx:xx:xx:xx)");
         }
     }
 
@@ -112,15 +115,15 @@ final class TrafficOptions {
             CaptureRecord r = new CaptureRecord();
             while (reader.next(r)) {
                 if (r.capturedLength() > MAX_TEMPLATE) {
-                    throw new IllegalArgumentException(path + ": packet " + (frames.size() + 1) + " has "
-                            + r.capturedLength() + " bytes, more than a chain of " + io.netbypass.port.Ring.MAX_FRAGMENTS
+                    throw new UserException(path + ": packet " + (frames.size() + 1) + " has "
+                            + r.capturedLength() + " bytes, more than a chain of " + Ring.MAX_FRAGMENTS
                             + " slots holds (" + MAX_TEMPLATE + ")");
                 }
                 frames.add(r.copyData());
             }
         }
         if (frames.isEmpty()) {
-            throw new IllegalArgumentException(path + ": no packets to use as templates");
+            throw new UserException(path + ": no packets to use as templates");
         }
         return frames;
     }

@@ -2,7 +2,9 @@ package io.netbypass.cli;
 
 import io.netbypass.control.Journal;
 import io.netbypass.linux.tune.Tuning;
+import io.netbypass.util.UserException;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,8 +66,8 @@ final class TuneCommand implements Callable<Integer> {
         List<Integer> list;
         try {
             list = Tuning.cpuList(text);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(option + " " + e.getMessage());
+        } catch (UserException e) {
+            throw new UserException(option + " " + e.getMessage());
         }
         for (int c : list) {
             Checks.online(option + " " + text, c, online);
@@ -78,16 +80,16 @@ final class TuneCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Checks.interfaceName(ifName);
         if (noRps && rps != null || noXps && (xps != null || xpsRxqs)) {
-            throw new IllegalArgumentException(noRps && rps != null ? "--no-rps and --rps contradict each other"
+            throw new UserException(noRps && rps != null ? "--no-rps and --rps contradict each other"
                     : "--no-xps and --" + (xps != null ? "xps" : "xps-rxqs") + " contradict each other");
         }
         if (keep && seconds != null) {
-            throw new IllegalArgumentException("--keep and --seconds contradict each other (--keep leaves the settings)");
+            throw new UserException("--keep and --seconds contradict each other (--keep leaves the settings)");
         }
         Tuning tuning = new Tuning();
         List<Integer> online = tuning.onlineCpus();
         if (rfs < 0 || rfs > 1 << 30) {
-            throw new IllegalArgumentException("--rfs " + rfs + ": flow entries, 0 (leave RFS alone) to " + (1 << 30));
+            throw new UserException("--rfs " + rfs + ": flow entries, 0 (leave RFS alone) to " + (1 << 30));
         }
         Checks.seconds("--seconds", seconds);
         Tuning.Options options = new Tuning.Options(noRps ? null : rps == null ? online : cpus("--rps", rps, online), rfs,
@@ -97,7 +99,7 @@ final class TuneCommand implements Callable<Integer> {
         List<Tuning.Write> plan;
         try {
             plan = tuning.plan(ifName, options, notes);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("tune " + ifName + ": " + e.getMessage());
         }
         for (String n : notes) {
@@ -114,7 +116,7 @@ final class TuneCommand implements Callable<Integer> {
         try (Signals.Stop stop = Signals.Stop.install(); Journal journal = RestoreCommand.journal(ifName)) {
             try {
                 Tuning.apply(plan, journal);
-            } catch (java.io.IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 List<String> failed = journal.rollback();
                 throw new IllegalStateException("tune " + ifName + ": " + e.getMessage() + "; nothing left changed"
                         + (failed.isEmpty() ? "" : " except: " + String.join("; ", failed)));

@@ -1,8 +1,12 @@
 package io.netbypass.cli;
 
+import io.netbypass.linux.Errno;
 import io.netbypass.linux.LinuxException;
+import io.netbypass.linux.ethtool.Ethtool;
 import io.netbypass.linux.xdp.DriverDrop;
 import io.netbypass.linux.xdp.XdpAttachment;
+import io.netbypass.linux.xdp.XdpHolder;
+import io.netbypass.util.UserException;
 
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -40,17 +44,17 @@ final class XdpDropCommand implements Callable<Integer> {
         XdpAttachment.Mode m = mode == null ? null : switch (mode) {
             case "native" -> XdpAttachment.Mode.NATIVE;
             case "generic" -> XdpAttachment.Mode.GENERIC;
-            default -> throw new IllegalArgumentException("--mode " + mode + ": native or generic");
+            default -> throw new UserException("--mode " + mode + ": native or generic");
         };
         Checks.seconds("--seconds", seconds);
         Checks.interfaceName(ifName);
         if (queue != null && queue < 0) {
-            throw new IllegalArgumentException("--queue " + queue + ": a queue number is 0 or more");
+            throw new UserException("--queue " + queue + ": a queue number is 0 or more");
         }
         if (queue != null) {
-            long queues = io.netbypass.linux.ethtool.Ethtool.rxQueues(ifName);
+            long queues = Ethtool.rxQueues(ifName);
             if (queues > 0 && queue >= queues) {
-                throw new IllegalArgumentException("--queue " + queue + ": " + ifName + " has RX queues 0-" + (queues - 1));
+                throw new UserException("--queue " + queue + ": " + ifName + " has RX queues 0-" + (queues - 1));
             }
         }
         Signals.Stop stop = Signals.Stop.install();
@@ -59,9 +63,9 @@ final class XdpDropCommand implements Callable<Integer> {
             drop = DriverDrop.attach(ifName, queue == null ? -1 : queue, m);
         } catch (LinuxException e) {
             stop.close();
-            String why = e.errno() == io.netbypass.linux.Errno.ENODEV ? "no such network interface: " + ifName : e.getMessage();
-            if (e.errno() == io.netbypass.linux.Errno.EBUSY) {
-                why += "; another XDP program is attached: " + io.netbypass.linux.xdp.XdpHolder.describeOrRemedy(ifName);
+            String why = e.errno() == Errno.ENODEV ? "no such network interface: " + ifName : e.getMessage();
+            if (e.errno() == Errno.EBUSY) {
+                why += "; another XDP program is attached: " + XdpHolder.describeOrRemedy(ifName);
             }
             throw new IllegalStateException("xdp-drop " + ifName + ": " + why);
         }

@@ -1,6 +1,7 @@
 package io.netbypass.backend;
 
 import io.netbypass.port.Port;
+import io.netbypass.port.PortException;
 import io.netbypass.port.PortName;
 
 /**
@@ -29,6 +30,6 @@ public interface PortBackend {
         return cause == null ? "available" : cause;
     }
 
-    /** Opens a port; failures are {@link io.netbypass.port.PortException}s with one line naming the port and the cause. */
+    /** Opens a port; failures are {@link PortException}s with one line naming the port and the cause. */
     Port open(PortName name, PortOptions options);
 }

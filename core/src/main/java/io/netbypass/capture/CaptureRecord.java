@@ -1,6 +1,7 @@
 package io.netbypass.capture;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /** One packet of a capture file, reused for every record: the data stays in the reader's mapping. */
 public final class CaptureRecord {
@@ -41,6 +42,6 @@ public final class CaptureRecord {
     }
 
     public byte[] copyData() {
-        return segment.asSlice(dataOffset, capturedLength).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        return segment.asSlice(dataOffset, capturedLength).toArray(ValueLayout.JAVA_BYTE);
     }
 }

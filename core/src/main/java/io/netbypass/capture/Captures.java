@@ -1,9 +1,13 @@
 package io.netbypass.capture;
 
+import io.netbypass.packet.Bytes;
+import io.netbypass.util.UserException;
+
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /** Opens a capture file as pcap or pcapng by its magic number. */
 public final class Captures {
@@ -22,7 +26,7 @@ public final class Captures {
                 throw new CaptureFormatException(0, file.size() == 0 ? "empty file, not a pcap or pcapng capture"
                         : "file too short for a pcap or pcapng header (" + file.size() + " bytes)");
             }
-            int magicBe = file.segment.get(io.netbypass.packet.Bytes.U32_BE, 0);
+            int magicBe = file.segment.get(Bytes.U32_BE, 0);
             if (magicBe == PcapngReader.SHB_TYPE) {
                 return new PcapngReader(file);
             }
@@ -38,11 +42,11 @@ public final class Captures {
 
     /** The byte order that {@code name} ("le", "be", "little", "big", "native") stands for. */
     public static ByteOrder byteOrder(String name) {
-        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
             case "le", "little" -> ByteOrder.LITTLE_ENDIAN;
             case "be", "big" -> ByteOrder.BIG_ENDIAN;
             case "native" -> ByteOrder.nativeOrder();
-            default -> throw new IllegalArgumentException("byte order must be le, be or native, not '" + name + "'");
+            default -> throw new UserException("byte order must be le, be or native, not '" + name + "'");
         };
     }
 }

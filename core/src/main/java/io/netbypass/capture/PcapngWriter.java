@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /** Writes pcapng: one section, any number of interfaces, Enhanced Packet Blocks, either byte order. */
 public final class PcapngWriter implements CaptureWriter {
@@ -31,8 +32,8 @@ public final class PcapngWriter implements CaptureWriter {
     /** Describes an interface; returns its id for {@link CaptureRecord#interfaceId()}. */
     public int addInterface(int linkType, int snapLength, boolean nanosecondTimestamps, String name) throws IOException {
         if (interfaces == linkTypes.length) {
-            linkTypes = java.util.Arrays.copyOf(linkTypes, interfaces * 2);
-            nanos = java.util.Arrays.copyOf(nanos, interfaces * 2);
+            linkTypes = Arrays.copyOf(linkTypes, interfaces * 2);
+            nanos = Arrays.copyOf(nanos, interfaces * 2);
         }
         byte[] nameBytes = name == null ? new byte[0] : name.getBytes(StandardCharsets.UTF_8);
         int options = (nameBytes.length > 0 ? 4 + pad4(nameBytes.length) : 0) + (nanosecondTimestamps ? 8 : 0) + 4;

@@ -1,6 +1,7 @@
 package io.netbypass.control;
 
 import io.netbypass.util.SafeFiles;
+import io.netbypass.util.UserException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -41,7 +42,7 @@ public final class InterfaceLock implements AutoCloseable {
     /** Takes the lock of {@code ifName} in namespace {@code netns}, or says who holds it. */
     public static InterfaceLock acquire(Path dir, String netns, String ifName) throws IOException {
         if (ifName.isEmpty() || ifName.contains("/") || ifName.equals(".") || ifName.equals("..")) {
-            throw new IllegalArgumentException("'" + ifName + "' is not an interface name");
+            throw new UserException("'" + ifName + "' is not an interface name");
         }
         SafeFiles.stateDirectory(dir, "rwx------");
         Path file = dir.resolve(netns + "-" + ifName + ".lock");

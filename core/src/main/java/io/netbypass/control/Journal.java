@@ -1,16 +1,28 @@
 package io.netbypass.control;
 
+import io.netbypass.util.SafeFiles;
+import io.netbypass.util.UserException;
+
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-
-import io.netbypass.util.SafeFiles;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Every change netbypass makes to a device or to the kernel's settings, written down (kind,
@@ -51,14 +63,14 @@ public final class Journal implements AutoCloseable {
         static Change parse(String line) {
             String[] f = line.split("\t", -1);
             if (f.length != 4 && f.length != 5) {
-                throw new IllegalArgumentException("not a journal line: " + line);
+                throw new UserException("not a journal line: " + line);
             }
             long time = 0;
             if (f.length == 5) {
                 try {
                     time = Long.parseLong(f[4]);
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("not a journal line: " + line);
+                    throw new UserException("not a journal line: " + line);
                 }
             }
             return new Change(unescape(f[0]), unescape(f[1]), unescape(f[2]), unescape(f[3]), time);
@@ -101,20 +113,20 @@ public final class Journal implements AutoCloseable {
     private Applier write(String kind, String target, String oldValue, String newValue) throws IOException {
         Applier a = appliers.get(kind);
         if (a == null) {
-            throw new IllegalArgumentException("no way to make a '" + kind + "' change");
+            throw new UserException("no way to make a '" + kind + "' change");
         }
         String refused = a.refuse(target);
         if (refused != null) {
-            throw new IllegalArgumentException(kind + " " + target + ": " + refused);
+            throw new UserException(kind + " " + target + ": " + refused);
         }
-        java.time.Instant now = java.time.Instant.now();
+        Instant now = Instant.now();
         lastTime = Math.max(lastTime + 1, now.getEpochSecond() * 1_000_000_000L + now.getNano());
         Change c = new Change(kind, target, oldValue, newValue, lastTime);
         if (channel == null) {
             // Our own new file (O_EXCL): never a link or a file someone else put there.
-            channel = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                    StandardOpenOption.APPEND), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND), PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rw-------")));
         }
         channel.write(StandardCharsets.UTF_8.encode(c.line()));
         channel.force(true);
@@ -196,7 +208,7 @@ public final class Journal implements AutoCloseable {
      */
     private static List<String> undo(List<Change> changes, Map<String, Applier> appliers, List<Change> kept) {
         List<Change> newestFirst = new ArrayList<>(changes);
-        java.util.Collections.reverse(newestFirst);
+        Collections.reverse(newestFirst);
         List<String> failed = new ArrayList<>();
         for (Change c : undoAll(newestFirst, c -> c, appliers, failed)) {
             kept.add(0, c);
@@ -208,7 +220,7 @@ public final class Journal implements AutoCloseable {
      * Puts back the old value of each item's change in the order given, then tries the failed ones
      * again (each described in {@code failed} if it fails twice); returns those.
      */
-    private static <T> List<T> undoAll(List<T> ordered, java.util.function.Function<T, Change> change,
+    private static <T> List<T> undoAll(List<T> ordered, Function<T, Change> change,
                                        Map<String, Applier> appliers, List<String> failed) {
         List<T> again = new ArrayList<>();
         for (T t : ordered) {
@@ -249,7 +261,7 @@ public final class Journal implements AutoCloseable {
      */
     public static List<Path> leftBehind(Path dir, String netns, boolean force) throws IOException {
         List<Path> out = new ArrayList<>();
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             return out;
         }
         SafeFiles.stateDirectory(dir, "rwx------");
@@ -257,7 +269,7 @@ public final class Journal implements AutoCloseable {
             for (Path p : s.sorted().toList()) {
                 String n = p.getFileName().toString();
                 if (!n.startsWith(netns + "-") || !n.endsWith(".journal")
-                        || !Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
                     continue;
                 }
                 long pid;
@@ -278,7 +290,7 @@ public final class Journal implements AutoCloseable {
      * Undoes what the journal file records (newest first), only the targets {@code onlyTargets}
      * accepts when it is not null, and removes what was undone; returns what could not be.
      */
-    public static List<String> restore(Path journal, Map<String, Applier> appliers, java.util.function.Predicate<String> onlyTargets)
+    public static List<String> restore(Path journal, Map<String, Applier> appliers, Predicate<String> onlyTargets)
             throws IOException {
         return restore(List.of(journal), appliers, onlyTargets);
     }
@@ -297,13 +309,13 @@ public final class Journal implements AutoCloseable {
      * line without its newline is a write a crash cut short: its change was never made.
      */
     public static List<String> restore(List<Path> journals, Map<String, Applier> appliers,
-                                       java.util.function.Predicate<String> onlyTargets) throws IOException {
+                                       Predicate<String> onlyTargets) throws IOException {
         record Entry(int journal, int line, Change change, long time) {
         }
         List<List<Change>> all = new ArrayList<>();
         List<Entry> mine = new ArrayList<>();
         List<String> failed = new ArrayList<>();
-        java.util.BitSet corrupt = new java.util.BitSet();
+        BitSet corrupt = new BitSet();
         for (int j = 0; j < journals.size(); j++) {
             Path journal = journals.get(j);
             List<Change> changes = new ArrayList<>();
@@ -325,7 +337,7 @@ public final class Journal implements AutoCloseable {
                         continue;
                     }
                     why = c.kind() + " " + c.target() + ": " + why;
-                } catch (IllegalArgumentException e) {
+                } catch (UserException | IllegalArgumentException e) {
                     if (last) {
                         break; // a write a crash cut short: its change was never made
                     }
@@ -335,7 +347,7 @@ public final class Journal implements AutoCloseable {
                 corrupt.set(j);
             }
             all.add(changes);
-            long fileTime = Files.getLastModifiedTime(journal).to(java.util.concurrent.TimeUnit.NANOSECONDS);
+            long fileTime = Files.getLastModifiedTime(journal).to(TimeUnit.NANOSECONDS);
             for (int i = 0; i < changes.size(); i++) {
                 Change c = changes.get(i);
                 if (onlyTargets == null || onlyTargets.test(c.target())) {
@@ -344,13 +356,13 @@ public final class Journal implements AutoCloseable {
             }
         }
         // Newest first: by time, then (same journal, same time) by line.
-        mine.sort(java.util.Comparator.comparingLong(Entry::time).thenComparingInt(Entry::journal)
+        mine.sort(Comparator.comparingLong(Entry::time).thenComparingInt(Entry::journal)
                 .thenComparingInt(Entry::line).reversed());
-        java.util.Set<Entry> kept = new java.util.HashSet<>(undoAll(mine, Entry::change, appliers, failed));
+        Set<Entry> kept = new HashSet<>(undoAll(mine, Entry::change, appliers, failed));
         // What is left in each journal: other targets' changes, and those that could not be undone (for another try).
-        List<java.util.BitSet> undone = new ArrayList<>();
+        List<BitSet> undone = new ArrayList<>();
         for (int j = 0; j < journals.size(); j++) {
-            undone.add(new java.util.BitSet());
+            undone.add(new BitSet());
         }
         for (Entry e : mine) {
             if (!kept.contains(e)) {

@@ -15,7 +15,7 @@ import io.netbypass.packet.IpProtocols;
 import io.netbypass.packet.LinkType;
 
 /**
- * Decodes frames into the {@link Field}s of {@code pcap dump} with tshark 4.0's rules (checksum
+ * Decodes frames into the {@link DumpField}s of {@code pcap dump} with tshark 4.0's rules (checksum
  * validation on, absolute sequence numbers, IP reassembly on), so that the output can be diffed
  * against {@code tshark -T fields}. Tunnels and ICMP-quoted headers add later occurrences.
  *
@@ -102,9 +102,9 @@ public final class Dissector {
     public FieldRow dissect(CaptureRecord record) {
         FieldRow row = new FieldRow();
         frameNumber++;
-        row.add(Field.FRAME_NUMBER, frameNumber);
-        row.add(Field.FRAME_LEN, Integer.toUnsignedLong(record.originalLength()));
-        row.add(Field.FRAME_CAP_LEN, record.capturedLength());
+        row.add(DumpField.FRAME_NUMBER, frameNumber);
+        row.add(DumpField.FRAME_LEN, Integer.toUnsignedLong(record.originalLength()));
+        row.add(DumpField.FRAME_CAP_LEN, record.capturedLength());
         long start = record.dataOffset();
         long captured = start + record.capturedLength();
         long reported = start + Math.max(Integer.toUnsignedLong(record.originalLength()), record.capturedLength());
@@ -210,7 +210,7 @@ public final class Dissector {
                 return;
             }
         }
-        row.add(Field.ETH_TYPE, hex4(type));
+        row.add(DumpField.ETH_TYPE, hex4(type));
         etherType(row, t.from(t.start + 14), type, ctx);
     }
 
@@ -243,8 +243,8 @@ public final class Dissector {
         switch (type) {
             case EtherTypes.IPV4 -> ipv4(row, t, c);
             case EtherTypes.IPV6 -> ipv6(row, t, c);
-            case EtherTypes.VLAN, EtherTypes.QINQ_9100 -> vlan(row, t, c, Field.VLAN_ID);
-            case EtherTypes.QINQ_8021AD -> vlan(row, t, c, Field.IEEE8021AD_ID);
+            case EtherTypes.VLAN, EtherTypes.QINQ_9100 -> vlan(row, t, c, DumpField.VLAN_ID);
+            case EtherTypes.QINQ_8021AD -> vlan(row, t, c, DumpField.IEEE8021AD_ID);
             case EtherTypes.PPPOE_SESSION -> pppoeSession(row, t, c);
             case EtherTypes.MPLS_UNICAST, EtherTypes.MPLS_MULTICAST -> mpls(row, t, c);
             case EtherTypes.TRANSPARENT_ETHERNET -> ethernet(row, t, c);
@@ -255,7 +255,7 @@ public final class Dissector {
         }
     }
 
-    private void vlan(FieldRow row, Tvb t, Context ctx, Field idField) {
+    private void vlan(FieldRow row, Tvb t, Context ctx, DumpField idField) {
         int tci = t.u16(t.start);
         row.add(idField, tci & 0x0fff);
         int inner = t.u16(t.start + 2);
@@ -329,7 +329,7 @@ public final class Dissector {
         if (headerLength < 20) {
             return;
         }
-        row.add(Field.IP_DSFIELD, hex2(t.u8(ip + 1)));
+        row.add(DumpField.IP_DSFIELD, hex2(t.u8(ip + 1)));
         int totalLength = t.u16(ip + 2);
         if (totalLength == 0) {
             totalLength = (int) Math.min(t.reportedLength(), 0xffff); // TSO: length left for the NIC to fill in
@@ -337,25 +337,25 @@ public final class Dissector {
             return;
         }
         int id = t.u16(ip + 4);
-        row.add(Field.IP_ID, hex4(id));
+        row.add(DumpField.IP_ID, hex4(id));
         int flags = t.u16(ip + 6);
-        row.add(Field.IP_FLAGS_DF, (flags & 0x4000) != 0 ? 1 : 0);
-        row.add(Field.IP_TTL, t.u8(ip + 8));
+        row.add(DumpField.IP_FLAGS_DF, (flags & 0x4000) != 0 ? 1 : 0);
+        row.add(DumpField.IP_TTL, t.u8(ip + 8));
         int protocol = t.u8(ip + 9);
-        row.add(Field.IP_PROTO, protocol);
+        row.add(DumpField.IP_PROTO, protocol);
         t.need(ip + 10, 2);
         boolean headerCaptured = ip + headerLength <= t.capturedEnd();
         boolean checksumOk = true;
         if (headerCaptured) {
             checksumOk = Checksums.verifyIpv4Header(t.s, ip, headerLength);
-            row.add(Field.IP_CHECKSUM_STATUS, checksumOk ? ChecksumStatus.GOOD : ChecksumStatus.BAD);
+            row.add(DumpField.IP_CHECKSUM_STATUS, checksumOk ? ChecksumStatus.GOOD : ChecksumStatus.BAD);
         } else {
-            row.add(Field.IP_CHECKSUM_STATUS, ChecksumStatus.UNVERIFIED);
+            row.add(DumpField.IP_CHECKSUM_STATUS, ChecksumStatus.UNVERIFIED);
         }
         t.need(ip + 12, 4);
-        row.add(Field.IP_SRC, AddressText.ipv4(t.s, ip + 12));
+        row.add(DumpField.IP_SRC, AddressText.ipv4(t.s, ip + 12));
         t.need(ip, headerLength); // tshark reads the options (for a source route) before the destination
-        row.add(Field.IP_DST, AddressText.ipv4(t.s, finalDestination(t.s, ip, headerLength)));
+        row.add(DumpField.IP_DST, AddressText.ipv4(t.s, finalDestination(t.s, ip, headerLength)));
 
         Tvb datagram = t.from(ip, totalLength);
         long payload = ip + headerLength;
@@ -428,12 +428,12 @@ public final class Dissector {
         t.need(ip, 4);
         int payloadLength = t.u16(ip + 4);
         int next = t.u8(ip + 6);
-        row.add(Field.IPV6_NXT, next);
+        row.add(DumpField.IPV6_NXT, next);
         t.need(ip + 7, 1);
         t.need(ip + 8, 16);
-        row.add(Field.IPV6_SRC, AddressText.ipv6(t.s, ip + 8));
+        row.add(DumpField.IPV6_SRC, AddressText.ipv6(t.s, ip + 8));
         t.need(ip + 24, 16);
-        row.add(Field.IPV6_DST, AddressText.ipv6(t.s, ip + 24));
+        row.add(DumpField.IPV6_DST, AddressText.ipv6(t.s, ip + 24));
         Tvb datagram = payloadLength == 0 && next == IpProtocols.HOPOPTS ? t : t.from(ip, 40L + payloadLength);
         long at = ip + 40;
         Context c = ctx.deeper();
@@ -516,8 +516,8 @@ public final class Dissector {
         long h = t.start;
         int sourcePort = t.u16(h);
         int destinationPort = t.u16(h + 2);
-        row.add(Field.TCP_SRCPORT, sourcePort);
-        row.add(Field.TCP_DSTPORT, destinationPort);
+        row.add(DumpField.TCP_SRCPORT, sourcePort);
+        row.add(DumpField.TCP_DSTPORT, destinationPort);
         t.need(h, 16); // sequence, acknowledgment, offset, flags and window are read together
         long seq = Bytes.u32(t.s, h + 4);
         long ack = Bytes.u32(t.s, h + 8);
@@ -525,25 +525,25 @@ public final class Dissector {
         int flags = Bytes.u16(t.s, h + 12) & 0x0fff;
         long reportedLength = t.reportedLength();
         if (!ctx.fragmented && !ctx.inError && reportedLength >= headerLength) {
-            row.add(Field.TCP_LEN, reportedLength - headerLength);
+            row.add(DumpField.TCP_LEN, reportedLength - headerLength);
         }
         if (!ctx.underIcmpV4) {
             // Under ICMPv4 tshark shows the quoted sequence number early, without its raw field.
-            row.add(Field.TCP_SEQ_RAW, seq);
+            row.add(DumpField.TCP_SEQ_RAW, seq);
         }
         if (headerLength < 20) {
-            row.add(Field.TCP_HDR_LEN, headerLength);
+            row.add(DumpField.TCP_HDR_LEN, headerLength);
             return;
         }
-        row.add(Field.TCP_ACK_RAW, ack);
-        row.add(Field.TCP_HDR_LEN, headerLength);
-        row.add(Field.TCP_FLAGS, hex4(flags));
+        row.add(DumpField.TCP_ACK_RAW, ack);
+        row.add(DumpField.TCP_HDR_LEN, headerLength);
+        row.add(DumpField.TCP_FLAGS, hex4(flags));
         t.need(h + 16, 2);
         if (!ctx.fragmented && h + reportedLength <= t.capturedEnd()) {
             long sum = Checksums.add(t.s, h, (int) reportedLength, ip.pseudoHeader(IpProtocols.TCP, reportedLength));
-            row.add(Field.TCP_CHECKSUM_STATUS, Checksums.fold(sum) == 0xffff ? ChecksumStatus.GOOD : ChecksumStatus.BAD);
+            row.add(DumpField.TCP_CHECKSUM_STATUS, Checksums.fold(sum) == 0xffff ? ChecksumStatus.GOOD : ChecksumStatus.BAD);
         } else {
-            row.add(Field.TCP_CHECKSUM_STATUS, ChecksumStatus.UNVERIFIED);
+            row.add(DumpField.TCP_CHECKSUM_STATUS, ChecksumStatus.UNVERIFIED);
         }
     }
 
@@ -552,8 +552,8 @@ public final class Dissector {
         t.need(h, 4); // both ports are read before either is shown
         int sourcePort = t.u16(h);
         int destinationPort = t.u16(h + 2);
-        row.add(Field.UDP_SRCPORT, sourcePort);
-        row.add(Field.UDP_DSTPORT, destinationPort);
+        row.add(DumpField.UDP_SRCPORT, sourcePort);
+        row.add(DumpField.UDP_DSTPORT, destinationPort);
         int lengthField = t.u16(h + 4);
         int checksum = t.u16(h + 6);
         long reportedLength = t.reportedLength();
@@ -592,7 +592,7 @@ public final class Dissector {
         } else {
             status = ChecksumStatus.UNVERIFIED;
         }
-        row.add(Field.UDP_CHECKSUM_STATUS, status);
+        row.add(DumpField.UDP_CHECKSUM_STATUS, status);
         if (udpLength == 8 || (ctx.inError && capturedLength <= 8)) {
             return;
         }

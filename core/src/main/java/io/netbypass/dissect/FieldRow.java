@@ -3,31 +3,31 @@ package io.netbypass.dissect;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The values one frame gave each {@link Field}, in the order the dissector met them (outer first). */
+/** The values one frame gave each {@link DumpField}, in the order the dissector met them (outer first). */
 public final class FieldRow {
     private final List<List<String>> values = new ArrayList<>();
 
     public FieldRow() {
-        for (int i = 0; i < Field.values().length; i++) {
+        for (int i = 0; i < DumpField.values().length; i++) {
             values.add(new ArrayList<>(2));
         }
     }
 
-    void add(Field field, String value) {
+    void add(DumpField field, String value) {
         values.get(field.ordinal()).add(value);
     }
 
-    void add(Field field, long value) {
+    void add(DumpField field, long value) {
         add(field, Long.toString(value));
     }
 
     /** Every occurrence of {@code field}, outermost first. */
-    public List<String> all(Field field) {
+    public List<String> all(DumpField field) {
         return values.get(field.ordinal());
     }
 
     /** The first occurrence, or "" when the field is absent. */
-    public String first(Field field) {
+    public String first(DumpField field) {
         List<String> v = values.get(field.ordinal());
         return v.isEmpty() ? "" : v.get(0);
     }

@@ -1,6 +1,7 @@
 package io.netbypass.gen;
 
 import io.netbypass.packet.AddressText;
+import io.netbypass.util.UserException;
 
 /**
  * pkt-gen's {@code -s/-d} argument: {@code A[:P][-B[:Q]]}, an IPv4 address range and a port
@@ -9,10 +10,10 @@ import io.netbypass.packet.AddressText;
 public record AddressRange(int firstAddress, int lastAddress, int firstPort, int lastPort) {
     public AddressRange {
         if (Integer.compareUnsigned(firstAddress, lastAddress) > 0) {
-            throw new IllegalArgumentException("address range ends before it starts");
+            throw new UserException("address range ends before it starts");
         }
         if (firstPort < 0 || lastPort > 65535 || firstPort > lastPort) {
-            throw new IllegalArgumentException("port range must be within 0..65535 and ascending");
+            throw new UserException("port range must be within 0..65535 and ascending");
         }
     }
 
@@ -46,10 +47,10 @@ public record AddressRange(int firstAddress, int lastAddress, int firstPort, int
             }
         }
         if (Integer.compareUnsigned(fa, la) > 0) {
-            throw new IllegalArgumentException("address range '" + text + "' ends before it starts");
+            throw new UserException("address range '" + text + "' ends before it starts");
         }
         if (p > lp) {
-            throw new IllegalArgumentException("port range in '" + text + "' ends before it starts");
+            throw new UserException("port range in '" + text + "' ends before it starts");
         }
         return new AddressRange(fa, la, p, lp);
     }
@@ -57,7 +58,7 @@ public record AddressRange(int firstAddress, int lastAddress, int firstPort, int
     private static int ipv4(String text, String address) {
         byte[] b = AddressText.parseIpv4(address);
         if (b == null) {
-            throw new IllegalArgumentException("'" + address + "' in '" + text + "' is not an IPv4 address");
+            throw new UserException("'" + address + "' in '" + text + "' is not an IPv4 address");
         }
         return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
     }
@@ -71,7 +72,7 @@ public record AddressRange(int firstAddress, int lastAddress, int firstPort, int
         } catch (NumberFormatException e) {
             // fall through
         }
-        throw new IllegalArgumentException("port '" + port + "' in '" + text + "' is not a number 0..65535");
+        throw new UserException("port '" + port + "' in '" + text + "' is not a number 0..65535");
     }
 
     /** Addresses in the range (1 for a single address), as an unsigned count. */

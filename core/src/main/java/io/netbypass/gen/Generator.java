@@ -1,12 +1,12 @@
 package io.netbypass.gen;
 
-import io.netbypass.util.SplitMix64;
-
 import io.netbypass.packet.Bytes;
 import io.netbypass.packet.Checksums;
+import io.netbypass.util.SplitMix64;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -61,11 +61,11 @@ public final class Generator implements FrameSource {
         byte[] pattern = options.payload().length > 0 ? options.payload() : PKT_GEN_PAYLOAD;
         payload = arena.allocate(Math.max(1, maxPayload));
         for (int i = 0; i < maxPayload; i++) {
-            payload.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, pattern[i % pattern.length]);
+            payload.set(ValueLayout.JAVA_BYTE, i, pattern[i % pattern.length]);
         }
         payloadSums = new long[Math.max(1, maxPayload + 1)];
         for (int k = 1; k <= maxPayload; k++) {
-            int b = payload.get(java.lang.foreign.ValueLayout.JAVA_BYTE, k - 1) & 0xff;
+            int b = payload.get(ValueLayout.JAVA_BYTE, k - 1) & 0xff;
             payloadSums[k] = payloadSums[k - 1] + ((k & 1) == 1 ? b << 8 : b);
         }
         header = arena.allocate(14);

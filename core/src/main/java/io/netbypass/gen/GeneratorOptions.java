@@ -1,5 +1,6 @@
 package io.netbypass.gen;
 
+import io.netbypass.util.UserException;
 import java.util.List;
 
 /**
@@ -23,12 +24,12 @@ public record GeneratorOptions(AddressRange source, AddressRange destination, bo
         templates = List.copyOf(templates);
         if (templates.isEmpty()) {
             if (minSize < MIN_SIZE || maxSize > MAX_SIZE || minSize > maxSize) {
-                throw new IllegalArgumentException("packet size must be " + MIN_SIZE + ".." + MAX_SIZE + " bytes, not "
+                throw new UserException("packet size must be " + MIN_SIZE + ".." + MAX_SIZE + " bytes, not "
                         + (minSize == maxSize ? String.valueOf(minSize) : minSize + "-" + maxSize));
             }
         }
         if (sourceMac.length != 6 || destinationMac.length != 6) {
-            throw new IllegalArgumentException("MAC addresses have 6 bytes");
+            throw new UserException("MAC addresses have 6 bytes");
         }
     }
 

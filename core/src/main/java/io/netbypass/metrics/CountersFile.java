@@ -1,20 +1,22 @@
 package io.netbypass.metrics;
 
+import io.netbypass.util.SafeFiles;
+import io.netbypass.util.UserException;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-
-import io.netbypass.util.SafeFiles;
 
 import static io.netbypass.metrics.CountersDescriptor.*;
 
@@ -42,7 +44,7 @@ public final class CountersFile implements AutoCloseable {
      */
     public CountersFile(Path path, int capacity, String name) throws IOException {
         if (capacity < 1 || capacity > MAX_CAPACITY) {
-            throw new IllegalArgumentException("counters file capacity " + capacity + " is out of range 1-" + MAX_CAPACITY);
+            throw new UserException("counters file capacity " + capacity + " is out of range 1-" + MAX_CAPACITY);
         }
         Path parent = path.toAbsolutePath().getParent();
         if (parent.equals(defaultDirectory().toAbsolutePath())) {
@@ -57,7 +59,7 @@ public final class CountersFile implements AutoCloseable {
             long length = fileLength(capacity);
             ch.truncate(length);
             ch.position(length - 1);
-            ch.write(java.nio.ByteBuffer.wrap(new byte[1]));
+            ch.write(ByteBuffer.wrap(new byte[1]));
             this.memory = ch.map(FileChannel.MapMode.READ_WRITE, 0, length, a);
             this.fileKey = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
         } catch (FileAlreadyExistsException e) {

@@ -1,6 +1,6 @@
 package io.netbypass.metrics;
 
-import com.sun.net.httpserver.HttpServer;
+import io.netbypass.util.UserException;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -8,6 +8,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+
+import com.sun.net.httpserver.HttpServer;
 
 /**
  * A Prometheus endpoint ({@code GET /metrics}, text exposition format 0.0.4) over a counters
@@ -38,7 +44,7 @@ public final class MetricsServer implements AutoCloseable {
 
     private final HttpServer server;
     private final CountersReader reader;
-    private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(MAX_IN_FLIGHT);
+    private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
 
     /**
      * Serves {@code counters} on {@code address}: {@code HOST:PORT}, or a bare port meaning
@@ -66,7 +72,7 @@ public final class MetricsServer implements AutoCloseable {
         // stalled every scrape). Past MAX_IN_FLIGHT the server closes the new connection.
         server.setExecutor(task -> {
             if (!inFlight.tryAcquire()) {
-                throw new java.util.concurrent.RejectedExecutionException("too many requests in flight");
+                throw new RejectedExecutionException("too many requests in flight");
             }
             Thread.ofVirtual().name("metrics").start(() -> {
                 try {
@@ -94,21 +100,21 @@ public final class MetricsServer implements AutoCloseable {
         try {
             p = Integer.parseInt(port);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--metrics takes HOST:PORT or PORT, not '" + address + "'");
+            throw new UserException("--metrics takes HOST:PORT or PORT, not '" + address + "'");
         }
         if (p < 0 || p > 65535) {
-            throw new IllegalArgumentException("--metrics port " + p + " is out of range 0-65535");
+            throw new UserException("--metrics port " + p + " is out of range 0-65535");
         }
         try {
             return new InetSocketAddress(InetAddress.getByName(host), p);
         } catch (IOException e) {
-            throw new IllegalArgumentException("--metrics host '" + host + "' is not an address");
+            throw new UserException("--metrics host '" + host + "' is not an address");
         }
     }
 
     /** The exposition text: each metric family's TYPE line, then all its series together. */
     public String render() {
-        java.util.Map<String, StringBuilder> families = new java.util.LinkedHashMap<>();
+        Map<String, StringBuilder> families = new LinkedHashMap<>();
         for (CountersReader.Counter c : reader.counters()) {
             int brace = c.label().indexOf('{');
             String family = brace < 0 ? c.label() : c.label().substring(0, brace);

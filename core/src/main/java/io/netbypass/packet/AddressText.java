@@ -1,6 +1,7 @@
 package io.netbypass.packet;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 
 /** Addresses as text: inet_ntop forms (as tshark and ethtool print them) and strict inet_pton parsing. */
@@ -183,7 +184,7 @@ public final class AddressText {
             }
             int tail = written - gap;
             System.arraycopy(out, gap, out, 16 - tail, tail);
-            java.util.Arrays.fill(out, gap, 16 - tail, (byte) 0);
+            Arrays.fill(out, gap, 16 - tail, (byte) 0);
         } else if (written != 16) {
             return null;
         }

@@ -1,5 +1,6 @@
 package io.netbypass.packet;
 
+import io.netbypass.util.UserException;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -23,7 +24,7 @@ public final class FrameBuilder {
 
     public FrameBuilder addresses(byte[] source, byte[] destination) {
         if (source.length != destination.length || (source.length != 4 && source.length != 16)) {
-            throw new IllegalArgumentException("source and destination must both be IPv4 or both IPv6");
+            throw new UserException("source and destination must both be IPv4 or both IPv6");
         }
         this.source = source.clone();
         this.destination = destination.clone();
@@ -32,7 +33,7 @@ public final class FrameBuilder {
 
     public FrameBuilder protocol(int protocol) {
         if (protocol < 0 || protocol > 255) {
-            throw new IllegalArgumentException("IP protocol " + protocol + " is outside 0..255");
+            throw new UserException("IP protocol " + protocol + " is outside 0..255");
         }
         this.protocol = protocol;
         return this;
@@ -40,7 +41,7 @@ public final class FrameBuilder {
 
     public FrameBuilder ports(int sourcePort, int destinationPort) {
         if ((sourcePort & ~0xffff) != 0 || (destinationPort & ~0xffff) != 0) {
-            throw new IllegalArgumentException("ports are 0..65535");
+            throw new UserException("ports are 0..65535");
         }
         this.sourcePort = sourcePort;
         this.destinationPort = destinationPort;

@@ -1,5 +1,6 @@
 package io.netbypass.port;
 
+import io.netbypass.util.UserException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -31,10 +32,10 @@ public final class BufferPool implements AutoCloseable {
 
     public BufferPool(int count, int bufferSize) {
         if (bufferSize < 64 || Integer.bitCount(bufferSize) != 1) {
-            throw new IllegalArgumentException("buffer size must be a power of two >= 64, not " + bufferSize);
+            throw new UserException("buffer size must be a power of two >= 64, not " + bufferSize);
         }
         if (count <= FIRST_BUFFER || (long) count * bufferSize > (1L << 40)) {
-            throw new IllegalArgumentException("buffer count " + count + " out of range");
+            throw new UserException("buffer count " + count + " out of range");
         }
         this.arena = Arena.ofShared();
         this.memory = arena.allocate((long) count * bufferSize, 4096);

@@ -1,5 +1,6 @@
 package io.netbypass.port;
 
+import io.netbypass.util.UserException;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -286,8 +287,8 @@ public record PortName(String backend, String device, Register register, int rin
         return new PortConfig(rx, tx, host, rxSlots, txSlots, mode, fanout);
     }
 
-    private static IllegalArgumentException bad(String text, String why) {
-        return new IllegalArgumentException("port '" + text + "': " + why);
+    private static UserException bad(String text, String why) {
+        return new UserException("port '" + text + "': " + why);
     }
 
     /** The canonical spelling (Cloudflare's {@code ~N} becomes {@code -N/R}). */

@@ -1,10 +1,13 @@
 package io.netbypass.port;
 
-import static io.netbypass.port.RingDescriptor.*;
+import io.netbypass.packet.FrameHeaders;
+import io.netbypass.util.UserException;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+
+import static io.netbypass.port.RingDescriptor.*;
 
 /**
  * One ring of a port, over off-heap memory laid out by {@link RingDescriptor}: netmap's
@@ -62,7 +65,7 @@ public final class Ring {
      */
     public static Ring allocate(Arena arena, Kind kind, int id, int slots, BufferPool pool) {
         if (slots < 2 || slots > 65536) {
-            throw new IllegalArgumentException("a ring has 2..65536 slots, not " + slots);
+            throw new UserException("a ring has 2..65536 slots, not " + slots);
         }
         MemorySegment memory = arena.allocate(RingDescriptor.length(slots), 64);
         memory.set(ValueLayout.JAVA_INT, SLOTS_OFFSET, slots);
@@ -146,7 +149,7 @@ public final class Ring {
     public void setLength(int i, int len) { memory.set(ValueLayout.JAVA_SHORT, slot(i) + SLOT_LENGTH_OFFSET, (short) len); }
     public int slotFlags(int i) { return memory.get(ValueLayout.JAVA_SHORT, slot(i) + SLOT_FLAGS_OFFSET) & 0xffff; }
     public void setSlotFlags(int i, int f) { memory.set(ValueLayout.JAVA_SHORT, slot(i) + SLOT_FLAGS_OFFSET, (short) f); }
-    /** Where the slot's frame has its headers ({@link io.netbypass.packet.FrameHeaders}), as whoever parsed it left them. */
+    /** Where the slot's frame has its headers ({@link FrameHeaders}), as whoever parsed it left them. */
     public long headers(int i) { return memory.get(ValueLayout.JAVA_LONG, slot(i) + SLOT_HEADERS_OFFSET); }
     public void setHeaders(int i, long h) { memory.set(ValueLayout.JAVA_LONG, slot(i) + SLOT_HEADERS_OFFSET, h); }
 

@@ -2,6 +2,7 @@ package io.netbypass.util;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -184,7 +185,7 @@ public final class SafeFiles {
 
     /** An I/O error in words, with its path: "permission denied", "no such file", or the message. */
     public static String describe(IOException e) {
-        if (e instanceof java.nio.file.AccessDeniedException a) {
+        if (e instanceof AccessDeniedException a) {
             return a.getFile() + ": permission denied";
         }
         if (e instanceof NoSuchFileException n) {

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.netbypass.dissect.Dissector;
-import io.netbypass.dissect.Field;
+import io.netbypass.dissect.DumpField;
 import io.netbypass.packet.PacketParser;
 import io.netbypass.packet.ParseStatus;
 import io.netbypass.packet.ParsedPacket;
@@ -73,7 +73,7 @@ class LiveCapturePrivilegedTest {
 
     private static List<String> dumpAndParse(Path file, int frames) throws Exception {
         List<String> lines = new java.util.ArrayList<>();
-        lines.add(Field.header());
+        lines.add(DumpField.header());
         ParsedPacket parsed = new ParsedPacket();
         int udp = 0;
         try (CaptureReader reader = Captures.open(file)) {

@@ -21,7 +21,7 @@ class DissectorRobustnessTest {
         Random random = new Random(3);
         int[] linkTypes = {LinkType.ETHERNET, LinkType.RAW, LinkType.NULL, LinkType.LOOP, LinkType.LINUX_SLL,
                 LinkType.LINUX_SLL2, LinkType.IPV4, LinkType.IPV6, 9999};
-        int columns = Field.values().length;
+        int columns = DumpField.values().length;
         for (SyntheticCorpus.Frame f : SyntheticCorpus.mutated(11, 150)) {
             r.set(MemorySegment.ofArray(f.data()), 0, f.data().length, f.originalLength(), 0, 0, f.linkType());
             assertEquals(columns, d.dissect(r).toTsv().split("\t", -1).length);

@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class OracleDumpTest {
     static List<String> dump(Path capture) throws Exception {
         List<String> lines = new ArrayList<>();
-        lines.add(Field.header());
+        lines.add(DumpField.header());
         try (CaptureReader reader = Captures.open(capture)) {
             Dissector d = new Dissector();
             CaptureRecord r = new CaptureRecord();

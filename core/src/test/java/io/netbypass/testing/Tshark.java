@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.netbypass.dissect.Field;
+import io.netbypass.dissect.DumpField;
 
 /** Runs tshark with exactly the options the oracle TSVs in testdata/ were made with. */
 public final class Tshark {
@@ -21,7 +21,7 @@ public final class Tshark {
                 "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
                 "-o", "tcp.relative_sequence_numbers:FALSE", "-T", "fields", "-E", "header=y", "-E", "separator=/t",
                 "-E", "occurrence=a", "-E", "aggregator=,"));
-        for (Field f : Field.values()) {
+        for (DumpField f : DumpField.values()) {
             cmd.add("-e");
             cmd.add(f.tsharkName());
         }

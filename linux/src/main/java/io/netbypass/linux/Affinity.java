@@ -1,5 +1,6 @@
 package io.netbypass.linux;
 
+import io.netbypass.util.UserException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -18,14 +19,14 @@ public final class Affinity {
     /** Pins the calling thread to {@code cpu}; a CPU that does not exist or is not allowed is a one-line error. */
     public static void pin(int cpu) {
         if (cpu < 0 || cpu >= MAX_CPUS) {
-            throw new IllegalArgumentException("CPU " + cpu + " is out of range 0-" + (MAX_CPUS - 1));
+            throw new UserException("CPU " + cpu + " is out of range 0-" + (MAX_CPUS - 1));
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment set = arena.allocate(MAX_CPUS / 8, 8);
             set.set(ValueLayout.JAVA_LONG, (cpu / 64) * 8L, 1L << (cpu % 64));
             int rc = Native.setAffinity(set);
             if (rc != 0) {
-                throw new IllegalArgumentException("cannot pin to CPU " + cpu + ": " + (rc == -Errno.EINVAL
+                throw new UserException("cannot pin to CPU " + cpu + ": " + (rc == -Errno.EINVAL
                         ? "no such CPU, or not in this process's allowed set (allowed: " + allowed() + ")"
                         : "sched_setaffinity failed, errno " + -rc));
             }
@@ -44,7 +45,7 @@ public final class Affinity {
     public static void batchScheduling() {
         int rc = Native.setScheduler(SCHED_BATCH, 0);
         if (rc != 0) {
-            throw new IllegalArgumentException("cannot use SCHED_BATCH: sched_setscheduler failed, errno " + -rc);
+            throw new UserException("cannot use SCHED_BATCH: sched_setscheduler failed, errno " + -rc);
         }
     }
 

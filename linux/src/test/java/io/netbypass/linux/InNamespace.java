@@ -10,10 +10,10 @@ import java.util.concurrent.Future;
  * One thread that has entered a network namespace (setns is per thread): ports and sockets made
  * on it live in that namespace, and a port is used from the one thread that opened it.
  */
-final class InNamespace implements AutoCloseable {
+public final class InNamespace implements AutoCloseable {
     private final ExecutorService thread;
 
-    InNamespace(String ns) throws Exception {
+    public InNamespace(String ns) throws Exception {
         thread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "in-" + ns);
             t.setDaemon(true);
@@ -25,7 +25,7 @@ final class InNamespace implements AutoCloseable {
         });
     }
 
-    <T> T call(Callable<T> work) throws Exception {
+    public <T> T call(Callable<T> work) throws Exception {
         try {
             return thread.submit(work).get();
         } catch (ExecutionException e) {
@@ -36,7 +36,7 @@ final class InNamespace implements AutoCloseable {
         }
     }
 
-    <T> Future<T> submit(Callable<T> work) {
+    public <T> Future<T> submit(Callable<T> work) {
         return thread.submit(work);
     }
 

@@ -17,16 +17,16 @@ import java.util.List;
  * pair (or one namespace and a TAP): frames reach the port under test from an {@code afpacket:}
  * port on the other side, and what it sends is seen there by another.
  */
-abstract class KernelPortContract extends PortContract {
+public abstract class KernelPortContract extends PortContract {
     /** The names of the port under test (in {@code under}) and of the interface facing it (in {@code facing}). */
-    record Names(String receiver, String transmitter, String facingInterface) {
+    public record Names(String receiver, String transmitter, String facingInterface) {
     }
 
     /** Makes the network for one test: the namespaces, and the names to use in them. */
-    abstract Names names(TestNetwork net) throws Exception;
+    protected abstract Names names(TestNetwork net) throws Exception;
 
     /** Whether the facing side is the other namespace (veth) or the same one (a TAP). */
-    boolean facingInOtherNamespace() {
+    protected boolean facingInOtherNamespace() {
         return true;
     }
 

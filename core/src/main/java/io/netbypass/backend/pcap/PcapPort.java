@@ -1,5 +1,6 @@
 package io.netbypass.backend.pcap;
 
+import io.netbypass.capture.CaptureFormatException;
 import io.netbypass.capture.CaptureReader;
 import io.netbypass.capture.CaptureRecord;
 import io.netbypass.capture.CaptureWriter;
@@ -18,6 +19,8 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -87,8 +90,8 @@ public final class PcapPort extends RingPort {
 
     private static String oneLine(IOException e) {
         String m = e.getMessage();
-        return e instanceof java.nio.file.NoSuchFileException ? "no such file"
-                : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+        return e instanceof NoSuchFileException ? "no such file"
+                : e instanceof AccessDeniedException ? "permission denied"
                 : m == null ? e.getClass().getSimpleName() : m;
     }
 
@@ -152,7 +155,7 @@ public final class PcapPort extends RingPort {
                 pending = false;
                 counters().received(1);
             }
-        } catch (io.netbypass.capture.CaptureFormatException e) {
+        } catch (CaptureFormatException e) {
             endOfFile = true;
             throw new PortException(name() + ": " + e.getMessage());
         }

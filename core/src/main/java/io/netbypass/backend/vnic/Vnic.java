@@ -1,13 +1,9 @@
 package io.netbypass.backend.vnic;
 
-import io.netbypass.packet.LinkType;
-import io.netbypass.packet.PacketParser;
-import io.netbypass.packet.ParsedPacket;
 import io.netbypass.port.BufferPool;
 import io.netbypass.port.PortException;
 import io.netbypass.port.PortName;
 import io.netbypass.scaling.ntuple.NtupleClassifier;
-import io.netbypass.scaling.ntuple.NtupleKey;
 import io.netbypass.scaling.ntuple.NtupleScript;
 import io.netbypass.scaling.ntuple.NtupleTable;
 import io.netbypass.scaling.rss.IndirectionTable;
@@ -16,10 +12,9 @@ import io.netbypass.scaling.rss.RssKey;
 import io.netbypass.scaling.rss.RssTransform;
 
 import java.lang.foreign.MemorySegment;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * A software multi-queue NIC, in process, that behaves like an ixgbe-class device: frames
@@ -49,15 +44,8 @@ public final class Vnic implements AutoCloseable {
     private final HostStack.Input wireInput;
     private final AtomicInteger hardware = new AtomicInteger();
 
-    // Steering: written under the hardware context.
-    private RssKey rssKey = RssKey.microsoftDefault();
-    private RssTransform rssTransform = RssTransform.NONE;
-    private RssHasher hasher = new RssHasher(rssKey, rssTransform);
-    private IndirectionTable indirection;
-    private final NtupleTable ntuple;
-    private NtupleClassifier classifier;
-    private boolean rss = true;
-    private boolean ntupleFilter = true;
+    /** Written under the hardware context. */
+    private final VnicSteering steering;
     private boolean pause;
 
     // Per queue, written by the hardware context holder.
@@ -71,8 +59,6 @@ public final class Vnic implements AutoCloseable {
     final long[] txBytes;
     private long wirePackets;
     private long wireBytes;
-    private long fdirMatch;
-    private long fdirMiss;
     private long ntupleDrops;
     private long oversize;
     private long pauseEvents;
@@ -85,9 +71,6 @@ public final class Vnic implements AutoCloseable {
     private final VnicPort[] txOwner;
     private VnicPort hostOwner;
     private volatile WireListener wireOut;
-
-    private final ParsedPacket parsed = new ParsedPacket();
-    private final NtupleKey key = new NtupleKey();
 
     /** Receives what the NIC transmits on its wire. Called on the transmitting port's thread. */
     public interface WireListener {
@@ -105,9 +88,7 @@ public final class Vnic implements AutoCloseable {
         this.pool = pool != null ? pool : new BufferPool((queues * 2 + 4) * slots + 1024, BufferPool.DEFAULT_BUFFER_SIZE);
         this.host = host != null ? host : new HostStack(queues);
         this.wireInput = this.host.newInput(name + " wire");
-        this.indirection = IndirectionTable.defaultFill(128, queues);
-        this.ntuple = new NtupleTable(NTUPLE_TABLE_SIZE, queues);
-        this.classifier = NtupleClassifier.compile(ntuple);
+        this.steering = new VnicSteering(queues, NTUPLE_TABLE_SIZE);
         rxPackets = new long[queues];
         rxBytes = new long[queues];
         rxHost = new long[queues];
@@ -150,29 +131,29 @@ public final class Vnic implements AutoCloseable {
         table.checkRings(queues);
         acquire();
         try {
-            indirection = table;
+            steering.indirection = table;
         } finally {
             release();
         }
     }
 
     public IndirectionTable indirection() {
-        return indirection;
+        return steering.indirection;
     }
 
     public void rssKey(RssKey key, RssTransform transform) {
         RssHasher h = new RssHasher(key, transform);
         acquire();
         try {
-            rssKey = key;
-            rssTransform = transform;
-            hasher = h;
+            steering.rssKey = key;
+            steering.rssTransform = transform;
+            steering.hasher = h;
         } finally {
             release();
         }
     }
 
-    public RssKey rssKey() { return rssKey; }
+    public RssKey rssKey() { return steering.rssKey; }
 
     /**
      * {@code ethtool -N} commands (inserts and deletes), all or nothing.
@@ -183,12 +164,13 @@ public final class Vnic implements AutoCloseable {
     public int[] ntuple(List<NtupleScript.Command> commands) {
         acquire();
         try {
+            NtupleTable ntuple = steering.ntuple;
             NtupleTable trial = new NtupleTable(ntuple.size(), ntuple.rings());
             trial.copyFrom(ntuple);
             int[] locations = NtupleScript.apply(commands, trial);
             NtupleClassifier compiled = NtupleClassifier.compile(trial);
             ntuple.copyFrom(trial);
-            classifier = compiled;
+            steering.classifier = compiled;
             return locations;
         } finally {
             release();
@@ -197,10 +179,10 @@ public final class Vnic implements AutoCloseable {
 
     /** A copy of the rule table ({@code ethtool -n}). */
     public NtupleTable ntupleTable() {
-        NtupleTable copy = new NtupleTable(ntuple.size(), ntuple.rings());
+        NtupleTable copy = new NtupleTable(steering.ntuple.size(), steering.ntuple.rings());
         acquire();
         try {
-            copy.copyFrom(ntuple);
+            copy.copyFrom(steering.ntuple);
         } finally {
             release();
         }
@@ -214,8 +196,8 @@ public final class Vnic implements AutoCloseable {
     public void features(boolean rxhash, boolean ntupleFilters) {
         acquire();
         try {
-            rss = rxhash;
-            ntupleFilter = ntupleFilters;
+            steering.rss = rxhash;
+            steering.ntupleFilter = ntupleFilters;
         } finally {
             release();
         }
@@ -295,7 +277,7 @@ public final class Vnic implements AutoCloseable {
             oversize++;
             return true;
         }
-        int queue = steer(segment, offset, length);
+        int queue = steering.queueOf(segment, offset, length);
         if (queue < 0) {
             wirePackets++;
             wireBytes += length;
@@ -320,38 +302,6 @@ public final class Vnic implements AutoCloseable {
         rxPackets[queue]++;
         rxBytes[queue] += length;
         return true;
-    }
-
-    /** The RX queue for a frame: ntuple rule first, then RSS; -1 when a rule drops it. */
-    int steer(MemorySegment segment, long offset, int length) {
-        if (!rss && !ntupleFilter) {
-            return 0;
-        }
-        PacketParser.parse(segment, offset, length, LinkType.ETHERNET, parsed);
-        if (ntupleFilter && classifier.ruleCount() > 0) {
-            int rule = classifier.classify(key.extract(parsed, classifier.usedWords()));
-            if (rule != NtupleClassifier.NO_MATCH) {
-                int action = classifier.action(rule);
-                if (action == NtupleClassifier.ACTION_DROP) {
-                    fdirMatch++;
-                    return -1;
-                }
-                if (action == NtupleClassifier.ACTION_QUEUE) {
-                    fdirMatch++;
-                    int q = (int) classifier.queue(rule);
-                    if (classifier.usesContext(rule)) {
-                        q += indirection.queue(hasher.hash(parsed));
-                    }
-                    return q < queues ? q : 0;
-                }
-            } else {
-                fdirMiss++;
-            }
-        }
-        if (!rss) {
-            return 0;
-        }
-        return indirection.queue(hasher.hash(parsed));
     }
 
     /**
@@ -436,7 +386,7 @@ public final class Vnic implements AutoCloseable {
      * after the queue stopped filling the ring and before the next frame: it hands the frames
      * still in the ring to the host, through the wire's input.
      */
-    void unbindRx(int q, VnicPort owner, java.util.function.Consumer<HostStack.Input> drain) {
+    void unbindRx(int q, VnicPort owner, Consumer<HostStack.Input> drain) {
         acquire();
         try {
             if (rxOwner[q] == owner) {
@@ -488,58 +438,15 @@ public final class Vnic implements AutoCloseable {
     // ---------------------------------------------------------------- counters
 
     /** A consistent snapshot, taken in the hardware context. */
-    public Stats stats() {
+    public VnicStats stats() {
         acquire();
         try {
-            return new Stats(wirePackets, wireBytes, ntupleDrops, oversize, pauseEvents, fdirMatch, fdirMiss,
+            return new VnicStats(wirePackets, wireBytes, ntupleDrops, oversize, pauseEvents, steering.fdirMatch, steering.fdirMiss,
                     hostTx, hostToPort, hostDrops,
                     rxPackets.clone(), rxBytes.clone(), rxRing.clone(), rxHost.clone(), rxMissed.clone(),
                     txPackets.clone(), txBytes.clone());
         } finally {
             release();
-        }
-    }
-
-    /** Counters of the NIC. {@code rxRing[q]} counts frames written into a bound ring (and not handed back to the host at unbind). */
-    public record Stats(long wirePackets, long wireBytes, long ntupleDrops, long oversize, long pauseEvents,
-                        long fdirMatch, long fdirMiss, long hostTx, long hostToPort, long hostDrops, long[] rxPackets, long[] rxBytes, long[] rxRing,
-                        long[] rxHost, long[] rxMissed, long[] txPackets, long[] txBytes) {
-        public long sum(long[] perQueue) {
-            long n = 0;
-            for (long v : perQueue) {
-                n += v;
-            }
-            return n;
-        }
-
-        /** Named like {@code ethtool -S} (ixgbe's names where it has one). */
-        public Map<String, Long> ethtool() {
-            Map<String, Long> m = new LinkedHashMap<>();
-            m.put("rx_packets", wirePackets);
-            m.put("rx_bytes", wireBytes);
-            m.put("tx_packets", sum(txPackets));
-            m.put("tx_bytes", sum(txBytes));
-            m.put("rx_missed_errors", sum(rxMissed));
-            m.put("rx_length_errors", oversize);
-            m.put("rx_ntuple_drops", ntupleDrops);
-            m.put("fdir_match", fdirMatch);
-            m.put("fdir_miss", fdirMiss);
-            m.put("tx_pause", pauseEvents);
-            m.put("host_tx_packets", hostTx);
-            m.put("host_to_port_packets", hostToPort);
-            m.put("host_to_port_drops", hostDrops);
-            for (int q = 0; q < rxPackets.length; q++) {
-                m.put("rx_queue_" + q + "_packets", rxPackets[q]);
-                m.put("rx_queue_" + q + "_bytes", rxBytes[q]);
-                m.put("rx_queue_" + q + "_ring", rxRing[q]);
-                m.put("rx_queue_" + q + "_host", rxHost[q]);
-                m.put("rx_queue_" + q + "_drops", rxMissed[q]);
-            }
-            for (int q = 0; q < txPackets.length; q++) {
-                m.put("tx_queue_" + q + "_packets", txPackets[q]);
-                m.put("tx_queue_" + q + "_bytes", txBytes[q]);
-            }
-            return m;
         }
     }
 

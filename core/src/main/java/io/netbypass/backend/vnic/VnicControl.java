@@ -6,6 +6,7 @@ import io.netbypass.scaling.ntuple.NtupleScript;
 import io.netbypass.scaling.ntuple.NtupleTable;
 import io.netbypass.scaling.ntuple.RxFlowSpec;
 import io.netbypass.scaling.rss.IndirectionTable;
+import io.netbypass.util.UserException;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -66,6 +67,6 @@ public final class VnicControl implements NicControl {
 
     @Override
     public void setFeature(String name, boolean on) {
-        throw new IllegalArgumentException(name() + " has no feature " + name);
+        throw new UserException(name() + " has no feature " + name);
     }
 }

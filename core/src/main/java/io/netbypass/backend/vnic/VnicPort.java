@@ -226,7 +226,7 @@ public final class VnicPort extends RingPort {
     /** The NIC's side of a run: what the wire carried and where the NIC put it. */
     @Override
     public String deviceSummary() {
-        Vnic.Stats s = nic.stats();
+        VnicStats s = nic.stats();
         return String.format(Locale.ROOT, "vnic %s: %d frames on the wire, %d into this port's rings, %d to the host,"
                         + " %d dropped (ring full), %d dropped by ntuple rules", nic.name(), s.wirePackets(),
                 s.sum(s.rxRing()), s.sum(s.rxHost()), s.sum(s.rxMissed()), s.ntupleDrops());

@@ -1,7 +1,7 @@
 package io.netbypass.backend.vnic;
 
 import io.netbypass.backend.WireTraffic;
-
+import io.netbypass.port.PortException;
 import io.netbypass.port.PortName;
 
 import java.util.Map;
@@ -34,7 +34,7 @@ public final class Vnics {
     /** Adds a NIC made by the caller; refused when the name is taken. */
     public static Vnic add(Vnic nic) {
         if (NICS.putIfAbsent(nic.name(), nic) != null) {
-            throw new io.netbypass.port.PortException("vnic " + nic.name() + " already exists");
+            throw new PortException("vnic " + nic.name() + " already exists");
         }
         return nic;
     }

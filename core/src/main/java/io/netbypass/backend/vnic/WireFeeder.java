@@ -1,7 +1,7 @@
 package io.netbypass.backend.vnic;
 
 import io.netbypass.gen.FrameSource;
-import io.netbypass.gen.RateLimiter;
+import io.netbypass.gen.Pacer;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -51,7 +51,7 @@ public final class WireFeeder implements Runnable {
     @Override
     public void run() {
         IdleStrategy idle = new BackoffIdleStrategy();
-        RateLimiter limiter = new RateLimiter(rate, System.nanoTime());
+        Pacer limiter = new Pacer(rate, System.nanoTime());
         long total = 0;
         try {
             while (!stop && (count <= 0 || total < count)) {

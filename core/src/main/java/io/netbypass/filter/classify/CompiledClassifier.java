@@ -1,8 +1,9 @@
 package io.netbypass.filter.classify;
 
-import io.netbypass.filter.lookup.RangeIndex;
 import io.netbypass.filter.lookup.RangeIndex128;
+import io.netbypass.filter.lookup.RangeIndex;
 import io.netbypass.filter.rules.Match;
+import io.netbypass.filter.rules.NumberSet;
 import io.netbypass.filter.rules.Prefix;
 import io.netbypass.filter.rules.Rule;
 import io.netbypass.filter.rules.RuleSet;
@@ -11,9 +12,11 @@ import io.netbypass.packet.Bytes;
 import io.netbypass.packet.DnsQuery;
 import io.netbypass.packet.IpProtocols;
 import io.netbypass.packet.LinkType;
+import io.netbypass.packet.ParseStatus;
 import io.netbypass.packet.ParsedPacket;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -343,7 +346,7 @@ public final class CompiledClassifier implements RuleClassifier {
         MemorySegment s = p.segment();
         long at = p.base() + from;
         for (int i = 0; i < value.length; i++) {
-            if ((s.get(java.lang.foreign.ValueLayout.JAVA_BYTE, at + i) & mask[i]) != value[i]) {
+            if ((s.get(ValueLayout.JAVA_BYTE, at + i) & mask[i]) != value[i]) {
                 return false;
             }
         }
@@ -590,7 +593,7 @@ public final class CompiledClassifier implements RuleClassifier {
             }
             case Match.Malformed x -> {
                 List<long[]> values = new ArrayList<>();
-                for (io.netbypass.packet.ParseStatus status : io.netbypass.packet.ParseStatus.values()) {
+                for (ParseStatus status : ParseStatus.values()) {
                     if (x.covers(status)) {
                         values.add(new long[] {status.ordinal(), status.ordinal()});
                     }
@@ -615,7 +618,7 @@ public final class CompiledClassifier implements RuleClassifier {
         return out;
     }
 
-    private static ValueSet numbers(io.netbypass.filter.rules.NumberSet n) {
+    private static ValueSet numbers(NumberSet n) {
         List<long[]> r = new ArrayList<>();
         for (int i = 0; i < n.ranges(); i++) {
             r.add(new long[] {n.low(i), n.high(i)});

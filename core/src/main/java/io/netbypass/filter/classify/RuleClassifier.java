@@ -1,8 +1,9 @@
 package io.netbypass.filter.classify;
 
+import io.netbypass.filter.rules.RuleSet;
 import io.netbypass.packet.ParsedPacket;
 
-/** Which rule of a {@link io.netbypass.filter.rules.RuleSet} a packet matches first. */
+/** Which rule of a {@link RuleSet} a packet matches first. */
 public interface RuleClassifier {
     /** No rule matched: the set's default applies. */
     int DEFAULT = -1;

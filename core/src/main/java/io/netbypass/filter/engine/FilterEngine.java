@@ -7,6 +7,10 @@ import io.netbypass.packet.PacketParser;
 import io.netbypass.packet.ParsedPacket;
 import io.netbypass.port.Port;
 import io.netbypass.port.Ring;
+import io.netbypass.util.UserException;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * The filter's duty cycle over one port: sync the RX rings, decide every packet, apply the
@@ -21,16 +25,15 @@ import io.netbypass.port.Ring;
  */
 public final class FilterEngine {
     private final Port port;
-    private final int linkType;
     private final ParsedPacket parsed = new ParsedPacket();
     private final FilterCounters counters = new FilterCounters();
     private FilterProgram program;
     private volatile FilterProgram pending;
-    private static final java.lang.invoke.VarHandle PENDING;
+    private static final VarHandle PENDING;
 
     static {
         try {
-            PENDING = java.lang.invoke.MethodHandles.lookup().findVarHandle(FilterEngine.class, "pending", FilterProgram.class);
+            PENDING = MethodHandles.lookup().findVarHandle(FilterEngine.class, "pending", FilterProgram.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -38,14 +41,13 @@ public final class FilterEngine {
 
     public FilterEngine(Port port, FilterProgram program) {
         if (program.transmits() && port.txRings() == 0) {
-            throw new IllegalArgumentException("the rules send packets back out (tx) but " + port.name()
+            throw new UserException("the rules send packets back out (tx) but " + port.name()
                     + " has no TX ring: open the queue for both directions (without /R)");
         }
         if (port.rxRings() == 0) {
-            throw new IllegalArgumentException(port.name() + " has no RX ring to filter (a /T port transmits only)");
+            throw new UserException(port.name() + " has no RX ring to filter (a /T port transmits only)");
         }
         this.port = port;
-        this.linkType = LinkType.ETHERNET;
         this.program = program;
         for (int r = 0; r < port.rxRings(); r++) {
             Ring ring = port.rxRing(r);
@@ -56,7 +58,7 @@ public final class FilterEngine {
     /** Runs {@code next} from the next batch on. A program that needs TX on a port without it is refused. */
     public void reload(FilterProgram next) {
         if (next.transmits() && port.txRings() == 0) {
-            throw new IllegalArgumentException("the new rules send packets back out (tx) but " + port.name()
+            throw new UserException("the new rules send packets back out (tx) but " + port.name()
                     + " has no TX ring; the old rules keep running");
         }
         pending = next;
@@ -126,7 +128,7 @@ public final class FilterEngine {
 
     private int decide(Ring ring, int slot, int wireLength, long nowNanos) {
         ParsedPacket p = parsed;
-        if (PacketParser.parse(ring.buffers(), ring.offset(slot), ring.length(slot), linkType, p).malformed()) {
+        if (PacketParser.parse(ring.buffers(), ring.offset(slot), ring.length(slot), LinkType.ETHERNET, p).malformed()) {
             counters.malformed++;
         }
         FilterCounters c = counters;

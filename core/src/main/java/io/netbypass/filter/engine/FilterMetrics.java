@@ -2,6 +2,10 @@ package io.netbypass.filter.engine;
 
 import io.netbypass.metrics.CountersFile;
 
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.ObjLongConsumer;
+
 /**
  * Publishes a {@link FilterEngine}'s counters into a {@link CountersFile} as Prometheus series:
  * per port (packets received, bytes, UDP, each verdict, malformed, TX ring full, reloads) and per
@@ -17,8 +21,8 @@ public final class FilterMetrics {
     private final int[] portIds;
     private FilterProgram labelled;
     private int[] ruleIds = new int[0];
-    private final java.util.Map<String, Integer> deviceIds = new java.util.HashMap<>();
-    private final java.util.function.ObjLongConsumer<String> deviceSink = this::device;
+    private final Map<String, Integer> deviceIds = new HashMap<>();
+    private final ObjLongConsumer<String> deviceSink = this::device;
 
     private static final String[] PORT_SERIES = {
             "netbypass_rx_packets_total", "netbypass_rx_bytes_total", "netbypass_rx_udp_packets_total",

@@ -10,6 +10,8 @@ import io.netbypass.packet.Bytes;
 import io.netbypass.packet.ParsedPacket;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -69,9 +71,9 @@ public final class FilterProgram {
     public static FilterProgram shipped(String name) throws IOException, RuleSyntaxException {
         try (var in = FilterProgram.class.getResourceAsStream("/" + name)) {
             if (in == null) {
-                throw new java.nio.file.NoSuchFileException(name + ": not in this build");
+                throw new NoSuchFileException(name + ": not in this build");
             }
-            return parse(name, new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), null);
+            return parse(name, new String(in.readAllBytes(), StandardCharsets.UTF_8), null);
         }
     }
 

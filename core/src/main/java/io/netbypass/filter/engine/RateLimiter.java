@@ -1,6 +1,7 @@
 package io.netbypass.filter.engine;
 
 import io.netbypass.util.SplitMix64;
+import io.netbypass.util.UserException;
 
 import java.security.SecureRandom;
 
@@ -53,7 +54,7 @@ public final class RateLimiter {
      */
     public RateLimiter(long ratePerSecond, long burst, int capacity) {
         if (ratePerSecond < 1 || burst < 1 || ratePerSecond > NANOS_PER_SECOND * 1000 || burst > 1L << 40) {
-            throw new IllegalArgumentException("rate and burst must be positive and sane: " + ratePerSecond + "/s burst " + burst);
+            throw new UserException("rate and burst must be positive and sane: " + ratePerSecond + "/s burst " + burst);
         }
         this.rate = ratePerSecond;
         this.intervalNanos = NANOS_PER_SECOND / ratePerSecond;

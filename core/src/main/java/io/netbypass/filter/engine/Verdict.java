@@ -12,14 +12,4 @@ public final class Verdict {
 
     private Verdict() {
     }
-
-    public static String name(int verdict) {
-        return switch (verdict) {
-            case DROP -> "drop";
-            case PASS -> "pass";
-            case TX -> "tx";
-            case LIMITED -> "rate-limited";
-            default -> "verdict " + verdict;
-        };
-    }
 }

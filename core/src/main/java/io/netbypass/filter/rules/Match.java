@@ -1,5 +1,7 @@
 package io.netbypass.filter.rules;
 
+import io.netbypass.packet.ParseStatus;
+
 import java.util.Arrays;
 import java.util.HexFormat;
 
@@ -165,7 +167,7 @@ public sealed interface Match {
 
         private static int any() {
             int bits = 0;
-            for (io.netbypass.packet.ParseStatus s : io.netbypass.packet.ParseStatus.values()) {
+            for (ParseStatus s : ParseStatus.values()) {
                 if (s.malformed()) {
                     bits |= 1 << s.ordinal();
                 }
@@ -173,7 +175,7 @@ public sealed interface Match {
             return bits;
         }
 
-        public boolean covers(io.netbypass.packet.ParseStatus status) {
+        public boolean covers(ParseStatus status) {
             return (reasons >>> status.ordinal() & 1) != 0;
         }
 
@@ -183,7 +185,7 @@ public sealed interface Match {
                 return "malformed";
             }
             StringBuilder b = new StringBuilder("malformed ");
-            for (io.netbypass.packet.ParseStatus s : io.netbypass.packet.ParseStatus.values()) {
+            for (ParseStatus s : ParseStatus.values()) {
                 if (covers(s)) {
                     b.append(b.charAt(b.length() - 1) == ' ' ? "" : ",").append(s.word());
                 }

@@ -1,5 +1,6 @@
 package io.netbypass.filter.rules;
 
+import io.netbypass.util.UserException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,7 +32,7 @@ public final class NumberSet {
      */
     public static NumberSet parse(String text, long max, String what) {
         if (text.isEmpty()) {
-            throw new IllegalArgumentException("missing " + what);
+            throw new UserException("missing " + what);
         }
         List<long[]> ranges = new ArrayList<>();
         for (String part : text.split(",", -1)) {
@@ -47,13 +48,13 @@ public final class NumberSet {
                 from = 0;
                 to = number(part.substring(1), max, what) - 1;
                 if (to < 0) {
-                    throw new IllegalArgumentException(what + " " + part + " matches nothing");
+                    throw new UserException(what + " " + part + " matches nothing");
                 }
             } else if (part.startsWith(">")) {
                 from = number(part.substring(1), max, what) + 1;
                 to = max;
                 if (from > max) {
-                    throw new IllegalArgumentException(what + " " + part + " matches nothing (the largest is " + max + ")");
+                    throw new UserException(what + " " + part + " matches nothing (the largest is " + max + ")");
                 }
             } else {
                 int dash = part.indexOf('-');
@@ -61,7 +62,7 @@ public final class NumberSet {
                     from = number(part.substring(0, dash), max, what);
                     to = number(part.substring(dash + 1), max, what);
                     if (from > to) {
-                        throw new IllegalArgumentException(what + " range " + part + " is backwards");
+                        throw new UserException(what + " range " + part + " is backwards");
                     }
                 } else {
                     from = number(part, max, what);
@@ -75,7 +76,7 @@ public final class NumberSet {
 
     private static long number(String text, long max, String what) {
         if (text.isEmpty()) {
-            throw new IllegalArgumentException("missing " + what + " number");
+            throw new UserException("missing " + what + " number");
         }
         long v;
         try {
@@ -88,10 +89,10 @@ public final class NumberSet {
                 v = Long.parseLong(text);
             }
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + text + "' is not a " + what + " number");
+            throw new UserException("'" + text + "' is not a " + what + " number");
         }
         if (v < 0 || v > max) {
-            throw new IllegalArgumentException(what + " " + text + " is out of range 0-" + max);
+            throw new UserException(what + " " + text + " is out of range 0-" + max);
         }
         return v;
     }

@@ -1,6 +1,7 @@
 package io.netbypass.filter.rules;
 
 import io.netbypass.packet.AddressText;
+import io.netbypass.util.UserException;
 
 /**
  * An IPv4 or IPv6 prefix. An IPv4 address sits in the low 32 bits of {@code low} (first octet
@@ -9,11 +10,11 @@ import io.netbypass.packet.AddressText;
 public record Prefix(int version, long high, long low, int length) {
     public Prefix {
         if (version != 4 && version != 6) {
-            throw new IllegalArgumentException("IP version " + version);
+            throw new UserException("IP version " + version);
         }
         int max = version == 4 ? 32 : 128;
         if (length < 0 || length > max) {
-            throw new IllegalArgumentException("prefix length " + length);
+            throw new UserException("prefix length " + length);
         }
     }
 
@@ -27,7 +28,7 @@ public record Prefix(int version, long high, long low, int length) {
         String address = slash < 0 ? text : text.substring(0, slash);
         byte[] bytes = address.indexOf(':') >= 0 ? AddressText.parseIpv6(address) : AddressText.parseIpv4(address);
         if (bytes == null) {
-            throw new IllegalArgumentException("'" + address + "' is not an IPv4 or IPv6 address");
+            throw new UserException("'" + address + "' is not an IPv4 or IPv6 address");
         }
         int version = bytes.length == 4 ? 4 : 6;
         int max = version == 4 ? 32 : 128;
@@ -35,11 +36,11 @@ public record Prefix(int version, long high, long low, int length) {
         if (slash >= 0) {
             String len = text.substring(slash + 1);
             if (len.isEmpty() || len.length() > 3 || !len.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                throw new IllegalArgumentException("'" + len + "' is not a prefix length");
+                throw new UserException("'" + len + "' is not a prefix length");
             }
             length = Integer.parseInt(len);
             if (length > max) {
-                throw new IllegalArgumentException("prefix length " + length + " is longer than " + max);
+                throw new UserException("prefix length " + length + " is longer than " + max);
             }
         }
         long high = 0;
@@ -57,7 +58,7 @@ public record Prefix(int version, long high, long low, int length) {
         Prefix p = new Prefix(version, high, low, length);
         Prefix network = p.network();
         if (network.high != high || network.low != low) {
-            throw new IllegalArgumentException(text + " has host bits set (the network is " + network + ")");
+            throw new UserException(text + " has host bits set (the network is " + network + ")");
         }
         return p;
     }

@@ -2,6 +2,7 @@ package io.netbypass.filter.rules;
 
 import io.netbypass.filter.lookup.RangeIndex;
 import io.netbypass.filter.lookup.RangeIndex128;
+import io.netbypass.util.UserException;
 
 import java.io.IOException;
 import java.math.BigInteger;
@@ -50,10 +51,10 @@ public final class PrefixList {
             int col = line.indexOf(text) + 1;
             try {
                 if (text.chars().anyMatch(Character::isWhitespace)) {
-                    throw new IllegalArgumentException("one prefix per line, not '" + text + "'");
+                    throw new UserException("one prefix per line, not '" + text + "'");
                 }
                 prefixes.add(Prefix.parse(text));
-            } catch (IllegalArgumentException e) {
+            } catch (UserException e) {
                 if (prefixes.isEmpty() && !text.matches("[0-9A-Fa-f:./\\s]{1,64}")) {
                     // Not one prefix yet: maybe not a list at all (/etc/shadow named by mistake or by
                     // someone else). Say so without quoting what it holds.

@@ -3,13 +3,18 @@ package io.netbypass.filter.rules;
 import io.netbypass.packet.EtherTypes;
 import io.netbypass.packet.IpProtocols;
 import io.netbypass.packet.ParseStatus;
+import io.netbypass.util.SafeFiles;
+import io.netbypass.util.UserException;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -454,7 +459,7 @@ public final class RuleParser {
         Path p;
         try {
             p = directory == null ? Path.of(t.text) : directory.resolve(t.text);
-        } catch (java.nio.file.InvalidPathException e) {
+        } catch (InvalidPathException e) {
             throw error(t, "'" + t.text + "' is not a file name");
         }
         Path key = p.toAbsolutePath().normalize();
@@ -469,7 +474,7 @@ public final class RuleParser {
         try {
             loaded = PrefixList.load(p);
         } catch (IOException e) {
-            throw error(t, "cannot read prefix list " + io.netbypass.util.SafeFiles.describe(e));
+            throw error(t, "cannot read prefix list " + SafeFiles.describe(e));
         }
         lists.put(key, loaded);
         return loaded;
@@ -478,7 +483,7 @@ public final class RuleParser {
     private Prefix prefix(Token t) throws RuleSyntaxException {
         try {
             return Prefix.parse(t.text);
-        } catch (IllegalArgumentException e) {
+        } catch (UserException e) {
             throw error(t, e.getMessage());
         }
     }
@@ -541,7 +546,7 @@ public final class RuleParser {
         Token v = expect("bytes such as 0x0100 after the payload offset");
         byte[] value = hex(v);
         byte[] mask = new byte[value.length];
-        java.util.Arrays.fill(mask, (byte) 0xff);
+        Arrays.fill(mask, (byte) 0xff);
         if (!atEnd() && peek().text.equals("mask")) {
             next();
             Token m = expect("mask bytes after 'mask'");
@@ -563,7 +568,7 @@ public final class RuleParser {
         if (!s.startsWith("0x") || s.length() < 4 || (s.length() & 1) != 0 || !s.substring(2).matches("[0-9A-Fa-f]+")) {
             throw error(t, "'" + s + "' is not hex bytes (0x then an even number of hex digits)");
         }
-        byte[] b = java.util.HexFormat.of().parseHex(s.substring(2));
+        byte[] b = HexFormat.of().parseHex(s.substring(2));
         if (b.length > MAX_PAYLOAD_BYTES) {
             throw error(t, "at most " + MAX_PAYLOAD_BYTES + " payload bytes per test, not " + b.length);
         }
@@ -586,7 +591,7 @@ public final class RuleParser {
     private NumberSet numbers(Token t, long max, String what) throws RuleSyntaxException {
         try {
             return NumberSet.parse(t.text, max, what);
-        } catch (IllegalArgumentException e) {
+        } catch (UserException e) {
             throw error(t, e.getMessage());
         }
     }

@@ -1,5 +1,7 @@
 package io.netbypass.filter.rules;
 
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
@@ -23,8 +25,8 @@ public record RuleSet(String source, List<Rule> rules, Action defaultAction) {
     }
 
     /** The prefix-list files the rules name, each once (what a reload on change must watch too). */
-    public List<java.nio.file.Path> listFiles() {
-        java.util.LinkedHashSet<java.nio.file.Path> out = new java.util.LinkedHashSet<>();
+    public List<Path> listFiles() {
+        LinkedHashSet<Path> out = new LinkedHashSet<>();
         for (Rule r : rules) {
             for (Match m : r.matches()) {
                 Match x = m instanceof Match.Not n ? n.match() : m;

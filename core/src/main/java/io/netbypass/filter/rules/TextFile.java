@@ -1,14 +1,15 @@
 package io.netbypass.filter.rules;
 
+import io.netbypass.util.SafeFiles;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import io.netbypass.util.SafeFiles;
 
 /**
  * Reads a rules or list file as UTF-8; bytes that are not UTF-8 are an error at their line. Only
@@ -54,7 +55,7 @@ final class TextFile {
         var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer in = ByteBuffer.wrap(b);
-        var out = java.nio.CharBuffer.allocate(b.length + 1);
+        var out = CharBuffer.allocate(b.length + 1);
         var result = decoder.decode(in, out, true);
         return result.isError() ? in.position() : b.length;
     }

@@ -1,5 +1,7 @@
 package io.netbypass.scaling.ntuple;
 
+import io.netbypass.util.SplitMix64;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -219,7 +221,7 @@ public final class NtupleClassifier {
 
     static {
         for (int i = 0; i < WORDS; i++) {
-            MULTIPLIERS[i] = io.netbypass.util.SplitMix64.next((i + 1) * io.netbypass.util.SplitMix64.GOLDEN_GAMMA) | 1;
+            MULTIPLIERS[i] = SplitMix64.next((i + 1) * SplitMix64.GOLDEN_GAMMA) | 1;
         }
     }
 
@@ -293,8 +295,8 @@ public final class NtupleClassifier {
      * the same rules (the XDP flow program) use this, so every matcher means the same thing.
      */
     public static void ruleWords(RxFlowSpec spec, long[] value, long[] mask) {
-        java.util.Arrays.fill(value, 0);
-        java.util.Arrays.fill(mask, 0);
+        Arrays.fill(value, 0);
+        Arrays.fill(mask, 0);
         compile(spec, value, mask);
         for (int i = 0; i < WORDS; i++) {
             value[i] &= mask[i];

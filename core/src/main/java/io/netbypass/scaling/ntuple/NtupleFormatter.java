@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.netbypass.packet.AddressText;
+import io.netbypass.util.UserException;
 
 import static io.netbypass.scaling.ntuple.RxFlowSpecDescriptor.*;
 
@@ -30,7 +31,7 @@ public final class NtupleFormatter {
         StringBuilder b = new StringBuilder(256);
         FlowType type = r.flowType();
         if (type == null) {
-            throw new IllegalArgumentException("rxclass: Unknown flow type");
+            throw new UserException("rxclass: Unknown flow type");
         }
         b.append("Filter: ").append(r.location()).append('\n');
         switch (type.fields()) {
@@ -49,7 +50,7 @@ public final class NtupleFormatter {
             }
             case USER -> {
                 if (type == FlowType.IP4 && r.u8(H + IP4_IP_VERSION) != IP_VERSION_4) {
-                    throw new IllegalArgumentException("IPV4_USER_FLOW with wrong ip_ver");
+                    throw new UserException("IPV4_USER_FLOW with wrong ip_ver");
                 }
                 rule(b, type);
                 ipBlock(b, r, type.ipVersion());

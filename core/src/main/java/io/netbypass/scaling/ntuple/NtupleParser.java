@@ -1,6 +1,7 @@
 package io.netbypass.scaling.ntuple;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static io.netbypass.scaling.ntuple.RxFlowSpecDescriptor.*;
@@ -256,7 +257,7 @@ public final class NtupleParser {
         } else {
             spec.putBytes(at, value);
             byte[] ones = new byte[value.length];
-            java.util.Arrays.fill(ones, (byte) 0xff);
+            Arrays.fill(ones, (byte) 0xff);
             spec.putBytes(at + MASK_DISTANCE, ones);
         }
     }

@@ -1,5 +1,6 @@
 package io.netbypass.scaling.ntuple;
 
+import io.netbypass.util.UserException;
 import java.util.Arrays;
 import java.util.function.IntPredicate;
 
@@ -20,10 +21,10 @@ public final class NtupleTable {
 
     public NtupleTable(int size, int rings) {
         if (size < 1 || size > 1 << 20) {
-            throw new IllegalArgumentException("rule table size " + size + " is outside 1.." + (1 << 20));
+            throw new UserException("rule table size " + size + " is outside 1.." + (1 << 20));
         }
         if (rings < 1) {
-            throw new IllegalArgumentException("a device needs at least one RX ring, not " + rings);
+            throw new UserException("a device needs at least one RX ring, not " + rings);
         }
         this.size = size;
         this.rings = rings;

@@ -1,5 +1,6 @@
 package io.netbypass.scaling.rss;
 
+import io.netbypass.util.UserException;
 import java.util.Arrays;
 
 /**
@@ -22,7 +23,7 @@ public final class IndirectionTable {
 
     private static int[] sized(int size) {
         if (size < MIN_SIZE || size > MAX_SIZE || Integer.bitCount(size) != 1) {
-            throw new IllegalArgumentException("indirection table size " + Integer.toUnsignedString(size)
+            throw new UserException("indirection table size " + Integer.toUnsignedString(size)
                     + " is not a power of two between " + MIN_SIZE + " and " + MAX_SIZE);
         }
         return new int[size];
@@ -31,7 +32,7 @@ public final class IndirectionTable {
     /** The kernel's default ({@code ethtool_rxfh_indir_default}): {@code indir[i] = i % rings}. */
     public static IndirectionTable defaultFill(int size, int rings) {
         if (rings < 1) {
-            throw new IllegalArgumentException("a device needs at least one RX ring, not " + rings);
+            throw new UserException("a device needs at least one RX ring, not " + rings);
         }
         int[] e = sized(size);
         for (int i = 0; i < size; i++) {
@@ -96,7 +97,7 @@ public final class IndirectionTable {
         int[] e = sized(entries.length);
         for (int i = 0; i < entries.length; i++) {
             if (entries[i] < 0) {
-                throw new IllegalArgumentException("indirection entry " + i + " is negative: " + entries[i]);
+                throw new UserException("indirection entry " + i + " is negative: " + entries[i]);
             }
             e[i] = entries[i];
         }

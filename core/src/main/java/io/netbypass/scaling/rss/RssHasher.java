@@ -7,6 +7,7 @@ import io.netbypass.packet.IpProtocols;
 import io.netbypass.packet.Ipv4Descriptor;
 import io.netbypass.packet.Ipv6Descriptor;
 import io.netbypass.packet.ParsedPacket;
+import io.netbypass.util.UserException;
 
 /**
  * The NIC's receive hash: Toeplitz over the fields that {@code ethtool -N dev rx-flow-hash}
@@ -29,7 +30,7 @@ public final class RssHasher {
 
     public RssHasher(RssKey key, RssTransform transform, boolean tcpPorts, boolean udpPorts, boolean sctpPorts) {
         if (key.maxInputLength() < Toeplitz.IPV6_L4_LENGTH) {
-            throw new IllegalArgumentException("an RSS key must be at least " + (Toeplitz.IPV6_L4_LENGTH + 4)
+            throw new UserException("an RSS key must be at least " + (Toeplitz.IPV6_L4_LENGTH + 4)
                     + " bytes to hash IPv6 4-tuples, not " + key.length());
         }
         this.toeplitz = new Toeplitz(key);

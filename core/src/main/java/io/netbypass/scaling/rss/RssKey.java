@@ -1,5 +1,6 @@
 package io.netbypass.scaling.rss;
 
+import io.netbypass.util.UserException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.random.RandomGenerator;
@@ -20,7 +21,7 @@ public final class RssKey {
 
     private RssKey(byte[] bytes) {
         if (bytes.length < MIN_LENGTH) {
-            throw new IllegalArgumentException("RSS key of " + bytes.length + " bytes is too short (at least "
+            throw new UserException("RSS key of " + bytes.length + " bytes is too short (at least "
                     + MIN_LENGTH + ")");
         }
         this.bytes = bytes;
@@ -64,7 +65,7 @@ public final class RssKey {
             StringBuilder b = new StringBuilder(parts.length * 2);
             for (String part : parts) {
                 if (part.length() != 2) {
-                    throw new IllegalArgumentException("bad RSS key '" + text + "': each byte needs two hex digits");
+                    throw new UserException("bad RSS key '" + text + "': each byte needs two hex digits");
                 }
                 b.append(part);
             }
@@ -73,12 +74,12 @@ public final class RssKey {
             hex = s.startsWith("0x") || s.startsWith("0X") ? s.substring(2) : s;
         }
         if (hex.length() % 2 != 0) {
-            throw new IllegalArgumentException("bad RSS key '" + text + "': odd number of hex digits");
+            throw new UserException("bad RSS key '" + text + "': odd number of hex digits");
         }
         try {
             return new RssKey(HexFormat.of().parseHex(hex));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("bad RSS key '" + text + "': not hexadecimal");
+            throw new UserException("bad RSS key '" + text + "': not hexadecimal");
         }
     }
 

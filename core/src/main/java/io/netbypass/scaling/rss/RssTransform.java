@@ -1,5 +1,7 @@
 package io.netbypass.scaling.rss;
 
+import io.netbypass.util.UserException;
+
 /**
  * How the hash input is rearranged before Toeplitz ({@code ethtool -X dev xfrm ...}). The
  * symmetric transforms make both directions of a flow hash alike with any key.
@@ -28,7 +30,7 @@ public enum RssTransform {
                 return t;
             }
         }
-        throw new IllegalArgumentException("unknown RSS input transform '" + name
+        throw new UserException("unknown RSS input transform '" + name
                 + "' (none, symmetric-xor, symmetric-or-xor)");
     }
 }

@@ -1,5 +1,6 @@
 package io.netbypass.scaling.rss;
 
+import io.netbypass.util.UserException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -103,7 +104,7 @@ public final class Toeplitz {
 
     private void checkLength(int length) {
         if (length > maxInput) {
-            throw new IllegalArgumentException("a " + key.length() + "-byte key hashes at most "
+            throw new UserException("a " + key.length() + "-byte key hashes at most "
                     + maxInput + " bytes, not " + length);
         }
     }

@@ -1,5 +1,7 @@
 package io.netbypass.scaling.rss;
 
+import io.netbypass.util.UserException;
+
 /**
  * Toeplitz exactly as the datasheets describe it, one input bit at a time: for each 1 bit
  * (MSB first) XOR the key's current left-most 32 bits into the result, then shift the key left
@@ -15,7 +17,7 @@ public final class ToeplitzReference {
 
     public static int hash(RssKey key, byte[] input, int offset, int length) {
         if (length > key.maxInputLength()) {
-            throw new IllegalArgumentException("a " + key.length() + "-byte key hashes at most "
+            throw new UserException("a " + key.length() + "-byte key hashes at most "
                     + key.maxInputLength() + " bytes, not " + length);
         }
         int result = 0;

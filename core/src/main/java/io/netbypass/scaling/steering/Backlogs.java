@@ -1,7 +1,10 @@
 package io.netbypass.scaling.steering;
 
+import io.netbypass.util.UserException;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 
 /**
  * The per-CPU backlog counters RPS and RFS read ({@code softnet_data}): for each CPU (in the
@@ -31,14 +34,14 @@ public final class Backlogs {
 
     public Backlogs(int cpus) {
         if (cpus < 1 || cpus > RpsFlowTable.NO_CPU) {
-            throw new IllegalArgumentException("CPU count " + cpus + " is outside 1.." + (RpsFlowTable.NO_CPU - 1));
+            throw new UserException("CPU count " + cpus + " is outside 1.." + (RpsFlowTable.NO_CPU - 1));
         }
         this.cpus = cpus;
         this.head = new int[cpus * STRIDE];
         this.tail = new int[cpus * STRIDE];
         this.dropped = new long[cpus * STRIDE];
         this.online = new boolean[cpus];
-        java.util.Arrays.fill(online, true);
+        Arrays.fill(online, true);
     }
 
     /** {@code nr_cpu_ids}. */
@@ -61,7 +64,7 @@ public final class Backlogs {
 
     public void setMaxBacklog(int max) {
         if (max < 0) {
-            throw new IllegalArgumentException("netdev_max_backlog must not be negative, not " + max);
+            throw new UserException("netdev_max_backlog must not be negative, not " + max);
         }
         maxBacklog = max;
     }

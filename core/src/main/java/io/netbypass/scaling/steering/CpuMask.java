@@ -1,5 +1,6 @@
 package io.netbypass.scaling.steering;
 
+import io.netbypass.util.UserException;
 import java.util.BitSet;
 
 /**
@@ -17,7 +18,7 @@ public final class CpuMask {
         BitSet b = new BitSet();
         for (int c : cpus) {
             if (c < 0) {
-                throw new IllegalArgumentException("negative CPU " + c);
+                throw new UserException("negative CPU " + c);
             }
             b.set(c);
         }
@@ -34,7 +35,7 @@ public final class CpuMask {
     public static CpuMask parse(String text) {
         String s = text.trim();
         if (s.isEmpty()) {
-            throw new IllegalArgumentException("empty CPU mask");
+            throw new UserException("empty CPU mask");
         }
         String[] groups = s.split(",", -1);
         BitSet b = new BitSet();
@@ -42,7 +43,7 @@ public final class CpuMask {
         for (int g = groups.length - 1; g >= 0; g--, shift += 32) {
             String group = groups[g];
             if (group.isEmpty() || group.length() > 8 || !group.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
-                throw new IllegalArgumentException("bad CPU mask '" + text + "': groups are 1-8 hex digits");
+                throw new UserException("bad CPU mask '" + text + "': groups are 1-8 hex digits");
             }
             long v = Long.parseLong(group, 16);
             for (int i = 0; i < 32; i++) {

@@ -1,5 +1,7 @@
 package io.netbypass.scaling.steering;
 
+import io.netbypass.util.UserException;
+
 /**
  * Linux's per-CPU flow limit ({@code skb_flow_limit}, {@code net.core.flow_limit_*}): once a
  * backlog is at least half full, a flow that owns more than half of the last 128 packets
@@ -25,7 +27,7 @@ public final class FlowLimit {
 
     public FlowLimit(int buckets) {
         if (buckets < 1 || Integer.bitCount(buckets) != 1) {
-            throw new IllegalArgumentException("flow_limit_table_len must be a power of two, not " + buckets);
+            throw new UserException("flow_limit_table_len must be a power of two, not " + buckets);
         }
         this.bucketMask = buckets - 1;
         this.buckets = new int[buckets];

@@ -1,5 +1,6 @@
 package io.netbypass.scaling.steering;
 
+import io.netbypass.util.UserException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -27,7 +28,7 @@ public final class ReceiveSteering {
 
     public ReceiveSteering(int rxQueues, Backlogs backlogs) {
         if (rxQueues < 1) {
-            throw new IllegalArgumentException("a device needs at least one RX queue, not " + rxQueues);
+            throw new UserException("a device needs at least one RX queue, not " + rxQueues);
         }
         this.rxQueues = rxQueues;
         this.backlogs = backlogs;
@@ -85,7 +86,7 @@ public final class ReceiveSteering {
 
     private int checkQueue(int rxQueue) {
         if (rxQueue < 0 || rxQueue >= rxQueues) {
-            throw new IllegalArgumentException("RX queue " + rxQueue + " is outside 0.." + (rxQueues - 1));
+            throw new UserException("RX queue " + rxQueue + " is outside 0.." + (rxQueues - 1));
         }
         return rxQueue;
     }

@@ -1,5 +1,6 @@
 package io.netbypass.scaling.steering;
 
+import io.netbypass.util.UserException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
@@ -37,7 +38,7 @@ public final class RpsFlowTable {
      */
     public static RpsFlowTable ofCount(long count) {
         if (count < 0 || count > MAX_ENTRIES) {
-            throw new IllegalArgumentException("rps_flow_cnt " + count + " is outside 0.." + MAX_ENTRIES);
+            throw new UserException("rps_flow_cnt " + count + " is outside 0.." + MAX_ENTRIES);
         }
         return count == 0 ? null : new RpsFlowTable(ReciprocalScale.roundUpPowerOfTwo((int) count));
     }

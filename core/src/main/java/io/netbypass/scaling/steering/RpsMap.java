@@ -1,5 +1,7 @@
 package io.netbypass.scaling.steering;
 
+import java.util.Arrays;
+
 /**
  * An RX queue's {@code rps_cpus}: the CPUs that were in the mask and online when it was set,
  * ascending. A hash picks {@code cpus[reciprocal_scale(hash, len)]}.
@@ -21,7 +23,7 @@ public final class RpsMap {
                 kept[n++] = cpu;
             }
         }
-        return n == 0 ? null : new RpsMap(java.util.Arrays.copyOf(kept, n));
+        return n == 0 ? null : new RpsMap(Arrays.copyOf(kept, n));
     }
 
     public int length() {

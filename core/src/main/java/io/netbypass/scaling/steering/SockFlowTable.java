@@ -1,5 +1,6 @@
 package io.netbypass.scaling.steering;
 
+import io.netbypass.util.UserException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
@@ -35,10 +36,10 @@ public final class SockFlowTable {
      */
     public static SockFlowTable ofEntries(long requested, int cpus) {
         if (requested < 0 || requested > MAX_ENTRIES) {
-            throw new IllegalArgumentException("rps_sock_flow_entries " + requested + " is outside 0.." + MAX_ENTRIES);
+            throw new UserException("rps_sock_flow_entries " + requested + " is outside 0.." + MAX_ENTRIES);
         }
         if (requested > MAX_ALLOCATABLE) {
-            throw new IllegalArgumentException("rps_sock_flow_entries " + requested + " is above what this engine holds ("
+            throw new UserException("rps_sock_flow_entries " + requested + " is above what this engine holds ("
                     + MAX_ALLOCATABLE + ")");
         }
         return requested == 0 ? null : new SockFlowTable(ReciprocalScale.roundUpPowerOfTwo((int) requested), cpus);

@@ -1,5 +1,6 @@
 package io.netbypass.scaling.steering;
 
+import io.netbypass.util.UserException;
 import java.util.Arrays;
 
 /**
@@ -22,7 +23,7 @@ public final class TransmitSteering {
 
     public TransmitSteering(int txQueues, int rxQueues, Backlogs cpus) {
         if (txQueues < 1 || rxQueues < 1) {
-            throw new IllegalArgumentException("a device needs at least one TX and one RX queue");
+            throw new UserException("a device needs at least one TX and one RX queue");
         }
         this.txQueues = txQueues;
         this.rxQueues = rxQueues;
@@ -62,7 +63,7 @@ public final class TransmitSteering {
 
     private void checkTx(int txQueue) {
         if (txQueue < 0 || txQueue >= txQueues) {
-            throw new IllegalArgumentException("TX queue " + txQueue + " is outside 0.." + (txQueues - 1));
+            throw new UserException("TX queue " + txQueue + " is outside 0.." + (txQueues - 1));
         }
     }
 

@@ -63,7 +63,7 @@ class RingContractTest {
             Ring ring = port.rxRing(0);
             assertEquals(7, ring.space(), "8 slots hold at most 7 packets");
             assertEquals(7, ring.tail());
-            Vnic.Stats s = nic.stats();
+            VnicStats s = nic.stats();
             assertEquals(7, s.rxRing()[0]);
             assertEquals(13, s.rxMissed()[0], "the rest are counted as ring-full drops");
             assertEquals(20, s.wirePackets());

@@ -111,7 +111,7 @@ class SingleRxQueueTest {
                 assertEquals(t.toQueue4(i), atPort.get(i), "frame " + i + " at the port");
                 assertEquals(!t.toQueue4(i), hosts[0].seen.get(i), "frame " + i + " at the host");
             }
-            Vnic.Stats s = nic.stats();
+            VnicStats s = nic.stats();
             assertEquals(1000, s.rxPackets()[4]);
             assertEquals(1000, s.rxRing()[4]);
             assertEquals(0, s.rxHost()[4]);
@@ -129,7 +129,7 @@ class SingleRxQueueTest {
     }
 
     /** wire = sum over queues (+ rule drops) = port + host + counted drops. */
-    private static void assertCountersAddUp(Vnic.Stats s, long port) {
+    private static void assertCountersAddUp(VnicStats s, long port) {
         long queues = s.sum(s.rxPackets());
         assertEquals(s.wirePackets(), queues + s.ntupleDrops() + s.oversize());
         assertEquals(queues, s.sum(s.rxRing()) + s.sum(s.rxHost()) + s.sum(s.rxMissed()));
@@ -154,7 +154,7 @@ class SingleRxQueueTest {
             assertEquals(100, nic.stats().rxRing()[4]);
             port.close();
             assertFalse(nic.rxBound(4));
-            Vnic.Stats s = nic.stats();
+            VnicStats s = nic.stats();
             assertEquals(50, s.rxRing()[4], "the 50 the application consumed");
             assertEquals(50, s.rxHost()[4], "the 50 still in the ring went to the host");
             assertEquals(250, hosts[0].seen.cardinality());
@@ -237,7 +237,7 @@ class SingleRxQueueTest {
             assertFalse(app.intersects(all), "no frame reached both the port and the host");
             all.or(app);
             assertEquals(t.frames, all.cardinality(), "every frame reached the port or the host");
-            Vnic.Stats s = nic.stats();
+            VnicStats s = nic.stats();
             assertEquals(0, s.sum(s.rxMissed()));
             assertEquals(app.cardinality(), s.sum(s.rxRing()));
             assertEquals(t.frames - app.cardinality(), s.sum(s.rxHost()));

@@ -3,10 +3,15 @@ package io.netbypass.linux.bpf;
 import io.netbypass.linux.LinuxException;
 import io.netbypass.linux.Native;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * bpf(2) commands netbypass uses: maps (XSKMAP), program load with the verifier's log on
@@ -126,14 +131,14 @@ public final class Bpf {
     /** How many CPUs this kernel may ever have (/sys/devices/system/cpu/possible): per-CPU maps hold one value each. */
     public static int possibleCpus() {
         try {
-            String text = java.nio.file.Files.readString(java.nio.file.Path.of("/sys/devices/system/cpu/possible")).strip();
+            String text = Files.readString(Path.of("/sys/devices/system/cpu/possible")).strip();
             int highest = 0;
             for (String range : text.split(",")) {
                 String[] ends = range.split("-");
                 highest = Math.max(highest, Integer.parseInt(ends[ends.length - 1]));
             }
             return highest + 1;
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return Runtime.getRuntime().availableProcessors();
         }
     }
@@ -248,8 +253,8 @@ public final class Bpf {
     }
 
     /** Every BPF link of this kernel (all namespaces) that can be read here. */
-    public static java.util.List<LinkInfo> links() {
-        java.util.List<LinkInfo> out = new java.util.ArrayList<>();
+    public static List<LinkInfo> links() {
+        List<LinkInfo> out = new ArrayList<>();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment attr = a.allocate(ATTR_SIZE, 8);
             int next = 0;

@@ -3,6 +3,7 @@ package io.netbypass.linux.ethtool;
 import io.netbypass.linux.Errno;
 import io.netbypass.linux.LinuxException;
 import io.netbypass.linux.Native;
+import io.netbypass.util.UserException;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -11,6 +12,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The SIOCETHTOOL ioctl: {@code struct ifreq} naming the interface, its data pointer at a
@@ -108,8 +111,8 @@ public final class Ethtool {
     }
 
     /** ETHTOOL_GRXCLSRLALL then GRXCLSRULE for each: the ntuple rules (ethtool -n), as 168-byte flow specs. */
-    public static java.util.List<byte[]> ntupleRules(String ifName) throws LinuxException {
-        java.util.List<byte[]> rules = new java.util.ArrayList<>();
+    public static List<byte[]> ntupleRules(String ifName) throws LinuxException {
+        List<byte[]> rules = new ArrayList<>();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment count = a.allocate(EthtoolStructs.RXNFC_LENGTH, 8);
             count.set(ValueLayout.JAVA_INT, 0, 0x2e); // ETHTOOL_GRXCLSRLCNT
@@ -147,7 +150,7 @@ public final class Ethtool {
     static void call(String ifName, MemorySegment command, Arena a, String what) throws LinuxException {
         byte[] name = ifName.getBytes(StandardCharsets.US_ASCII);
         if (name.length > 15) {
-            throw new IllegalArgumentException("interface name '" + ifName + "' is longer than 15 characters");
+            throw new UserException("interface name '" + ifName + "' is longer than 15 characters");
         }
         MemorySegment ifr = a.allocate(IFREQ_LENGTH, 8);
         MemorySegment.copy(name, 0, ifr, ValueLayout.JAVA_BYTE, 0, name.length);

@@ -7,10 +7,12 @@ import io.netbypass.linux.netlink.GenericNetlink;
 import io.netbypass.linux.netlink.NetlinkMessage;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * ethtool's operations over the kernel's ethtool netlink family, in the calling thread's
@@ -227,7 +229,7 @@ public final class EthtoolNetlink implements AutoCloseable {
      * ethtool's short names replaced by the features of {@code known} (a device's kernel feature
      * names) they stand for; kernel names kept as they are.
      */
-    public static Map<String, Boolean> expand(Map<String, Boolean> wanted, java.util.Collection<String> known) {
+    public static Map<String, Boolean> expand(Map<String, Boolean> wanted, Collection<String> known) {
         Map<String, Boolean> out = new LinkedHashMap<>();
         for (Map.Entry<String, Boolean> e : wanted.entrySet()) {
             String pattern = ALIASES.get(e.getKey());
@@ -235,8 +237,8 @@ public final class EthtoolNetlink implements AutoCloseable {
                 out.put(e.getKey(), e.getValue());
                 continue;
             }
-            java.util.regex.Pattern p = java.util.regex.Pattern.compile(
-                    java.util.regex.Pattern.quote(pattern).replace("*", "\\E.*\\Q"));
+            Pattern p = Pattern.compile(
+                    Pattern.quote(pattern).replace("*", "\\E.*\\Q"));
             for (String name : known) {
                 if (p.matcher(name).matches()) {
                     out.put(name, e.getValue());

@@ -1,8 +1,10 @@
 package io.netbypass.linux.tap;
 
+import io.netbypass.hostpath.VirtioNetHeader;
 import io.netbypass.linux.Errno;
 import io.netbypass.linux.LinuxException;
 import io.netbypass.linux.Native;
+import io.netbypass.util.UserException;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -54,7 +56,7 @@ public final class TapDevice implements AutoCloseable {
      */
     public static TapDevice open(String name) throws LinuxException {
         if (name.isEmpty() || name.length() > 15) {
-            throw new IllegalArgumentException("an interface name has 1..15 characters: '" + name + "'");
+            throw new UserException("an interface name has 1..15 characters: '" + name + "'");
         }
         int fd = Native.open("/dev/net/tun", Native.O_RDWR | Native.O_NONBLOCK | Native.O_CLOEXEC, "/dev/net/tun");
         try (Arena a = Arena.ofConfined()) {
@@ -62,7 +64,7 @@ public final class TapDevice implements AutoCloseable {
             ifr.set(ValueLayout.JAVA_SHORT, 16, (short) (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_MULTI_QUEUE));
             Native.ioctl(fd, TUNSETIFF, ifr, "ioctl(TUNSETIFF, " + name + ")");
             MemorySegment size = a.allocate(ValueLayout.JAVA_INT);
-            size.set(ValueLayout.JAVA_INT, 0, io.netbypass.hostpath.VirtioNetHeader.LENGTH);
+            size.set(ValueLayout.JAVA_INT, 0, VirtioNetHeader.LENGTH);
             Native.ioctl(fd, TUNSETVNETHDRSZ, size, "ioctl(TUNSETVNETHDRSZ, " + name + ")");
             return new TapDevice(name, fd);
         } catch (LinuxException | RuntimeException e) {

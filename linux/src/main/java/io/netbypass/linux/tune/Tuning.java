@@ -2,6 +2,7 @@ package io.netbypass.linux.tune;
 
 import io.netbypass.control.Journal;
 import io.netbypass.scaling.steering.CpuMask;
+import io.netbypass.util.UserException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -163,17 +164,17 @@ public final class Tuning {
         List<Integer> out = new ArrayList<>();
         String bad = "'" + text + "' is not a CPU list (such as 0-3,6)";
         if (text.isBlank()) {
-            throw new IllegalArgumentException(bad);
+            throw new UserException(bad);
         }
         for (String part : text.strip().split(",", -1)) {
             if (!part.strip().matches("\\d{1,4}(-\\d{1,4})?")) {
-                throw new IllegalArgumentException(bad);
+                throw new UserException(bad);
             }
             String[] r = part.strip().split("-");
             int a = Integer.parseInt(r[0]);
             int b = r.length > 1 ? Integer.parseInt(r[1]) : a;
             if (b < a || b > MAX_CPU) {
-                throw new IllegalArgumentException(bad + ": " + part.strip() + (b < a ? " runs backwards" : " is past CPU " + MAX_CPU));
+                throw new UserException(bad + ": " + part.strip() + (b < a ? " runs backwards" : " is past CPU " + MAX_CPU));
             }
             for (int c = a; c <= b; c++) {
                 if (!out.contains(c)) {

@@ -11,6 +11,7 @@ import io.netbypass.scaling.ntuple.FlowType;
 import io.netbypass.scaling.ntuple.NtupleClassifier;
 import io.netbypass.scaling.ntuple.NtupleKey;
 import io.netbypass.scaling.ntuple.RxFlowSpec;
+import io.netbypass.util.UserException;
 
 import java.util.List;
 
@@ -97,16 +98,16 @@ public final class FlowSteering {
     public static void check(RxFlowSpec r) {
         FlowType t = r.flowType();
         if (t == null) {
-            throw new IllegalArgumentException("'" + r + "': unknown flow type");
+            throw new UserException("'" + r + "': unknown flow type");
         }
         if (t == FlowType.AH4 || t == FlowType.AH6) {
-            throw new IllegalArgumentException("'" + r + "': AH rules are not matched in XDP (use esp4/esp6 or ip4/ip6 l4proto 51)");
+            throw new UserException("'" + r + "': AH rules are not matched in XDP (use esp4/esp6 or ip4/ip6 l4proto 51)");
         }
         if (r.hasFlag(FlowType.FLOW_RSS)) {
-            throw new IllegalArgumentException("'" + r + "': RSS contexts have no meaning for flow steering in XDP");
+            throw new UserException("'" + r + "': RSS contexts have no meaning for flow steering in XDP");
         }
         if (!r.isDrop() && (r.isWake() || r.vfField() != 0)) {
-            throw new IllegalArgumentException("'" + r + "': flow steering in XDP takes 'action -1' (drop) or a queue");
+            throw new UserException("'" + r + "': flow steering in XDP takes 'action -1' (drop) or a queue");
         }
     }
 

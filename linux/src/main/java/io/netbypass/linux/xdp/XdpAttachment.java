@@ -1,5 +1,6 @@
 package io.netbypass.linux.xdp;
 
+import io.netbypass.linux.Errno;
 import io.netbypass.linux.LinuxException;
 import io.netbypass.linux.Native;
 import io.netbypass.linux.bpf.Bpf;
@@ -46,7 +47,7 @@ public final class XdpAttachment implements AutoCloseable {
                 return new XdpAttachment(interfaceName, ifIndex, prog,
                         Bpf.linkXdp(prog, ifIndex, Bpf.XDP_FLAGS_DRV_MODE, interfaceName + " (native)"), Mode.NATIVE);
             } catch (LinuxException e) {
-                if (mode == Mode.NATIVE || e.errno() != io.netbypass.linux.Errno.EOPNOTSUPP && e.errno() != io.netbypass.linux.Errno.EINVAL) {
+                if (mode == Mode.NATIVE || e.errno() != Errno.EOPNOTSUPP && e.errno() != Errno.EINVAL) {
                     throw e;
                 }
                 return new XdpAttachment(interfaceName, ifIndex, prog,

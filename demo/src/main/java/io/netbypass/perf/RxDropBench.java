@@ -1,0 +1,279 @@
+package io.netbypass.perf;
+
+import io.netbypass.backend.vnic.HostStack;
+import io.netbypass.backend.vnic.Vnic;
+import io.netbypass.backend.vnic.VnicPort;
+import io.netbypass.backend.vnic.VnicStats;
+import io.netbypass.backend.vnic.WireBatch;
+import io.netbypass.filter.engine.FilterEngine;
+import io.netbypass.filter.engine.FilterProgram;
+import io.netbypass.gen.AddressRange;
+import io.netbypass.gen.Generator;
+import io.netbypass.gen.GeneratorOptions;
+import io.netbypass.packet.AddressText;
+import io.netbypass.port.BufferPool;
+import io.netbypass.port.PortName;
+import io.netbypass.port.Ring;
+import io.netbypass.scaling.ntuple.NtupleScript;
+import io.netbypass.scaling.rss.IndirectionTable;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * {@code netbypass bench}: wire -> vnic -> one bypassed RX queue -> a consumer that drops, all on
+ * the calling thread (run to completion, so packets per second is per core). The wire replays
+ * 4096 pre-made 60-byte frames, as a NIC receives what another machine generated.
+ *
+ * <ul>
+ *   <li>{@link Case#COPY}: the baseline: copy each frame into a ring buffer and drop it, no NIC logic.</li>
+ *   <li>{@link Case#RXDROP}: one-queue vnic with RSS and ntuple off, {@code vnic:X-0/R}, rxdrop.</li>
+ *   <li>{@link Case#CLASSIFIED}: 10-queue vnic, every frame parsed and checked against 16 ntuple rules;
+ *       half match {@code udp4 dst-port 53 action 4}, half miss and are Toeplitz-hashed through an
+ *       indirection table that points at queue 4; {@code vnic:X-4/R}, rxdrop.</li>
+ * </ul>
+ */
+public final class RxDropBench {
+    public enum Case {
+        COPY, RXDROP, CLASSIFIED, FILTER_10, FILTER_1000, FILTER_100K;
+
+        boolean filters() {
+            return this == FILTER_10 || this == FILTER_1000 || this == FILTER_100K;
+        }
+    }
+
+    /**
+     * The filter cases' ten rules: an edge server's set. The flood (UDP to port 53 and 54 from
+     * random sources) walks most of it: port 53 is checked as DNS twice, then dropped; port 54
+     * falls to the default and is passed to the host.
+     */
+    public static final List<String> TEN_RULES = List.of(
+            "pass      src 198.18.0.0/24                                  name management",
+            "drop      frag later                                         name late-fragments",
+            "ratelimit 200/s burst 50 per src tcp flags S/SA dst port 80,443   name syn-per-source",
+            "pass      udp dst port 53 dns suffix example.com             name dns-ours",
+            "ratelimit 500/s per src udp dst port 53 dns                  name dns-other",
+            "drop      udp dst port 53 len <100                           name dns-junk-small",
+            "drop      udp dst port 53                                    name dns-junk",
+            "drop      udp src port 19,123,389,1900,11211 len >=400       name amplification",
+            "ratelimit 1000/s icmp type 8                                 name ping",
+            "drop      tcp dst port 23,2323                               name telnet",
+            "default pass");
+
+    /** The rules of a filter case: 10 rules; 1,000 /24 blocks then the 10; a 100,000-prefix list then the 10. */
+    public static FilterProgram program(Case c, Path scratch) throws Exception {
+        List<String> lines = new ArrayList<>();
+        Random random = new Random(1);
+        if (c == Case.FILTER_1000) {
+            for (int i = 0; i < 990; i++) {
+                lines.add("drop src net 10." + random.nextInt(256) + "." + random.nextInt(256) + ".0/24 name block-" + i);
+            }
+        } else if (c == Case.FILTER_100K) {
+            StringBuilder list = new StringBuilder();
+            for (int i = 0; i < 100_000; i++) {
+                int a = random.nextInt();
+                if ((a >>> 17) == (0xc612 >>> 1)) {
+                    a ^= 0x8000_0000; // keep 198.18.0.0/15 out: the flood must reach the other rules
+                }
+                int len = 16 + random.nextInt(17);
+                int mask = len == 32 ? -1 : -1 << (32 - len);
+                list.append(AddressText.ipv4(a & mask)).append('/').append(len).append('\n');
+            }
+            Files.writeString(scratch.resolve("prefixes.txt"), list);
+            lines.add("drop src list prefixes.txt name blocklist");
+        }
+        lines.addAll(TEN_RULES);
+        return FilterProgram.parse(c.name().toLowerCase(Locale.ROOT) + ".rules", String.join("\n", lines), scratch);
+    }
+
+    public static final int FRAMES = 4096;
+    public static final int BATCH = 256;
+
+    /** One measurement: packets, nanoseconds, bytes allocated by the thread while measuring. */
+    public record Result(Case benchCase, long packets, long nanos, long allocatedBytes, long wireDrops) {
+        public double mpps() {
+            return packets * 1e3 / nanos;
+        }
+
+        public double bytesPerPacket() {
+            return (double) allocatedBytes / packets;
+        }
+    }
+
+    private RxDropBench() {
+    }
+
+    /** Runs {@code benchCase} for about {@code nanos} after a warm-up of {@code warmupNanos}. */
+    public static Result run(Case benchCase, long warmupNanos, long nanos) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment wire = arena.allocate((long) FRAMES * 64, 64);
+            Generator g = new Generator(GeneratorOptions.defaults()
+                    .withSource(AddressRange.parse("198.18.0.1:1024-198.19.255.254:65535", 0), true)
+                    .withDestination(AddressRange.parse("198.18.0.53:53-198.18.0.53:54", 0), true)
+                    .withSeed(1));
+            WireBatch[] batches = new WireBatch[FRAMES / BATCH];
+            for (int b = 0; b < batches.length; b++) {
+                batches[b] = new WireBatch(wire, BATCH);
+                for (int i = 0; i < BATCH; i++) {
+                    long at = (long) (b * BATCH + i) * 64;
+                    batches[b].add(at, g.next(wire, at));
+                }
+            }
+            return switch (benchCase) {
+                case COPY -> copy(batches, warmupNanos, nanos);
+                case RXDROP, CLASSIFIED -> throughNic(benchCase, batches, warmupNanos, nanos);
+                default -> filtered(benchCase, batches, warmupNanos, nanos);
+            };
+        }
+    }
+
+    private static Result filtered(Case benchCase, WireBatch[] batches, long warmupNanos, long nanos) {
+        Path scratch = null;
+        try {
+            scratch = Files.createTempDirectory("netbypass-bench");
+            FilterProgram program = program(benchCase, scratch);
+            String name = "bench" + benchCase.ordinal();
+            try (Vnic nic = new Vnic(name, 1, 1024, new BufferPool(8192, 2048), new HostStack(1))) {
+                nic.features(false, false);
+                try (VnicPort port = nic.open(PortName.parse("vnic:" + name + "-0/R", "vnic"))) {
+                    FilterEngine engine = new FilterEngine(port, program);
+                    long origin = System.nanoTime();
+                    // The same timing loop as throughNic's, written out again on purpose: one loop shared
+                    // through a lambda would turn megamorphic across cases and slow every case it serves.
+                    for (int phase = 0; phase < 2; phase++) {
+                        long budget = phase == 0 ? warmupNanos : nanos;
+                        long decided = engine.counters().received();
+                        long before = allocated();
+                        long start = System.nanoTime();
+                        int b = 0;
+                        long now;
+                        do {
+                            WireBatch batch = batches[b];
+                            b = b + 1 == batches.length ? 0 : b + 1;
+                            nic.receive(batch, 0);
+                            now = System.nanoTime();
+                            engine.doWork(now - origin);
+                        } while (now - start < budget);
+                        if (phase == 1) {
+                            long allocatedBytes = allocated() - before;
+                            VnicStats s = nic.stats();
+                            return new Result(benchCase, engine.counters().received() - decided, now - start, allocatedBytes,
+                                    s.sum(s.rxMissed()));
+                        }
+                    }
+                }
+            }
+            throw new AssertionError();
+        } catch (Exception e) {
+            throw new IllegalStateException("filter bench " + benchCase + ": " + e.getMessage(), e);
+        } finally {
+            if (scratch != null) {
+                try (var files = Files.list(scratch)) {
+                    for (Path f : files.toList()) {
+                        Files.delete(f);
+                    }
+                    Files.delete(scratch);
+                } catch (IOException ignored) {
+                    // a temp directory left behind is harmless
+                }
+            }
+        }
+    }
+
+    private static long allocated() {
+        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
+    }
+
+    private static Result copy(WireBatch[] batches, long warmupNanos, long nanos) {
+        try (BufferPool pool = new BufferPool(2048, 2048)) {
+            MemorySegment buffers = pool.memory();
+            int slots = 1024;
+            long[] result = new long[2];
+            for (int phase = 0; phase < 2; phase++) {
+                long budget = phase == 0 ? warmupNanos : nanos;
+                long before = allocated();
+                long start = System.nanoTime();
+                long packets = 0;
+                int slot = 0;
+                int b = 0;
+                long now;
+                long checksum = 0;
+                do {
+                    WireBatch batch = batches[b];
+                    b = b + 1 == batches.length ? 0 : b + 1;
+                    for (int i = 0; i < batch.count(); i++) {
+                        long to = pool.offset(BufferPool.FIRST_BUFFER + slot);
+                        MemorySegment.copy(batch.segment(), batch.offset(i), buffers, to, batch.length(i));
+                        checksum += buffers.get(ValueLayout.JAVA_BYTE, to + 12);
+                        slot = slot + 1 == slots ? 0 : slot + 1;
+                    }
+                    packets += batch.count();
+                    now = System.nanoTime();
+                } while (now - start < budget);
+                result[0] = packets;
+                result[1] = now - start;
+                if (phase == 1) {
+                    return new Result(Case.COPY, packets, now - start, allocated() - before, checksum == 42 ? 1 : 0);
+                }
+            }
+            throw new AssertionError();
+        }
+    }
+
+    private static Result throughNic(Case benchCase, WireBatch[] batches, long warmupNanos, long nanos) {
+        boolean classified = benchCase == Case.CLASSIFIED;
+        int queues = classified ? 10 : 1;
+        int queue = classified ? 4 : 0;
+        String name = "bench" + benchCase.ordinal();
+        try (Vnic nic = new Vnic(name, queues, 1024, new BufferPool(8192, 2048), new HostStack(queues))) {
+            if (classified) {
+                int[] weights = new int[queues];
+                weights[queue] = 1;
+                nic.indirection(IndirectionTable.weight(128, weights, 0));
+                List<String> rules = new ArrayList<>();
+                for (int r = 0; r < 15; r++) {
+                    rules.add("flow-type tcp4 dst-port " + (1000 + r) + " action -1");
+                }
+                rules.add("flow-type udp4 dst-port 53 action " + queue);
+                nic.ntuple(NtupleScript.parse(rules));
+            } else {
+                nic.features(false, false);
+            }
+            try (VnicPort port = nic.open(PortName.parse("vnic:" + name + "-" + queue + "/R", "vnic"))) {
+                Ring ring = port.rxRing(0);
+                for (int phase = 0; phase < 2; phase++) {
+                    long budget = phase == 0 ? warmupNanos : nanos;
+                    long received = port.received();
+                    long before = allocated();
+                    long start = System.nanoTime();
+                    int b = 0;
+                    long now;
+                    do {
+                        WireBatch batch = batches[b];
+                        b = b + 1 == batches.length ? 0 : b + 1;
+                        nic.receive(batch, 0);
+                        port.rxSync();
+                        ring.advance(ring.tail());
+                        now = System.nanoTime();
+                    } while (now - start < budget);
+                    if (phase == 1) {
+                        long allocatedBytes = allocated() - before;
+                        VnicStats s = nic.stats();
+                        return new Result(benchCase, port.received() - received, now - start, allocatedBytes,
+                                s.sum(s.rxMissed()) + s.sum(s.rxHost()) + s.ntupleDrops());
+                    }
+                }
+            }
+        }
+        throw new AssertionError();
+    }
+}
