@@ -118,7 +118,7 @@ final class NicCommand implements Callable<Integer> {
                         }
                         journal.keep(); // an operator's change stays; 'netbypass restore IF' undoes it
                     } catch (IOException x) {
-                        throw new IllegalStateException("nic features " + ifName + ": " + x.getMessage());
+                        throw new UserException("nic features " + ifName + ": " + x.getMessage());
                     }
                     List<String> refused = e.setFeatures(ifName, wanted);
                     if (!refused.isEmpty()) {
@@ -128,7 +128,7 @@ final class NicCommand implements Callable<Integer> {
                     }
                 }
             } catch (LinuxException x) {
-                throw new IllegalStateException(fail(ifName, "features", x));
+                throw new UserException(fail(ifName, "features", x));
             }
             out.flush();
             return 0;
@@ -188,11 +188,11 @@ final class NicCommand implements Callable<Integer> {
                                 next[0] + "," + next[1] + "," + next[2] + "," + next[3]);
                         journal.keep();
                     } catch (IOException x) {
-                        throw new IllegalStateException("nic channels " + ifName + ": " + x.getMessage().replace("java.io.IOException: ", ""));
+                        throw new UserException("nic channels " + ifName + ": " + x.getMessage().replace("java.io.IOException: ", ""));
                     }
                 }
             } catch (LinuxException x) {
-                throw new IllegalStateException(fail(ifName, "channels", x));
+                throw new UserException(fail(ifName, "channels", x));
             }
             out.flush();
             return 0;
@@ -243,7 +243,7 @@ final class NicCommand implements Callable<Integer> {
                 int[] sizes = Ethtool.rssSizes(ifName);
                 int size = sizes[0];
                 if (size == 0) {
-                    throw new IllegalStateException("nic rss " + ifName + ": " + ifName + " has no RSS indirection table");
+                    throw new UserException("nic rss " + ifName + ": " + ifName + " has no RSS indirection table");
                 }
                 if (how.get(0).equals("hkey")) {
                     byte[] key = HexFormat.ofDelimiter(":").parseHex(how.get(1));
@@ -268,10 +268,10 @@ final class NicCommand implements Callable<Integer> {
                     journal.change(QueueIsolation.RSS, ifName, join(before), join(table.toArray()));
                     journal.keep(); // 'netbypass restore IF' puts the old table back
                 } catch (IOException x) {
-                    throw new IllegalStateException("nic rss " + ifName + ": " + x.getMessage());
+                    throw new UserException("nic rss " + ifName + ": " + x.getMessage());
                 }
             } catch (LinuxException x) {
-                throw new IllegalStateException(fail(ifName, "rss", x));
+                throw new UserException(fail(ifName, "rss", x));
             } catch (NumberFormatException | IndexOutOfBoundsException x) {
                 throw new UserException("nic rss " + ifName + ": equal N, weight W..., hkey K (aa:bb:...) or default");
             }
@@ -328,7 +328,7 @@ final class NicCommand implements Callable<Integer> {
                             journal.change(QueueIsolation.NTUPLE, ifName + "@" + spec.location(), "", command);
                             journal.keep();
                         } catch (IOException x) {
-                            throw new IllegalStateException("nic ntuple " + ifName + ": " + x.getMessage());
+                            throw new UserException("nic ntuple " + ifName + ": " + x.getMessage());
                         }
                         out.printf(Locale.ROOT, "Added rule with ID %d%n", spec.location());
                     }
@@ -348,13 +348,13 @@ final class NicCommand implements Callable<Integer> {
                             journal.change(QueueIsolation.NTUPLE, ifName + "@" + loc, old, "");
                             journal.keep();
                         } catch (IOException x) {
-                            throw new IllegalStateException("nic ntuple " + ifName + ": " + x.getMessage());
+                            throw new UserException("nic ntuple " + ifName + ": " + x.getMessage());
                         }
                     }
                     default -> throw new UserException("nic ntuple " + ifName + ": list, add RULE or delete LOC");
                 }
             } catch (LinuxException x) {
-                throw new IllegalStateException(fail(ifName, "ntuple", x));
+                throw new UserException(fail(ifName, "ntuple", x));
             } catch (NtupleSyntaxException | NtupleRuleException x) {
                 throw new UserException("nic ntuple " + ifName + ": " + x.getMessage());
             } catch (NumberFormatException x) {
@@ -383,7 +383,7 @@ final class NicCommand implements Callable<Integer> {
             try {
                 driver = Ethtool.driver(ifName);
             } catch (LinuxException x) {
-                throw new IllegalStateException(fail(ifName, "show", x));
+                throw new UserException(fail(ifName, "show", x));
             }
             out.printf(Locale.ROOT, "%s: driver %s%n", ifName, driver);
             try (EthtoolNetlink e = EthtoolNetlink.open()) {

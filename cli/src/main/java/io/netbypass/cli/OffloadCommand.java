@@ -277,7 +277,7 @@ final class OffloadCommand implements Callable<Integer> {
         try {
             plan = QueueIsolation.plan(nic, queue, rules, workerCpu, tuning == null ? null : Isolation.interrupts(tuning));
         } catch (IOException e) {
-            throw new IllegalStateException("offload " + nic.name() + " " + queue + ": " + e.getMessage());
+            throw new UserException("offload " + nic.name() + " " + queue + ": " + e.getMessage());
         }
         String taken = (software ? "vnic:" : "xdp:") + device + (plan.steerInXdp() ? "/R" : "-" + queue + "/R");
         out.printf(Locale.ROOT, "[+] plan for %s queue %d%s:%n", nic.name(), queue, software ? "" : " (worker on CPU " + workerCpu + ")");
@@ -303,7 +303,7 @@ final class OffloadCommand implements Callable<Integer> {
         try {
             QueueIsolation.apply(plan, journal);
         } catch (IOException e) {
-            throw new IllegalStateException("offload " + nic.name() + " " + queue + ": " + e.getMessage());
+            throw new UserException("offload " + nic.name() + " " + queue + ": " + e.getMessage());
         }
         out.printf(Locale.ROOT, "[+] %d settings changed%s%n", plan.steps().size(), software ? ""
                 : " (journal " + journal.file() + "; 'netbypass restore " + device + "' if this run dies)");

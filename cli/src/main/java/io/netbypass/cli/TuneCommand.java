@@ -100,7 +100,7 @@ final class TuneCommand implements Callable<Integer> {
         try {
             plan = tuning.plan(ifName, options, notes);
         } catch (IOException e) {
-            throw new IllegalStateException("tune " + ifName + ": " + e.getMessage());
+            throw new UserException("tune " + ifName + ": " + e.getMessage());
         }
         for (String n : notes) {
             out.println("# " + n);
@@ -118,7 +118,7 @@ final class TuneCommand implements Callable<Integer> {
                 Tuning.apply(plan, journal);
             } catch (IOException | RuntimeException e) {
                 List<String> failed = journal.rollback();
-                throw new IllegalStateException("tune " + ifName + ": " + e.getMessage() + "; nothing left changed"
+                throw new UserException("tune " + ifName + ": " + e.getMessage() + "; nothing left changed"
                         + (failed.isEmpty() ? "" : " except: " + String.join("; ", failed)));
             }
             if (keep) {

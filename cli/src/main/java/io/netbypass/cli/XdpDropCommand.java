@@ -67,7 +67,7 @@ final class XdpDropCommand implements Callable<Integer> {
             if (e.errno() == Errno.EBUSY) {
                 why += "; another XDP program is attached: " + XdpHolder.describeOrRemedy(ifName);
             }
-            throw new IllegalStateException("xdp-drop " + ifName + ": " + why);
+            throw new UserException("xdp-drop " + ifName + ": " + why);
         }
         try (drop) {
             out.printf(Locale.ROOT, "[+] XDP_DROP on %s %s (XDP %s)%n", ifName, queue == null ? "every queue" : "queue " + queue,

@@ -103,6 +103,37 @@ public abstract class RingPort implements Port {
         return errors;
     }
 
+    /**
+     * The release of an RX ring whose slots keep their buffers (the device copies frames into
+     * them: a capture file, AF_PACKET, a TAP): the slots {@code [hwcur, head)} have their flags
+     * cleared, a buffer index the application broke is put back from {@code lastBuffers} (the
+     * last valid buffer each slot had, from {@link #slotBuffers}) and counted, and hwcur moves to
+     * {@code head}.
+     */
+    protected final void releaseKeepingBuffers(KernelRing k, int head, int[] lastBuffers) {
+        Ring ring = k.ring();
+        for (int i = k.hwcur(); i != head; i = ring.next(i)) {
+            int b = ring.bufferIndex(i);
+            if (!pool.valid(b)) {
+                counters.badSlots(1);
+                ring.setBufferIndex(i, lastBuffers[i]);
+            } else {
+                lastBuffers[i] = b;
+            }
+            ring.setSlotFlags(i, 0);
+        }
+        k.consumed(head);
+    }
+
+    /** Each slot's buffer index now: the record {@link #releaseKeepingBuffers} keeps. */
+    protected static int[] slotBuffers(Ring ring) {
+        int[] b = new int[ring.slots()];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = ring.bufferIndex(i);
+        }
+        return b;
+    }
+
     /** The common counters, then the backend's own. */
     @Override
     public final void statistics(ObjLongConsumer<String> sink) {

@@ -1,5 +1,7 @@
 package io.netbypass.control;
 
+import io.netbypass.util.UserException;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -78,7 +80,7 @@ class JournalTest {
         });
         try (Journal j = Journal.create(dir, "ns", 999_999_969L, guarded)) {
             assertEquals("set /etc/passwd: only ok/ targets",
-                    assertThrows(IllegalArgumentException.class, () -> j.change("set", "/etc/passwd", "", "x")).getMessage());
+                    assertThrows(UserException.class, () -> j.change("set", "/etc/passwd", "", "x")).getMessage());
             assertFalse(device.containsKey("/etc/passwd"));
         }
         Path forged = dir.resolve("ns-999999968.journal");

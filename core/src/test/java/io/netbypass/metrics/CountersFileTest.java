@@ -1,5 +1,7 @@
 package io.netbypass.metrics;
 
+import io.netbypass.util.UserException;
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -166,7 +168,7 @@ class CountersFileTest {
             }
         }
         assertEquals("--metrics takes HOST:PORT or PORT, not 'x:y'",
-                assertThrows(IllegalArgumentException.class, () -> MetricsServer.parse("x:y")).getMessage());
+                assertThrows(UserException.class, () -> MetricsServer.parse("x:y")).getMessage());
         assertEquals("127.0.0.1", MetricsServer.parse("9100").getAddress().getHostAddress(), "a bare port stays local");
         assertEquals(9100, MetricsServer.parse("[::1]:9100").getPort());
     }

@@ -8,6 +8,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import io.netbypass.port.PortName.Flag;
 import io.netbypass.port.PortName.Register;
+import io.netbypass.util.UserException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -97,7 +98,7 @@ class PortNameTest {
     })
     void badNamesSayWhichPartIsWrong(String testCase) {
         String[] parts = testCase.split("\\|", 2);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p(parts[0]));
+        UserException e = assertThrows(UserException.class, () -> p(parts[0]));
         assertEquals("port '" + parts[0] + "': " + parts[1], e.getMessage());
     }
 }

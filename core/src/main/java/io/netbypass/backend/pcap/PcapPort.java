@@ -39,7 +39,7 @@ public final class PcapPort extends RingPort {
     private final CaptureRecord record = new CaptureRecord();
     private final MemorySegment scratch;
     /** Per RX slot: the last valid buffer it had, for a slot the application broke. */
-    private int[] shadow;
+    private int[] lastBuffers;
     private boolean endOfFile;
     private boolean pending;
 
@@ -50,10 +50,7 @@ public final class PcapPort extends RingPort {
         this.writer = writer;
         if (reader != null) {
             Ring ring = Ring.allocate(arena, Ring.Kind.RX, 0, SLOTS, pool);
-            shadow = new int[SLOTS];
-            for (int i = 0; i < SLOTS; i++) {
-                shadow[i] = ring.bufferIndex(i);
-            }
+            lastBuffers = slotBuffers(ring);
             addRx(ring, this::rxSync);
         } else {
             addTx(Ring.allocate(arena, Ring.Kind.TX, 0, SLOTS, pool), this::txSync);
@@ -111,17 +108,7 @@ public final class PcapPort extends RingPort {
 
     private void rxSync(KernelRing rx, int head) {
         Ring ring = rx.ring();
-        for (int i = rx.hwcur(); i != head; i = ring.next(i)) {
-            int b = ring.bufferIndex(i);
-            if (!pool.valid(b)) {
-                counters().badSlots(1);
-                ring.setBufferIndex(i, shadow[i]); // a slot the application broke gets back the last buffer it had
-            } else {
-                shadow[i] = b;
-            }
-            ring.setSlotFlags(i, 0);
-        }
-        rx.consumed(head);
+        releaseKeepingBuffers(rx, head, lastBuffers);
         int stop = head == 0 ? ring.slots() - 1 : head - 1;
         int t = rx.hwtail();
         try {

@@ -14,6 +14,7 @@ import io.netbypass.packet.IpProtocols;
 import io.netbypass.packet.LinkType;
 import io.netbypass.packet.ParseStatus;
 import io.netbypass.packet.ParsedPacket;
+import io.netbypass.util.UserException;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -810,7 +811,8 @@ public final class CompiledClassifier implements RuleClassifier {
             return classBits.size() - 1;
         });
         if (classBits.size() > Character.MAX_VALUE) {
-            throw new IllegalStateException("too many classes for field " + f);
+            throw new UserException("the rules split one packet field (" + f + ") into more than 65,535 classes, more than"
+                    + " this classifier takes: fewer distinct values or ranges of it (merge prefixes, use a list file)");
         }
         long[] flat = new long[classBits.size() * words];
         for (int c = 0; c < classBits.size(); c++) {

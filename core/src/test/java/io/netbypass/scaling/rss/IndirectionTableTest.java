@@ -1,5 +1,7 @@
 package io.netbypass.scaling.rss;
 
+import io.netbypass.util.UserException;
+
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -75,7 +77,7 @@ class IndirectionTableTest {
         assertEquals("Total weight exceeds the size of the indirection table",
                 assertThrows(IndirectionException.class, () -> IndirectionTable.weight(64, new int[] {60, 5}, 0)).getMessage());
         IndirectionTable.weight(64, new int[] {60, 4}, 0); // exactly the size is fine
-        assertThrows(IllegalArgumentException.class, () -> IndirectionTable.equal(100, 4, 0), "not a power of two");
+        assertThrows(UserException.class, () -> IndirectionTable.equal(100, 4, 0), "not a power of two");
         assertThrows(IndirectionException.class, () -> IndirectionTable.equal(128, 0, 0));
         IndirectionTable t = IndirectionTable.equal(128, 4, 2);
         assertThrows(IndirectionException.class, () -> t.checkRings(5), "names queue 5 on a 5-ring device");

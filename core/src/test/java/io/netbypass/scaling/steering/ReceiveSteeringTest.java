@@ -1,5 +1,7 @@
 package io.netbypass.scaling.steering;
 
+import io.netbypass.util.UserException;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -39,9 +41,9 @@ class ReceiveSteeringTest {
         assertEquals("00000001,00000002", CpuMask.of(1, 32).format(1));
         assertEquals("00000000,0000000f", CpuMask.parse("f").format(2));
         assertTrue(CpuMask.parse("0").isEmpty());
-        assertThrows(IllegalArgumentException.class, () -> CpuMask.parse("fg"));
-        assertThrows(IllegalArgumentException.class, () -> CpuMask.parse("1,,2"));
-        assertThrows(IllegalArgumentException.class, () -> CpuMask.parse("123456789"));
+        assertThrows(UserException.class, () -> CpuMask.parse("fg"));
+        assertThrows(UserException.class, () -> CpuMask.parse("1,,2"));
+        assertThrows(UserException.class, () -> CpuMask.parse("123456789"));
     }
 
     @Test
@@ -75,8 +77,8 @@ class ReceiveSteeringTest {
         assertEquals(32768, SockFlowTable.ofEntries(20000, 4).size());
         assertEquals(3, SockFlowTable.ofEntries(1, 4).cpuMask());
         assertEquals(7, SockFlowTable.ofEntries(1, 6).cpuMask(), "cpu mask rounds the CPU count up");
-        assertThrows(IllegalArgumentException.class, () -> SockFlowTable.ofEntries((1L << 29) + 1, 4));
-        assertThrows(IllegalArgumentException.class, () -> RpsFlowTable.ofCount(-1));
+        assertThrows(UserException.class, () -> SockFlowTable.ofEntries((1L << 29) + 1, 4));
+        assertThrows(UserException.class, () -> RpsFlowTable.ofCount(-1));
     }
 
     @Test
@@ -216,7 +218,7 @@ class ReceiveSteeringTest {
         for (int i = 0; i < 10_000; i++) {
             assertFalse(mixed.shouldDrop(i % 2 == 0 ? elephant : mouse, 900, 1000), "exactly half each never exceeds 64");
         }
-        assertThrows(IllegalArgumentException.class, () -> new FlowLimit(1000));
+        assertThrows(UserException.class, () -> new FlowLimit(1000));
     }
 
     @Test

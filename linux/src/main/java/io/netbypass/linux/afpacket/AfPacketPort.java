@@ -62,7 +62,7 @@ public final class AfPacketPort extends RingPort {
     private PacketSocket[] rxSocket = new PacketSocket[0];
     private PacketSocket[] txSocket = new PacketSocket[0];
     /** Per RX ring and slot: the last valid buffer the slot had, for a slot the application broke. */
-    private int[][] rxShadow = new int[0][];
+    private int[][] rxLastBuffers = new int[0][];
     private MemorySegment[] txMessages = new MemorySegment[0];
     private MemorySegment[] txVectors = new MemorySegment[0];
     /** Per TX ring and message of a batch: the slot after the message's last slot. */
@@ -171,8 +171,8 @@ public final class AfPacketPort extends RingPort {
                 rs.add(s);
                 rxSocket = rs.toArray(PacketSocket[]::new);
                 Ring ring = Ring.allocate(arena, Ring.Kind.RX, i, rxSlots, pool);
-                rxShadow = Arrays.copyOf(rxShadow, r + 1);
-                rxShadow[r] = buffersOf(ring);
+                rxLastBuffers = Arrays.copyOf(rxLastBuffers, r + 1);
+                rxLastBuffers[r] = slotBuffers(ring);
                 addRx(ring, (k, head) -> rxSync(r, k, head));
             }
             if (wantTx) {
@@ -185,14 +185,6 @@ public final class AfPacketPort extends RingPort {
                 addTx(Ring.allocate(arena, Ring.Kind.TX, i, txSlots, pool), (k, head) -> txSync(r, k, head));
             }
         }
-    }
-
-    static int[] buffersOf(Ring ring) {
-        int[] b = new int[ring.slots()];
-        for (int i = 0; i < b.length; i++) {
-            b[i] = ring.bufferIndex(i);
-        }
-        return b;
     }
 
     @Override
@@ -224,21 +216,8 @@ public final class AfPacketPort extends RingPort {
 
     private void rxSync(int r, KernelRing k, int head) {
         Ring ring = k.ring();
-        int[] shadow = rxShadow[r];
         // Released slots keep their buffers (a frame here is a copy: forwarding it means nothing).
-        int i = k.hwcur();
-        while (i != head) {
-            int b = ring.bufferIndex(i);
-            if (!pool.valid(b)) {
-                counters().badSlots(1);
-                ring.setBufferIndex(i, shadow[i]); // a slot the application broke gets back the last buffer it had
-            } else {
-                shadow[i] = b;
-            }
-            ring.setSlotFlags(i, 0);
-            i = ring.next(i);
-        }
-        k.consumed(head);
+        releaseKeepingBuffers(k, head, rxLastBuffers[r]);
 
         PacketSocket s = rxSocket[r];
         MemorySegment blocks = s.ring();

@@ -45,7 +45,7 @@ public final class TapPort extends RingPort {
     private final Arena arena = Arena.ofShared();
     private final Ring rx;
     /** Per RX slot: the last valid buffer it had, for a slot the application broke. */
-    private final int[] shadow;
+    private final int[] lastBuffers;
     private final MemorySegment in;
     private final MemorySegment chain;
     private final ParsedPacket parsed = new ParsedPacket();
@@ -70,10 +70,7 @@ public final class TapPort extends RingPort {
         this.pool = pool;
         this.buffers = pool.memory();
         this.rx = Ring.allocate(arena, Ring.Kind.RX, 0, rxSlots, pool);
-        this.shadow = new int[rxSlots];
-        for (int i = 0; i < rxSlots; i++) {
-            shadow[i] = rx.bufferIndex(i);
-        }
+        this.lastBuffers = slotBuffers(rx);
         addRx(rx, this::rxSync);
         addTx(Ring.allocate(arena, Ring.Kind.TX, 0, txSlots, pool), this::txSync);
         this.in = arena.allocate(HDR + MAX_FRAME, 64);
@@ -157,17 +154,7 @@ public final class TapPort extends RingPort {
     // ---- from the kernel: RX ring ----
 
     private void rxSync(KernelRing rxKernel, int head) {
-        for (int i = rxKernel.hwcur(); i != head; i = rx.next(i)) {
-            int b = rx.bufferIndex(i);
-            if (!pool.valid(b)) {
-                counters().badSlots(1);
-                rx.setBufferIndex(i, shadow[i]); // a slot the application broke gets back the last buffer it had
-            } else {
-                shadow[i] = b;
-            }
-            rx.setSlotFlags(i, 0);
-        }
-        rxKernel.consumed(head);
+        releaseKeepingBuffers(rxKernel, head, lastBuffers);
         int room = rxKernel.distance(rxKernel.hwtail(), head == 0 ? rx.slots() - 1 : head - 1);
         slot = rxKernel.hwtail();
         while (room > 0) {

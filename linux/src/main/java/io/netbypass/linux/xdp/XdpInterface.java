@@ -5,6 +5,7 @@ import io.netbypass.linux.Native;
 import io.netbypass.linux.bpf.Bpf;
 import io.netbypass.linux.bpf.BpfAssembler;
 import io.netbypass.scaling.ntuple.RxFlowSpec;
+import io.netbypass.util.UserException;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -54,11 +55,11 @@ public final class XdpInterface {
             XdpInterface x = ATTACHED.get(key);
             if (x != null) {
                 if (!x.steering.equals(steering)) {
-                    throw new IllegalStateException(ifName + " already has " + describe(x.steering)
+                    throw new UserException(ifName + " already has " + describe(x.steering)
                             + " from another port of this process; ports on one interface share one XDP program");
                 }
                 if (mode != null && mode != x.attachment.mode()) {
-                    throw new IllegalStateException(ifName + " already has our XDP program attached in "
+                    throw new UserException(ifName + " already has our XDP program attached in "
                             + x.attachment.mode().name().toLowerCase() + " mode");
                 }
                 x.users++;

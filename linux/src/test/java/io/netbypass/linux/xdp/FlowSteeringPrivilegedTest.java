@@ -13,6 +13,7 @@ import io.netbypass.scaling.ntuple.NtupleKey;
 import io.netbypass.scaling.ntuple.NtupleParser;
 import io.netbypass.scaling.ntuple.RxFlowSpec;
 import io.netbypass.testing.Privileged;
+import io.netbypass.util.UserException;
 
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.MemorySegment;
@@ -236,9 +237,9 @@ class FlowSteeringPrivilegedTest {
     @Test
     void rulesXdpCannotHonourAreRefusedInOneLine() {
         assertEquals("'flow-type ah4 spi 0x1 action 2': AH rules are not matched in XDP (use esp4/esp6 or ip4/ip6 l4proto 51)",
-                assertThrows(IllegalArgumentException.class,
+                assertThrows(UserException.class,
                         () -> FlowSteering.check(NtupleParser.parse("flow-type ah4 spi 1 action 2"))).getMessage());
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(UserException.class,
                 () -> FlowSteering.check(NtupleParser.parse("flow-type udp4 dst-port 53 context 1 action 2")));
     }
 }
