@@ -3,6 +3,7 @@ package io.netbypass.hostpath;
 import io.netbypass.packet.Bytes;
 import io.netbypass.packet.Checksums;
 import io.netbypass.packet.EtherTypes;
+import io.netbypass.packet.FrameHeaders;
 import io.netbypass.packet.IpProtocols;
 import io.netbypass.testing.Frames;
 
@@ -64,6 +65,22 @@ class ChecksumCompletionTest {
 
     private int check(byte[] frame) {
         return completion.check(MemorySegment.ofArray(frame), 0, frame.length);
+    }
+
+    @Test
+    void theHeadersAFrameComesWithAreUsedInsteadOfAParse() {
+        byte[] f = partial(udp4(new byte[100]));
+        MemorySegment s = MemorySegment.ofArray(f.clone());
+        long udp = FrameHeaders.of(14, 34, 42, IpProtocols.UDP, 4, false);
+        // Told it is a fragment (a parse would say otherwise): not summed, so the given headers were used, not a parse.
+        long fragment = FrameHeaders.of(14, 34, 42, IpProtocols.UDP, 4, true);
+        assertEquals(ChecksumCompletion.NOT_CHECKED, completion.check(s, 0, f.length, fragment, true));
+        assertEquals(fragment, completion.headers());
+        assertEquals(ChecksumCompletion.COMPLETED, completion.check(s, 0, f.length, udp, true));
+        // Headers that do not fit the frame are not trusted: it is parsed.
+        long lying = FrameHeaders.of(14, 34, 4000, IpProtocols.UDP, 4, false);
+        assertEquals(ChecksumCompletion.VALID, completion.check(s, 0, f.length, lying, true));
+        assertEquals(udp, completion.headers(), "what the parse found");
     }
 
     @Test

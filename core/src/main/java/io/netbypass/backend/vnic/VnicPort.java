@@ -264,7 +264,9 @@ public final class VnicPort extends RingPort {
             }
             hw.buffer[i] = ring.bufferIndex(i);
             ring.setSlotFlags(i, 0);
-            ring.setHeaders(i, FrameHeaders.UNKNOWN);
+            if ((flags & Ring.SLOT_FORWARD) != 0) {
+                ring.setHeaders(i, FrameHeaders.UNKNOWN); // whoever forwards this slot's next frame gives its own
+            }
             i = ring.next(i);
         }
         k.consumed(head);

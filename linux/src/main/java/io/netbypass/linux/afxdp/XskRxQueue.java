@@ -84,7 +84,9 @@ final class XskRxQueue implements RingSync {
             }
             fill.setAddress(p + released++, (long) b << chunkShift);
             ring.setSlotFlags(i, 0);
-            ring.setHeaders(i, FrameHeaders.UNKNOWN);
+            if ((flags & Ring.SLOT_FORWARD) != 0) {
+                ring.setHeaders(i, FrameHeaders.UNKNOWN); // whoever forwards this slot's next frame gives its own
+            }
             i = ring.next(i);
         }
         if (released > 0) {
