@@ -73,6 +73,12 @@ final class GenCommand implements Callable<Integer> {
             if (p.txRings() == 0) {
                 throw new UserException(port + " has no TX ring (an /R port receives only)");
             }
+            int most = p.txRing(0).slots() - 1;
+            int longest = (generator.maxLength() + p.txRing(0).bufferSize() - 1) / p.txRing(0).bufferSize();
+            if (longest > most) {
+                throw new UserException(port + ": a " + generator.maxLength() + "-byte frame takes " + longest + " slots of "
+                        + p.txRing(0).bufferSize() + " bytes, and its TX ring holds " + most + " at a time (more tx-slots in @conf:)");
+            }
             MemorySegment scratch = arena.allocate(generator.maxLength());
             IdleStrategy idle = new BackoffIdleStrategy();
             long start = System.nanoTime();

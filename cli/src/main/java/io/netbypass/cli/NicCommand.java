@@ -274,6 +274,9 @@ final class NicCommand implements Callable<Integer> {
                 throw new UserException(fail(ifName, "rss", x));
             } catch (NumberFormatException | IndexOutOfBoundsException x) {
                 throw new UserException("nic rss " + ifName + ": equal N, weight W..., hkey K (aa:bb:...) or default");
+            } catch (IllegalArgumentException x) {
+                // HexFormat: not hexadecimal, or not aa:bb:... (NumberFormatException, caught above, is one too)
+                throw new UserException("nic rss " + ifName + ": hkey takes hexadecimal bytes as aa:bb:..., not '" + how.get(1) + "'");
             }
             return 0;
         }
@@ -333,6 +336,9 @@ final class NicCommand implements Callable<Integer> {
                         out.printf(Locale.ROOT, "Added rule with ID %d%n", spec.location());
                     }
                     case "delete" -> {
+                        if (how.size() != 2) {
+                            throw new UserException("nic ntuple " + ifName + " delete LOCATION (one rule location, as 'list' shows)");
+                        }
                         int loc = Integer.parseInt(how.get(1));
                         String old = null;
                         for (byte[] r : Ethtool.ntupleRules(ifName)) {

@@ -75,8 +75,8 @@ final class TrafficOptions {
         if (burst < 1 || burst > 65536) {
             throw new UserException("-b must be 1..65536, not " + burst);
         }
-        if (count < 0 || rate < 0 || reportMillis < 1) {
-            throw new UserException("-n and -R must not be negative, -T must be positive");
+        if (count < 0 || rate < 0 || reportMillis < 1 || reportMillis > 86_400_000L) {
+            throw new UserException("-n and -R must not be negative, -T is 1..86400000 ms");
         }
         GeneratorOptions o = GeneratorOptions.defaults()
                 .withSource(AddressRange.parse(source, 1234), randomSource)

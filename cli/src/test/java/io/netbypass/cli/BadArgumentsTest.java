@@ -59,6 +59,15 @@ class BadArgumentsTest {
             "ntuple show --rules /dev/zero|/dev/zero is a FIFO, socket or device: a rules file must be a regular file",
             "demo --seconds 1 --rules /proc/self/status|/proc/self/status is a kernel file (/proc)",
             "pcap dump ''|an empty file name",
+            // Thrown as IllegalStateException before user errors had their own type: now one line, not "internal error".
+            "tune nosuchif0 --dry-run|no such network interface: nosuchif0",
+            "xdp-drop nosuchif0 --seconds 1|no such network interface: nosuchif0",
+            "nic show nosuchif0|no such network interface: nosuchif0",
+            "nic channels nosuchif0|no such network interface: nosuchif0",
+            // An adversarial pass on the change: an index past the words, a frame no TX ring can hold (it hung), -T overflowing.
+            "nic ntuple nosuchif0 delete|delete LOCATION",
+            "gen vnic:x@conf:tx-slots=4 -l 9216 -n 5|takes 5 slots of 2048 bytes, and its TX ring holds 3",
+            "rx vnic:x --seconds 1 -T 9223372036854775807|-T is 1..86400000 ms",
     })
     void oneLineNamingTheOptionAndNothingElse(String command, String expected) {
         String[] args = command.split(" ");

@@ -47,6 +47,9 @@ public final class CountersFile implements AutoCloseable {
             throw new UserException("counters file capacity " + capacity + " is out of range 1-" + MAX_CAPACITY);
         }
         Path parent = path.toAbsolutePath().getParent();
+        if (parent == null) {
+            throw new UserException(path + ": a counters file, not a directory");
+        }
         if (parent.equals(defaultDirectory().toAbsolutePath())) {
             SafeFiles.stateDirectory(parent, "rwxr-xr-x"); // ours, not writable by others: 'stat' of any user reads it
         }

@@ -16,6 +16,7 @@ import io.netbypass.port.PortName;
 import io.netbypass.port.Ring;
 import io.netbypass.scaling.ntuple.NtupleScript;
 import io.netbypass.scaling.rss.IndirectionTable;
+import io.netbypass.util.UserException;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -173,6 +174,9 @@ public final class RxDropBench {
                 }
             }
             throw new AssertionError();
+        } catch (IOException e) {
+            throw new UserException("filter bench " + benchCase + ": " + e.getMessage() + " (it writes its rules to a temporary"
+                    + " directory: java.io.tmpdir)", e);
         } catch (Exception e) {
             throw new IllegalStateException("filter bench " + benchCase + ": " + e.getMessage(), e);
         } finally {
