@@ -19,7 +19,8 @@ import java.security.SecureRandom;
  * <p>Keys live in an open-addressing table that starts small and doubles while more than half
  * full, up to twice the capacity asked for: a rule set with a thousand per-source limits costs
  * memory for the sources seen, not 3 MB per rule up front (a rare allocation, while the key
- * population grows; none once it has). When a key's probe window is full, the entry with
+ * population grows; none once it has). When a key's probe window is full in a table at its
+ * largest, the entry with
  * the oldest TAT gives way: if that TAT is already past, the key had recovered a full burst and
  * forgetting it changes nothing; otherwise the eviction is counted. Keys are hashed with a
  * per-process random seed, so no source can choose an address that shares another's bucket.
@@ -109,6 +110,12 @@ public final class RateLimiter {
                 oldest = tat[slot];
                 victim = slot;
             }
+        }
+        if (mask + 1 < maxSlots) {
+            // A full window in a table that may still grow: grow rather than forget a key (with a random seed, a
+            // small table's window fills by chance long before the table is half full).
+            grow();
+            return conform(key, nowNanos);
         }
         if (oldest > nowNanos) {
             evictions++; // the evicted key was still limited: it starts again with a full burst
