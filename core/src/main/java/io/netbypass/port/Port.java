@@ -88,6 +88,14 @@ public interface Port extends AutoCloseable {
     }
 
     /**
+     * Whether the host path reads a forwarded slot's {@link Ring#headers} (the TAP's does: checksums
+     * and GRO without a second parse); an application that parsed the frame need not pack them otherwise.
+     */
+    default boolean usesFrameHeaders() {
+        return false;
+    }
+
+    /**
      * An idle strategy that sleeps in the kernel until a receive ring may have packets (poll(2)
      * on the port's sockets), for {@link #pollRx}; null when the port has nothing to wait on in
      * the kernel (in-process and file ports). Each call makes a new one, for one thread.

@@ -25,6 +25,8 @@ import java.lang.invoke.VarHandle;
  */
 public final class FilterEngine {
     private final Port port;
+    /** Whether the port's host path reads the parser's offsets from a passed slot (else they are not packed). */
+    private final boolean headers;
     private final ParsedPacket parsed = new ParsedPacket();
     private final FilterCounters counters = new FilterCounters();
     private FilterProgram program;
@@ -48,6 +50,7 @@ public final class FilterEngine {
             throw new UserException(port.name() + " has no RX ring to filter (a /T port transmits only)");
         }
         this.port = port;
+        this.headers = port.usesFrameHeaders();
         this.program = program;
         for (int r = 0; r < port.rxRings(); r++) {
             Ring ring = port.rxRing(r);
@@ -109,7 +112,7 @@ public final class FilterEngine {
                 for (int s = i; s != end; s = ring.next(s)) {
                     apply(verdict, ring, r, s);
                 }
-                if (verdict == Verdict.PASS) {
+                if (verdict == Verdict.PASS && headers) {
                     ring.setHeaders(i, FrameHeaders.of(parsed)); // the host path need not parse it again
                 }
                 if (verdict == Verdict.TX) {

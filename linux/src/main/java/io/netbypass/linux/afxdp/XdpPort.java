@@ -195,6 +195,11 @@ public final class XdpPort extends RingPort {
         return hostPath != null;
     }
 
+    @Override
+    public boolean usesFrameHeaders() {
+        return hostPath != null;
+    }
+
     /** How the XDP program is attached (null for a port that only transmits). */
     public XdpAttachment.Mode mode() {
         return program == null ? null : program.mode();

@@ -106,11 +106,6 @@ public final class TapPort extends RingPort {
         return new PollIdleStrategy(new int[] {tap.fd()}, 16, 10);
     }
 
-    @Override
-    public boolean forwardsToHost() {
-        return true;
-    }
-
     // ---- toward the kernel: the TX ring ----
 
     private void txSync(KernelRing txKernel, int head) {
