@@ -105,14 +105,14 @@ public final class HostForwarder {
     public long forwarded() { return forwarded; }
 
     /** Adds this ring's counts to {@code into} (forwarded, dropped, unavailable). */
-    public void addTo(long[] into) {
+    private void addTo(long[] into) {
         into[0] += forwarded;
         into[1] += dropped;
         into[2] += unavailable;
     }
 
     /** The three counts of every ring's forwarder, as a port reports them. */
-    public static void report(HostForwarder[] rings, ObjLongConsumer<String> sink) {
+    public static void report(Iterable<HostForwarder> rings, ObjLongConsumer<String> sink) {
         long[] sum = new long[3];
         for (HostForwarder f : rings) {
             f.addTo(sum);

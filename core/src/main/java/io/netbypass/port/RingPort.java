@@ -49,7 +49,8 @@ public abstract class RingPort implements Port {
         return k;
     }
 
-    private static <T> T[] append(T[] a, T x) {
+    /** {@code a} with {@code x} at its end: for rings and per-ring state, added once when a port binds. */
+    protected static <T> T[] append(T[] a, T x) {
         T[] b = Arrays.copyOf(a, a.length + 1);
         b[a.length] = x;
         return b;

@@ -243,7 +243,7 @@ public final class VnicPort extends RingPort {
 
     @Override
     protected void deviceStatistics(ObjLongConsumer<String> sink) {
-        HostForwarder.report(forwarders.toArray(HostForwarder[]::new), sink);
+        HostForwarder.report(forwarders, sink);
     }
 
     private void rxSync(KernelRing k, int head, HwRxRing hw, HostForwarder toHost) {

@@ -16,7 +16,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.ObjLongConsumer;
 
@@ -155,8 +154,10 @@ public final class AfPacketPort extends RingPort {
     }
 
     private void bind(int rings, boolean wantRx, boolean wantTx, int rxSlots, int txSlots) throws LinuxException {
-        List<PacketSocket> rs = new ArrayList<>();
-        List<PacketSocket> ts = new ArrayList<>();
+        // One socket per ring, RX and TX ring i on socket i.
+        rxSocket = new PacketSocket[wantRx ? rings : 0];
+        rxLastBuffers = new int[wantRx ? rings : 0][];
+        txSocket = new PacketSocket[wantTx ? rings : 0];
         txMessages = new MemorySegment[wantTx ? rings : 0];
         txVectors = new MemorySegment[wantTx ? rings : 0];
         txMessageEnd = new int[wantTx ? rings : 0][];
@@ -166,19 +167,15 @@ public final class AfPacketPort extends RingPort {
             if (fanout != null) {
                 fanoutGroup = s.joinFanout(fanoutGroup, fanoutMode(fanout));
             }
+            int r = i;
             if (wantRx) {
-                int r = rs.size();
-                rs.add(s);
-                rxSocket = rs.toArray(PacketSocket[]::new);
+                rxSocket[r] = s;
                 Ring ring = Ring.allocate(arena, Ring.Kind.RX, i, rxSlots, pool);
-                rxLastBuffers = Arrays.copyOf(rxLastBuffers, r + 1);
                 rxLastBuffers[r] = slotBuffers(ring);
                 addRx(ring, (k, head) -> rxSync(r, k, head));
             }
             if (wantTx) {
-                int r = ts.size();
-                ts.add(s);
-                txSocket = ts.toArray(PacketSocket[]::new);
+                txSocket[r] = s;
                 txMessages[r] = arena.allocate((long) MAX_BATCH * MMSGHDR_LENGTH, 8);
                 txVectors[r] = arena.allocate((long) (txSlots + Ring.MAX_FRAGMENTS) * IOVEC_LENGTH, 8);
                 txMessageEnd[r] = new int[MAX_BATCH];

@@ -139,12 +139,6 @@ public final class XdpPort extends RingPort {
         }
     }
 
-    private static <T> T[] append(T[] a, T x) {
-        T[] b = Arrays.copyOf(a, a.length + 1);
-        b[a.length] = x;
-        return b;
-    }
-
     /**
      * Takes queue {@code queue} (one of this port's) away from the kernel again, or gives it
      * back: only the XSKMAP entry changes; the program, the socket and its rings stay.
@@ -240,11 +234,11 @@ public final class XdpPort extends RingPort {
 
     @Override
     protected void deviceStatistics(ObjLongConsumer<String> sink) {
-        HostForwarder[] forwarders = new HostForwarder[rxQueues.length];
+        List<HostForwarder> forwarders = new ArrayList<>();
         long relocated = 0;
-        for (int i = 0; i < rxQueues.length; i++) {
-            forwarders[i] = rxQueues[i].forwarder();
-            relocated += rxQueues[i].relocated();
+        for (XskRxQueue q : rxQueues) {
+            forwarders.add(q.forwarder());
+            relocated += q.relocated();
         }
         HostForwarder.report(forwarders, sink);
         if (hostPath != null) {
