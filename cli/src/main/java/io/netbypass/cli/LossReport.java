@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.ToLongFunction;
 import java.util.regex.Matcher;
@@ -40,6 +41,24 @@ final class LossReport {
         p.statistics(m::put);
         return m;
     }
+
+    /**
+     * The statistics of several ports (a port per queue) now: each socket's and each host path's
+     * counters summed, those of the whole interface or namespace that every port reports alike
+     * (the XDP program's rule drops, the interface's and the TAP's receive drops, the kernel's UDP
+     * buffer errors) taken once.
+     */
+    static Map<String, Long> snapshot(List<Port> ports) {
+        Map<String, Long> m = new LinkedHashMap<>();
+        for (Port p : ports) {
+            p.statistics((k, v) -> m.merge(k, v, SHARED.contains(k) || RULE.matcher(k).matches() ? Math::max : Long::sum));
+        }
+        return m;
+    }
+
+    /** Counters of an interface or namespace, not of one port's sockets. */
+    private static final Set<String> SHARED = Set.of("if_rx_dropped", "host_tap_rx_dropped_by_kernel",
+            "host_kernel_udp_rcvbuf_errors");
 
     /** The interval's lines (rates over {@code seconds}), or none for a port without these counters. */
     List<String> interval(Map<String, Long> before, Map<String, Long> after, double seconds) {

@@ -1,13 +1,16 @@
 package io.netbypass.cli;
 
 import io.netbypass.backend.PortOptions;
+import io.netbypass.backend.PortSet;
 import io.netbypass.backend.Ports;
 import io.netbypass.backend.vnic.VnicControl;
 import io.netbypass.backend.vnic.Vnics;
 import io.netbypass.control.Journal;
 import io.netbypass.control.NicControl;
 import io.netbypass.control.QueueIsolation;
+import io.netbypass.filter.engine.FilterCounter;
 import io.netbypass.filter.engine.FilterCounters;
+import io.netbypass.filter.engine.FilterWorker;
 import io.netbypass.filter.engine.FilterEngine;
 import io.netbypass.filter.engine.FilterMetrics;
 import io.netbypass.filter.engine.FilterProgram;
@@ -18,6 +21,7 @@ import io.netbypass.linux.Affinity;
 import io.netbypass.linux.Errno;
 import io.netbypass.linux.LinuxException;
 import io.netbypass.linux.Native;
+import io.netbypass.linux.PollIdleStrategy;
 import io.netbypass.linux.ethtool.LinuxNicControl;
 import io.netbypass.linux.tune.Isolation;
 import io.netbypass.linux.tune.Tuning;
@@ -25,6 +29,7 @@ import io.netbypass.metrics.CountersFile;
 import io.netbypass.metrics.MetricsServer;
 import io.netbypass.port.Port;
 import io.netbypass.port.PortName;
+import io.netbypass.port.RingPort;
 import io.netbypass.scaling.ntuple.RxFlowSpec;
 import io.netbypass.util.UserException;
 
@@ -33,11 +38,15 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntToLongFunction;
 
@@ -78,6 +87,14 @@ final class OffloadCommand implements Callable<Integer> {
 
     @Option(names = "--cpu", paramLabel = "N", description = "Pin the worker thread to CPU N (sched_setaffinity).")
     Integer cpu;
+
+    @Option(names = "--workers", paramLabel = "N",
+            description = "Worker threads (default: one, or one per CPU of --cpus). With more than one the port names every"
+                    + " queue of its device (xdp:IF/R, vnic:NAME/R): a port per RX queue, queue q to worker q mod N.")
+    Integer workers;
+
+    @Option(names = "--cpus", paramLabel = "LIST", description = "Pin worker i to the i-th CPU of LIST (2,3 or 2-3).")
+    String cpus;
 
     @Option(names = "--idle", paramLabel = "wait|busy|backoff",
             description = "When the queue is empty: sleep in poll(2) until the kernel delivers (wait: the default on xdp: and"
@@ -186,10 +203,20 @@ final class OffloadCommand implements Callable<Integer> {
     }
 
     private int live(FilterProgram first, PrintWriter out) throws Exception {
-        if (cpu != null) {
-            Checks.online("--cpu " + cpu, cpu, new Tuning().onlineCpus());
+        workerCpus = workerCpus();
+        if (workers == null) {
+            workers = workerCpus != null ? workerCpus.size() : 1;
         }
-        idleStrategy(idleMode, null); // a bad --idle or --sched is reported before anything opens
+        Checks.range("--workers", workers, 1, 1024);
+        if (workerCpus != null && workerCpus.size() != workers) {
+            throw new UserException("--workers " + workers + " and --cpus " + cpus + " (" + workerCpus.size() + " CPU"
+                    + (workerCpus.size() == 1 ? "" : "s") + "): a CPU per worker");
+        }
+        if (queue != null && workers > 1) {
+            throw new UserException("offload IF QUEUE filters one queue with one worker; --workers is for a port over"
+                    + " several queues (xdp:IF/R)");
+        }
+        idleStrategy(idleMode, List.of()); // a bad --idle or --sched is reported before anything opens
         if (!sched.equals("normal") && !sched.equals("batch")) {
             throw new UserException("--sched is batch or normal, not '" + sched + "'");
         }
@@ -201,23 +228,24 @@ final class OffloadCommand implements Callable<Integer> {
             throw new UserException("--interval must be positive");
         }
         Path countersPath = counters != null ? counters : CountersFile.defaultPath(ProcessHandle.current().pid());
-        int capacity = 16 + 3 * Math.max(1024, 2 * (first.rules().size() + 1));
-        ruleCounterRoom = (capacity - 16) / 3;
+        int fixed = 256 + FilterCounter.COUNT * (workers + 1);
+        int capacity = fixed + 3 * Math.max(1024, 2 * (first.rules().size() + 1));
+        ruleCounterRoom = (capacity - fixed) / 3;
         // Signals are caught from before the first change until the last one is put back: none ends the run half-way.
         AtomicReference<FilterEngine> running = new AtomicReference<>();
         try (Signals.Stop stop = Signals.Stop.install(s -> hangup(running.get(), out))) {
-            Journal session = null;
+            Journal journal = null;
             try {
                 if (queue != null) {
-                    session = isolate(out);
-                    if (session == null) {
+                    journal = isolate(out);
+                    if (journal == null) {
                         return 0; // --dry-run
                     }
                 }
                 return run(first, out, intervalNanos, countersPath, capacity, stop, running);
             } finally {
-                if (session != null) {
-                    List<String> failed = session.rollback();
+                if (journal != null) {
+                    List<String> failed = journal.rollback();
                     out.printf(Locale.ROOT, "[+] settings put back%s%s%n", stop.signal() == null ? "" : " (" + stop.signal() + ")",
                             failed.isEmpty() ? "" : "; could not: " + String.join("; ", failed));
                     out.flush();
@@ -307,10 +335,13 @@ final class OffloadCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "[+] %d settings changed%s%n", plan.steps().size(), software ? ""
                 : " (journal " + journal.file() + "; 'netbypass restore " + device + "' if this run dies)");
+        session = new Session(nic, journal, tuning == null ? null : Isolation.interrupts(tuning));
+        session.bypassed.put(queue, plan.steps());
         port = taken;
         xdpSteering = plan.steerInXdp() ? rules : List.of();
         if (cpu == null && !software) {
             cpu = workerCpu;
+            workerCpus = List.of(workerCpu);
         }
         return journal;
     }
@@ -318,8 +349,37 @@ final class OffloadCommand implements Callable<Integer> {
     /** The lines of what was lost outside the filter (XDP, the kernel, the host path). */
     private LossReport losses = new LossReport(List.of());
 
+    /** The seed's session (offload IF QUEUE): what a queue added or removed while it runs changes, journaled. */
+    private record Session(NicControl nic, Journal journal, QueueIsolation.Interrupts interrupts,
+                           Map<Integer, List<QueueIsolation.Step>> bypassed) {
+        Session(NicControl nic, Journal journal, QueueIsolation.Interrupts interrupts) {
+            this(nic, journal, interrupts, new TreeMap<>());
+        }
+    }
+
+    private Session session;
+
     /** Flow steering rules for the XDP program in a session on a device without ntuple filters. */
     private List<RxFlowSpec> xdpSteering;
+
+    /** The CPUs of --cpus, or of --cpu, or null (no pinning). */
+    private List<Integer> workerCpus() throws IOException {
+        if (cpu != null && cpus != null) {
+            throw new UserException("--cpu and --cpus: give one (--cpus for several workers)");
+        }
+        if (cpu == null && cpus == null) {
+            return null;
+        }
+        List<Integer> list = cpu != null ? List.of(cpu) : Tuning.cpuList(cpus);
+        List<Integer> online = new Tuning().onlineCpus();
+        for (int c : list) {
+            Checks.online(cpu != null ? "--cpu " + c : "--cpus: CPU " + c, c, online);
+        }
+        return list;
+    }
+
+    /** The CPU of each worker (null: not pinned). */
+    private List<Integer> workerCpus;
 
     private int run(FilterProgram first, PrintWriter out, long intervalNanos, Path countersPath, int capacity,
                     Signals.Stop stop, AtomicReference<FilterEngine> running) throws Exception {
@@ -338,23 +398,28 @@ final class OffloadCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "[+] warmed up: %d made-up packets decided in %.2f s, before taking the queue%n", decided,
                 (System.nanoTime() - t0) / 1e9);
         out.flush();
-        try (Port p = Ports.open(port, options);
+        try (PortSet set = PortSet.open(port, options, workers);
              CountersFile file = new CountersFile(countersPath, capacity, "netbypass offload " + port);
-             MetricsServer server = metrics == null ? null : new MetricsServer(metrics, countersPath)) {
+             MetricsServer server = metrics == null ? null : new MetricsServer(metrics, countersPath, FilterCounter::helpOf)) {
             int stale = CountersFile.removeStale(CountersFile.defaultDirectory());
             if (stale > 0) {
                 out.printf(Locale.ROOT, "[+] removed %d counters file%s of netbypass processes that ended without cleaning up%n",
                         stale, stale == 1 ? "" : "s");
             }
-            FilterEngine engine = new FilterEngine(p, first);
-            FilterMetrics published = new FilterMetrics(file, engine);
+            FilterEngine engine = new FilterEngine(set.perWorker(), first);
+            Port p = engine.port();
+            String name = workers == 1 ? p.name().toString() : set.name().toString();
+            FilterMetrics published = new FilterMetrics(file, engine, name);
             running.set(engine);
             RulesReloader reloads = rules != null ? reloader(engine, out) : null;
             reloader = reloads;
-            out.printf(Locale.ROOT, "[+] offload %s: %s (%d rules, default %s), worker%s idle: %s%n", p.name(), first.rules().source(),
-                    first.rules().size(), first.rules().defaultAction(), cpu == null ? "" : " on CPU " + cpu, idleMode(idleMode, p));
-            if (p.description() != null) {
-                out.printf(Locale.ROOT, "[+] %s: %s%n", p.name(), p.description());
+            String idle = idleMode(idleMode, set.perWorker().getFirst());
+            out.printf(Locale.ROOT, "[+] offload %s: %s (%d rules, default %s), %s idle: %s%n", name, first.rules().source(),
+                    first.rules().size(), first.rules().defaultAction(), workersLine(set), idle);
+            for (Port each : engine.ports()) {
+                if (each.description() != null) {
+                    out.printf(Locale.ROOT, "[+] %s: %s%n", each.name(), each.description());
+                }
             }
             if (noHostPath && first.passes() && !p.forwardsToHost()) {
                 out.println("[!] --no-host-path: packets the rules pass are counted as forward_unavailable and dropped");
@@ -365,68 +430,288 @@ final class OffloadCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "[+] counters: %s (netbypass stat)%s%n", countersPath,
                     server == null ? "" : ", metrics: http://" + (metrics.contains(":")
                             ? metrics.substring(0, metrics.lastIndexOf(':')) : "127.0.0.1") + ":" + server.port() + "/metrics");
+            ControlSocket control = control(new Control(engine, set, published, out), out);
             out.flush();
-            AtomicReference<Throwable> failed = new AtomicReference<>();
-            Thread worker = new Thread(() -> {
-                try {
-                    if (cpu != null) {
-                        Affinity.pin(cpu);
+            try {
+                engine.start(ports -> idleStrategy(idleMode, ports), w -> {
+                    if (workerCpus != null) {
+                        Affinity.pin(workerCpus.get(w));
                     }
                     scheduling(sched);
-                    run(engine, published, stop, intervalNanos, out);
-                } catch (Throwable t) {
-                    failed.set(t);
+                });
+                int errors = run(engine, set, published, stop, intervalNanos, out);
+                return errors == 0 ? 0 : 1;
+            } finally {
+                if (control != null) {
+                    control.close();
+                    CONTROL_TAKEN.set(false);
                 }
-            }, "filter-worker");
-            worker.start();
-            worker.join();
-            running.set(null);
-            if (reloads != null) {
-                reloader = null;
-                reloads.close();
-            }
-            if (failed.get() != null) {
-                Throwable t = failed.get();
-                if (t instanceof Exception e) {
-                    throw e;
+                engine.close();
+                running.set(null);
+                if (reloads != null) {
+                    reloader = null;
+                    reloads.close();
                 }
-                throw (Error) t;
             }
-            return 0;
         }
     }
 
-    private void run(FilterEngine engine, FilterMetrics published, Signals.Stop stop, long intervalNanos, PrintWriter out) {
-        Port port = engine.port();
+    /** Only one offload of a process answers on its control socket (tests run several in one JVM). */
+    private static final AtomicBoolean CONTROL_TAKEN = new AtomicBoolean();
+
+    /** Opens the control socket for 'netbypass ctl', or says in one line why there is none. */
+    private static ControlSocket control(Control handler, PrintWriter out) {
+        if (!CONTROL_TAKEN.compareAndSet(false, true)) {
+            out.println("[!] ctl: another offload in this process answers on its control socket; none for this one");
+            return null;
+        }
+        try {
+            ControlSocket c = new ControlSocket(CtlCommand.directory, handler::answer);
+            out.printf(Locale.ROOT, "[+] ctl: %s (netbypass ctl %d add-queue N | remove-queue N | reload | status)%n", c.path(),
+                    ProcessHandle.current().pid());
+            return c;
+        } catch (IOException | RuntimeException e) {
+            CONTROL_TAKEN.set(false);
+            out.println("[!] ctl: no control socket (" + Errors.oneLine(e) + "): queues cannot be added or removed while it runs");
+            return null;
+        }
+    }
+
+    /**
+     * What 'netbypass ctl' asks of this run: its status, a reload, a queue added or given back. One
+     * request at a time (the socket's thread); a queue change waits for the workers (bounded).
+     */
+    private final class Control {
+        private final FilterEngine engine;
+        private final PortSet set;
+        private final FilterMetrics published;
+        private final PrintWriter out;
+
+        Control(FilterEngine engine, PortSet set, FilterMetrics published, PrintWriter out) {
+            this.engine = engine;
+            this.set = set;
+            this.published = published;
+            this.out = out;
+        }
+
+        List<String> answer(String request) {
+            String[] w = request.split(" ");
+            return switch (w[0]) {
+                case "status" -> status();
+                case "reload" -> List.of(reload());
+                case "add-queue" -> List.of(addQueue(queueNumber(w)));
+                case "remove-queue" -> List.of(removeQueue(queueNumber(w)));
+                default -> throw new UserException("unknown request '" + request + "': add-queue N, remove-queue N, reload,"
+                        + " status");
+            };
+        }
+
+        private int queueNumber(String[] w) {
+            if (w.length != 2 || !w[1].matches("[0-9]{1,4}")) {
+                throw new UserException(w[0] + " takes a queue number");
+            }
+            return Integer.parseInt(w[1]);
+        }
+
+        private List<String> status() {
+            List<String> lines = new ArrayList<>();
+            FilterProgram p = engine.program();
+            FilterCounters t = engine.counters();
+            lines.add(String.format(Locale.ROOT, "offload %s, pid %d: %s (%d rules, default %s), %d worker%s", set.name(),
+                    ProcessHandle.current().pid(), p.rules().source(), p.rules().size(), p.rules().defaultAction(),
+                    engine.workers(), engine.workers() == 1 ? "" : "s"));
+            lines.add(String.format(Locale.ROOT, "total: rx %d, dropped %d, passed %d, rate-limited %d, tx %d, malformed %d,"
+                    + " reloads %d, errors %d", t.received(), t.dropped(), t.passed(), t.limited(), t.transmitted(), t.malformed(),
+                    t.reloads(), t.errors()));
+            for (int i = 0; i < engine.workers(); i++) {
+                FilterWorker w = engine.worker(i);
+                FilterCounters c = w.counters();
+                StringBuilder queues = new StringBuilder();
+                for (Port port : w.ports()) {
+                    for (int r = 0; r < port.rxRings(); r++) {
+                        queues.append(queues.isEmpty() ? "" : ",").append(port.rxRing(r).id());
+                    }
+                }
+                lines.add(String.format(Locale.ROOT, "worker %d%s: queues %s: rx %d, dropped %d, passed %d, rate-limited %d,"
+                                + " tx %d, errors %d", i, workerCpus == null ? "" : " (CPU " + workerCpus.get(i) + ")",
+                        queues.isEmpty() ? "none" : queues, c.received(), c.dropped(), c.passed(), c.limited(), c.transmitted(),
+                        c.errors()));
+            }
+            return lines;
+        }
+
+        private String reload() {
+            RulesReloader r = reloader;
+            if (rules == null || r == null) {
+                throw new UserException("this run has no --rules file to reload (it passes everything)");
+            }
+            String result = r.reloadNow("ctl reload", 120_000);
+            if (result.startsWith("[!]")) {
+                throw new UserException(result.substring(4));
+            }
+            return result.substring(4);
+        }
+
+        private String addQueue(int q) {
+            if (set.wholeDevice()) {
+                throw new UserException(set.name() + " takes every queue of " + set.name().device() + " on one port: nothing"
+                        + " to add (run with --workers, a port per queue, to take queues out and back)");
+            }
+            if (set.queue(q) != null) {
+                throw new UserException("queue " + q + " is already filtered (" + set.queue(q).name() + ")");
+            }
+            int w = engine.leastLoaded();
+            List<String> done = new ArrayList<>();
+            if (session != null) {
+                isolateMore(q, w, done);
+            }
+            Port p;
+            try {
+                p = set.openQueue(q);
+            } catch (RuntimeException e) {
+                undoIsolation(q);
+                throw e;
+            }
+            try {
+                engine.add(w, p).get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                synchronized (published.lock()) {
+                    set.forget(q);
+                    p.close();
+                }
+                undoIsolation(q);
+                throw new UserException("queue " + q + ": worker " + w + " did not take it: " + Errors.oneLine(e));
+            }
+            String line = String.format(Locale.ROOT, "queue %d: %s on worker %d%s", q, p.name(), w,
+                    done.isEmpty() ? "" : " (" + String.join("; ", done) + ")");
+            out.println("[+] ctl add-queue: " + line);
+            out.flush();
+            return line;
+        }
+
+        private String removeQueue(int q) {
+            Port p = set.queue(q);
+            if (p == null) {
+                throw new UserException(set.wholeDevice() ? set.name() + " takes every queue on one port: run with --workers"
+                        + " (a port per queue) to give one back" : "queue " + q + " is not filtered here (queues: "
+                        + set.queues().keySet() + ")");
+            }
+            try {
+                engine.remove(p).get(60, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new UserException("queue " + q + ": its worker did not give it back: " + Errors.oneLine(e));
+            }
+            long decided = ((RingPort) p).received();
+            synchronized (published.lock()) {
+                set.forget(q);
+                p.close();
+            }
+            String undone = session != null ? undoIsolation(q) : "";
+            String line = String.format(Locale.ROOT, "queue %d: back to the kernel after its ring was decided (%d packets"
+                    + " in all)%s", q, decided, undone);
+            out.println("[+] ctl remove-queue: " + line);
+            out.flush();
+            return line;
+        }
+
+        /** Isolates queue {@code q} as the session's first queue was (journaled), for worker {@code w}'s CPU. */
+        private void isolateMore(int q, int w, List<String> done) {
+            int cpuOf = workerCpus == null ? 0 : workerCpus.get(w);
+            try {
+                QueueIsolation.Plan plan = QueueIsolation.plan(session.nic(), q, List.of(), cpuOf, session.interrupts(),
+                        session.bypassed().keySet());
+                QueueIsolation.applyMore(plan, session.journal());
+                session.bypassed().put(q, plan.steps());
+                for (QueueIsolation.Step s : plan.steps()) {
+                    done.add(s.description());
+                }
+            } catch (IOException e) {
+                throw new UserException("add-queue " + q + ": " + e.getMessage());
+            }
+        }
+
+        /** Gives back what was changed for queue {@code q} alone (journaled); "" or a note of what was put back. */
+        private String undoIsolation(int q) {
+            if (session == null) {
+                return "";
+            }
+            List<QueueIsolation.Step> made = session.bypassed().remove(q);
+            if (made == null) {
+                return "";
+            }
+            try {
+                QueueIsolation.Plan back = QueueIsolation.giveBack(session.nic(), q, session.bypassed().keySet(), made);
+                QueueIsolation.applyMore(back, session.journal());
+                List<String> lines = new ArrayList<>();
+                for (QueueIsolation.Step s : back.steps()) {
+                    lines.add(s.description());
+                }
+                return lines.isEmpty() ? "" : "; " + String.join("; ", lines);
+            } catch (IOException e) {
+                return "; could not put its settings back (" + e.getMessage() + "): the session's end puts everything back";
+            }
+        }
+    }
+
+    /** "worker on CPU 3", or "2 workers (queues 0,2 on CPU 0; 1,3 on CPU 1)". */
+    private String workersLine(PortSet set) {
+        if (workers == 1) {
+            return "worker" + (workerCpus == null ? "" : " on CPU " + workerCpus.getFirst()) + ",";
+        }
+        StringBuilder b = new StringBuilder(workers + " workers (");
+        for (int w = 0; w < workers; w++) {
+            b.append(w == 0 ? "" : "; ").append("queue");
+            List<Port> ports = set.perWorker().get(w);
+            b.append(ports.size() == 1 ? " " : "s ");
+            for (int i = 0; i < ports.size(); i++) {
+                b.append(i == 0 ? "" : ",").append(ports.get(i).rxRing(0).id());
+            }
+            if (workerCpus != null) {
+                b.append(" on CPU ").append(workerCpus.get(w));
+            }
+        }
+        return b.append("),").toString();
+    }
+
+    /**
+     * The main thread while the workers filter: publishes the counters, prints the per-second line
+     * from them (workers never print), reports a worker's errors, and ends the run on a signal, the
+     * duration or the end of the traffic: the traffic stops, the workers drain their rings, the
+     * summary follows. Returns the errors the workers' duty cycles threw.
+     */
+    private int run(FilterEngine engine, PortSet set, FilterMetrics published, Signals.Stop stop, long intervalNanos,
+                    PrintWriter out) {
         long publishEvery = 100_000_000L;
-        long nextPublish = System.nanoTime() + publishEvery;
-        IdleStrategy idle = idleStrategy(idleMode, engine.port());
         long start = System.nanoTime();
+        long nextPublish = start + publishEvery;
         long end = Checks.end(start, duration);
         long nextReport = start + intervalNanos;
         long lastReport = start;
-        long[] before = engine.counters().snapshot();
-        Map<String, Long> portBefore = LossReport.snapshot(engine.port());
-        while (!stop.requested()) {
+        long[] before = engine.totals();
+        long[][] workersBefore = workerSnapshots(engine);
+        long[] errorsSeen = new long[engine.workers()];
+        Map<String, Long> portBefore = LossReport.snapshot(engine.ports());
+        while (!stop.requested() && !engine.ended()) {
             long now = System.nanoTime();
-            if (engine.doWork(now - start) == 0) {
-                if (port.hasEnd() && port.drained()) {
-                    break; // the traffic ended and every frame is decided
-                }
-                idle.idle(0);
-            } else {
-                idle.reset();
-            }
             if (now >= nextPublish) {
                 published.publish();
                 nextPublish = now + publishEvery;
             }
             if (now >= nextReport) {
-                long[] c = engine.counters().snapshot();
+                long[] c = engine.totals();
+                long[][] w = workerSnapshots(engine);
                 double seconds = (now - lastReport) / 1e9;
-                Map<String, Long> portNow = LossReport.snapshot(engine.port());
+                Map<String, Long> portNow = LossReport.snapshot(engine.ports());
                 report(out, before, c, seconds, losses.interval(portBefore, portNow, seconds));
+                if (engine.workers() > 1) {
+                    for (int i = 0; i < w.length; i++) {
+                        workerLine(out, engine.worker(i), workersBefore[i], w[i], seconds);
+                    }
+                }
+                reportErrors(out, engine, errorsSeen);
+                out.flush();
                 before = c;
+                workersBefore = w;
                 portBefore = portNow;
                 lastReport = now;
                 nextReport += intervalNanos;
@@ -437,24 +722,72 @@ final class OffloadCommand implements Callable<Integer> {
             if (now >= end) {
                 break;
             }
+            try {
+                Thread.sleep(Math.max(1, Math.min(10, (Math.min(nextPublish, nextReport) - now) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
-        // The queues back to the kernel (a software wire stopped) first, then what is already in the rings decided:
-        // nothing arriving is lost.
-        port.stopReceiving();
-        while (port.hasEnd() && !port.drained()) {
-            engine.doWork(System.nanoTime() - start); // a device that knows its end: to the last frame (a paused wire waits for ring space)
-        }
-        long drainEnd = System.nanoTime() + 200_000_000L;
-        for (int idleRounds = 0; idleRounds < 3 && System.nanoTime() < drainEnd; ) {
-            idleRounds = engine.doWork(System.nanoTime() - start) == 0 ? idleRounds + 1 : 0;
-        }
-        engine.doWork(System.nanoTime() - start); // forwards the slots released by the last batch
+        // The traffic we feed ourselves ends, the queues go back to the kernel, then what is already in the rings is
+        // decided: nothing arriving is lost.
+        set.endTraffic();
+        boolean drained = engine.stop(30_000_000_000L);
         published.publish();
-        summary(out, engine.port().name().toString(), engine.counters(), engine.program(), (System.nanoTime() - start) / 1e9);
-        for (String line : losses.totals(LossReport.snapshot(engine.port()))) {
+        summary(out, published == null ? "" : summaryName(engine, set), engine.counters(), engine.program(),
+                (System.nanoTime() - start) / 1e9);
+        for (String line : losses.totals(LossReport.snapshot(engine.ports()))) {
             out.println("    " + line);
         }
-        portStatistics(out, engine.port());
+        for (Port each : engine.ports()) {
+            portStatistics(out, each);
+        }
+        if (!drained) {
+            out.println("[!] a worker did not finish deciding its rings within 30 s: the run ended without it");
+        }
+        reportErrors(out, engine, errorsSeen);
+        out.flush();
+        return (int) Math.min(Integer.MAX_VALUE, engine.counters().errors());
+    }
+
+    private String summaryName(FilterEngine engine, PortSet set) {
+        return workers == 1 ? engine.port().name().toString() : set.name().toString();
+    }
+
+    private static long[][] workerSnapshots(FilterEngine engine) {
+        long[][] s = new long[engine.workers()][];
+        for (int w = 0; w < s.length; w++) {
+            s[w] = engine.worker(w).counters().snapshot();
+        }
+        return s;
+    }
+
+    /** A worker's errors since the last report: how many, and the last one in a line. */
+    private static void reportErrors(PrintWriter out, FilterEngine engine, long[] seen) {
+        for (int w = 0; w < engine.workers(); w++) {
+            long n = engine.worker(w).counters().errors();
+            if (n > seen[w]) {
+                Throwable t = engine.worker(w).lastError();
+                out.printf(Locale.ROOT, "[!] worker %d: %d error%s in its duty cycle (it goes on), the last: %s%n", w, n - seen[w],
+                        n - seen[w] == 1 ? "" : "s", t == null ? "?" : Errors.oneLine(t));
+                seen[w] = n;
+            }
+        }
+    }
+
+    private static void workerLine(PrintWriter out, FilterWorker worker, long[] a, long[] b, double seconds) {
+        StringBuilder queues = new StringBuilder();
+        for (Port p : worker.ports()) {
+            for (int r = 0; r < p.rxRings(); r++) {
+                queues.append(queues.isEmpty() ? "" : ",").append(p.rxRing(r).id());
+            }
+        }
+        IntToLongFunction pps = i -> Math.round((b[i] - a[i]) / seconds);
+        out.printf(Locale.ROOT, "    worker %d (queue%s %s): rx %d pps: dropped %d, passed %d, rate-limited %d, tx %d%n",
+                worker.index(), worker.ports().size() == 1 ? "" : "s", queues.isEmpty() ? "none" : queues,
+                pps.applyAsLong(FilterCounter.RECEIVED.ordinal()), pps.applyAsLong(FilterCounter.DROPPED.ordinal()),
+                pps.applyAsLong(FilterCounter.PASSED.ordinal()), pps.applyAsLong(FilterCounter.LIMITED.ordinal()),
+                pps.applyAsLong(FilterCounter.TRANSMITTED.ordinal()));
     }
 
     /** The port's own counters (the kernel's AF_XDP drops, say), those that are not zero. */
@@ -489,22 +822,55 @@ final class OffloadCommand implements Callable<Integer> {
      * too (1.3-1.4 against 1.0 Mpps with the wire's thread on the other of 2 CPUs).
      */
     static String idleMode(String asked, Port port) {
-        return asked != null ? asked : port != null && port.waitStrategy() != null ? "wait" : "backoff";
+        return idleMode(asked, port == null ? List.of() : List.of(port));
     }
 
-    /** The idle strategy of {@link #idleMode}; with {@code port} null only checks the name. */
+    /** The mode for a worker over {@code ports}: waiting needs every one of them to have something to wait on. */
+    static String idleMode(String asked, List<Port> ports) {
+        if (asked != null) {
+            return asked;
+        }
+        for (Port p : ports) {
+            if (p.pollDescriptors() == null && p.waitStrategy() == null) {
+                return "backoff";
+            }
+        }
+        return ports.isEmpty() ? "backoff" : "wait";
+    }
+
+    /** The idle strategy of {@link #idleMode} for one port. */
     static IdleStrategy idleStrategy(String asked, Port port) {
-        String m = idleMode(asked, port);
+        return idleStrategy(asked, List.of(port));
+    }
+
+    /**
+     * The idle strategy of a worker over {@code ports}: for wait, poll(2) on every one's descriptors
+     * (one port's own strategy when it is alone); a worker left without ports backs off.
+     */
+    static IdleStrategy idleStrategy(String asked, List<Port> ports) {
+        String m = idleMode(asked, ports);
         return switch (m) {
             case "busy" -> new BusySpinIdleStrategy();
             case "backoff" -> new BackoffIdleStrategy();
             case "wait" -> {
-                IdleStrategy wait = port == null ? null : port.waitStrategy();
-                if (port != null && wait == null) {
-                    throw new UserException("--idle wait: " + port.name() + " has nothing to wait on in the kernel"
-                            + " (busy or backoff)");
+                if (ports.isEmpty()) {
+                    yield new BackoffIdleStrategy(); // nothing to wait on yet (or no longer): a queue may be added
                 }
-                yield wait;
+                if (ports.size() == 1 && ports.getFirst().waitStrategy() != null) {
+                    yield ports.getFirst().waitStrategy();
+                }
+                int[] fds = new int[0];
+                for (Port p : ports) {
+                    int[] more = p.pollDescriptors();
+                    if (more == null) {
+                        throw new UserException("--idle wait: " + p.name() + " has nothing to wait on in the kernel"
+                                + " (busy or backoff)");
+                    }
+                    int at = fds.length;
+                    fds = Arrays.copyOf(fds, at + more.length);
+                    System.arraycopy(more, 0, fds, at, more.length);
+                }
+                yield new PollIdleStrategy(fds, 16, 10);
             }
             default -> throw new UserException("--idle is wait, busy or backoff, not '" + m + "'");
         };
@@ -512,11 +878,13 @@ final class OffloadCommand implements Callable<Integer> {
 
     private static void report(PrintWriter out, long[] a, long[] b, double seconds, List<String> losses) {
         IntToLongFunction pps = i -> Math.round((b[i] - a[i]) / seconds);
-        out.printf(Locale.ROOT, "[+] UDP pps: %d%n", pps.applyAsLong(FilterCounters.UDP));
-        out.printf(Locale.ROOT, "    rx %d pps: dropped %d, passed %d, rate-limited %d, tx %d, malformed %d%n",
-                pps.applyAsLong(FilterCounters.RECEIVED), pps.applyAsLong(FilterCounters.DROPPED),
-                pps.applyAsLong(FilterCounters.PASSED), pps.applyAsLong(FilterCounters.LIMITED),
-                pps.applyAsLong(FilterCounters.TRANSMITTED), pps.applyAsLong(FilterCounters.MALFORMED));
+        out.printf(Locale.ROOT, "[+] UDP pps: %d%n", pps.applyAsLong(FilterCounter.UDP.ordinal()));
+        out.printf(Locale.ROOT, "    rx %d pps: dropped %d, passed %d, rate-limited %d, tx %d, malformed %d%s%n",
+                pps.applyAsLong(FilterCounter.RECEIVED.ordinal()), pps.applyAsLong(FilterCounter.DROPPED.ordinal()),
+                pps.applyAsLong(FilterCounter.PASSED.ordinal()), pps.applyAsLong(FilterCounter.LIMITED.ordinal()),
+                pps.applyAsLong(FilterCounter.TRANSMITTED.ordinal()), pps.applyAsLong(FilterCounter.MALFORMED.ordinal()),
+                b[FilterCounter.ERRORS.ordinal()] > a[FilterCounter.ERRORS.ordinal()]
+                        ? ", errors " + (b[FilterCounter.ERRORS.ordinal()] - a[FilterCounter.ERRORS.ordinal()]) : "");
         for (String line : losses) {
             out.println("    " + line);
         }
@@ -527,7 +895,8 @@ final class OffloadCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "[+] summary: %s: %d packets (%d bytes) in %.1f s: dropped %d, passed %d, rate-limited %d,"
                         + " tx %d, malformed %d%s%n", name, c.received(), c.receivedBytes(), seconds, c.dropped(), c.passed(),
                 c.limited(), c.transmitted(), c.malformed(),
-                (c.txRingFull() > 0 ? ", tx ring full " + c.txRingFull() : "") + (c.reloads() > 0 ? ", reloads " + c.reloads() : ""));
+                (c.txRingFull() > 0 ? ", tx ring full " + c.txRingFull() : "") + (c.reloads() > 0 ? ", reloads " + c.reloads() : "")
+                        + (c.errors() > 0 ? ", worker errors " + c.errors() : ""));
         out.printf(Locale.ROOT, "    %-24s %12s %14s %12s  %s%n", "rule", "packets", "bytes", "over rate", "action");
         for (int i = 0; i <= program.rules().size(); i++) {
             String action = i < program.rules().size() ? program.rules().rule(i).action().toString()

@@ -38,6 +38,9 @@ final class RulesReloader implements AutoCloseable {
     private String pending;
     private volatile boolean closed;
     private volatile long compiles;
+    /** Compiles finished, and the report line of the last one (under {@link #lock}). */
+    private long finished;
+    private String lastReport;
 
     /** What identifies a file's content without reading it: size, modification time, inode (or null if absent). */
     private record Fingerprint(long size, long modified, Object inode) {
@@ -80,6 +83,32 @@ final class RulesReloader implements AutoCloseable {
         synchronized (lock) {
             pending = why;
             lock.notifyAll();
+        }
+    }
+
+    /**
+     * Asks for a reload and waits (up to {@code timeoutMillis}) for a compile that started after
+     * the request: returns its report line ("[+] ..." or "[!] ...").
+     */
+    String reloadNow(String why, long timeoutMillis) {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        synchronized (lock) {
+            long after = compiles;
+            pending = why;
+            lock.notifyAll();
+            while (finished <= after) {
+                long left = deadline - System.currentTimeMillis();
+                if (left <= 0 || closed) {
+                    return "[!] " + why + ": the reload did not finish within " + timeoutMillis / 1000 + " s (it goes on)";
+                }
+                try {
+                    lock.wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return "[!] " + why + ": interrupted";
+                }
+            }
+            return lastReport;
         }
     }
 
@@ -137,18 +166,31 @@ final class RulesReloader implements AutoCloseable {
     }
 
     private FilterProgram compile(String why) {
-        compiles++;
-        try {
-            FilterProgram next = FilterProgram.load(rules);
-            apply.accept(next);
-            report.accept("[+] " + why + ": reloaded " + rules + " (" + next.rules().size() + " rules, default "
-                    + next.rules().defaultAction() + ")");
-            loaded.accept(next);
-            return next;
-        } catch (Throwable e) { // a rule error, a file refused, the heap: reported, and the old rules run on
-            report.accept("[!] " + why + ": " + Errors.oneLine(e) + "; the old rules keep running");
-            return null;
+        long number;
+        synchronized (lock) {
+            number = ++compiles;
         }
+        String line;
+        FilterProgram next = null;
+        try {
+            next = FilterProgram.load(rules);
+            apply.accept(next);
+            line = "[+] " + why + ": reloaded " + rules + " (" + next.rules().size() + " rules, default "
+                    + next.rules().defaultAction() + ")";
+        } catch (Throwable e) { // a rule error, a file refused, the heap: reported, and the old rules run on
+            line = "[!] " + why + ": " + Errors.oneLine(e) + "; the old rules keep running";
+            next = null;
+        }
+        report.accept(line);
+        if (next != null) {
+            loaded.accept(next);
+        }
+        synchronized (lock) {
+            finished = number;
+            lastReport = line;
+            lock.notifyAll();
+        }
+        return next;
     }
 
     private List<Path> watched(FilterProgram program) {

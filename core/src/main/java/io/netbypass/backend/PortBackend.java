@@ -30,6 +30,14 @@ public interface PortBackend {
         return cause == null ? "available" : cause;
     }
 
+    /**
+     * The RX queues of {@code device}, for a filter that spreads them over workers (one port per
+     * queue); a {@link PortException} when the backend has no such notion or the device none.
+     */
+    default int rxQueues(String device) {
+        throw new PortException(prefix() + ": ports are not opened queue by queue");
+    }
+
     /** Opens a port; failures are {@link PortException}s with one line naming the port and the cause. */
     Port open(PortName name, PortOptions options);
 }

@@ -83,6 +83,20 @@ public final class Ports {
         }
     }
 
+    /** The RX queues of {@code device} on {@code backend} ({@code vnic}, {@code xdp}), for a port per queue. */
+    public static int rxQueues(String backend, String device) {
+        if (backend.equals("vnic")) {
+            return Vnics.get(device).queues();
+        }
+        for (PortBackend b : SERVICES) {
+            if (b.prefix().equals(backend)) {
+                return b.rxQueues(device);
+            }
+        }
+        throw new PortException(backend + ":" + device + ": ports of this backend are not opened queue by queue"
+                + " (one port per queue: xdp: and vnic:)");
+    }
+
     private static void refuseSteering(PortName name, boolean steers) {
         if (steers) {
             throw new PortException(name + ": flow steering rules are for xdp: ports (on vnic, add them with 'netbypass ntuple')");

@@ -53,6 +53,16 @@ public final class QueueIsolation {
      * worker on {@code cpu}; {@code interrupts} null: no IRQs to move (the software NIC).
      */
     public static Plan plan(NicControl nic, int queue, List<RxFlowSpec> steer, int cpu, Interrupts interrupts) throws IOException {
+        return plan(nic, queue, steer, cpu, interrupts, Set.of());
+    }
+
+    /**
+     * The same for one more queue while {@code bypassed} are isolated already (a queue added to a
+     * running filter): they stay out of RSS with it, and of the interrupt steps only the queue's
+     * own IRQ moves (the others were placed for the first queue).
+     */
+    public static Plan plan(NicControl nic, int queue, List<RxFlowSpec> steer, int cpu, Interrupts interrupts,
+                            Set<Integer> bypassed) throws IOException {
         List<Step> steps = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         String name = nic.name();
@@ -97,8 +107,7 @@ public final class QueueIsolation {
         if (!steerInXdp && table == null) {
             notes.add(name + " has no RSS indirection table: queue " + queue + " keeps its share of RSS traffic");
         } else if (table != null) {
-            int[] weights = new int[queues];
-            Arrays.fill(weights, 1);
+            int[] weights = weights(queues, bypassed);
             weights[queue] = 0;
             int[] next = IndirectionTable.weight(table.size(), weights, 0).toArray();
             steps.add(new Step("RSS: weight 0 for queue " + queue + " (ethtool -X " + name + " weight "
@@ -120,9 +129,50 @@ public final class QueueIsolation {
             }
         }
         if (interrupts != null) {
-            interrupts.plan(name, queue, cpu, steps, notes);
+            List<Step> irqs = new ArrayList<>();
+            interrupts.plan(name, queue, cpu, irqs, notes);
+            for (Step irq : irqs) {
+                if (bypassed.isEmpty() || irq.description().contains("(queue " + queue + ")")) {
+                    steps.add(irq);
+                }
+            }
         }
         return new Plan(steps, notes, steerInXdp);
+    }
+
+    /** RSS weights: 1 for every queue, 0 for those bypassed. */
+    private static int[] weights(int queues, Set<Integer> bypassed) {
+        int[] weights = new int[queues];
+        Arrays.fill(weights, 1);
+        for (int q : bypassed) {
+            if (q >= 0 && q < queues) {
+                weights[q] = 0;
+            }
+        }
+        return weights;
+    }
+
+    /**
+     * Gives queue {@code queue} back to the kernel's share while {@code still} stay bypassed: RSS
+     * spreads over it again, and the steps made for it alone ({@code made}: its IRQ) are reversed.
+     * Device-wide steps (LRO and GRO off, the first queue's IRQ placement) stay until the session ends.
+     */
+    public static Plan giveBack(NicControl nic, int queue, Set<Integer> still, List<Step> made) throws IOException {
+        List<Step> steps = new ArrayList<>();
+        IndirectionTable table = nic.rssTable();
+        if (table != null && made.stream().anyMatch(s -> s.kind().equals(RSS))) {
+            int[] weights = weights(nic.rxQueues(), still);
+            int[] next = IndirectionTable.weight(table.size(), weights, 0).toArray();
+            steps.add(new Step("RSS: queue " + queue + " back in (ethtool -X " + nic.name() + " weight "
+                    + Arrays.stream(weights).mapToObj(Integer::toString).collect(Collectors.joining(" ")) + ")",
+                    RSS, nic.name(), join(table.toArray()), join(next)));
+        }
+        for (Step s : made) {
+            if (!s.kind().equals(RSS) && !s.kind().equals(FEATURE)) {
+                steps.add(new Step(s.description() + ": put back", s.kind(), s.target(), s.newValue(), s.oldValue()));
+            }
+        }
+        return new Plan(steps, List.of(), false);
     }
 
     /** Makes every step through {@code journal}; the first that fails undoes those before it and throws. */
@@ -133,6 +183,33 @@ public final class QueueIsolation {
             } catch (IOException | RuntimeException e) {
                 List<String> failed = journal.rollback();
                 throw new IOException(s.description() + ": " + e.getMessage() + "; everything before it was put back"
+                        + (failed.isEmpty() ? "" : " except: " + String.join("; ", failed)));
+            }
+        }
+    }
+
+    /**
+     * Makes every step of a plan for one more queue through the running session's {@code journal};
+     * the first that fails undoes only this plan's steps before it (as new journaled changes: the
+     * session's earlier ones stay) and throws.
+     */
+    public static void applyMore(Plan plan, Journal journal) throws IOException {
+        List<Step> made = new ArrayList<>();
+        for (Step s : plan.steps()) {
+            try {
+                journal.change(s.kind(), s.target(), s.oldValue(), s.newValue());
+                made.add(s);
+            } catch (IOException | RuntimeException e) {
+                List<String> failed = new ArrayList<>();
+                for (int i = made.size() - 1; i >= 0; i--) {
+                    Step m = made.get(i);
+                    try {
+                        journal.change(m.kind(), m.target(), m.newValue(), m.oldValue());
+                    } catch (IOException | RuntimeException undo) {
+                        failed.add(m.description() + ": " + undo.getMessage());
+                    }
+                }
+                throw new IOException(s.description() + ": " + e.getMessage() + "; this queue's steps before it were put back"
                         + (failed.isEmpty() ? "" : " except: " + String.join("; ", failed)));
             }
         }

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.function.Function;
 
 import com.sun.net.httpserver.HttpServer;
 
@@ -45,12 +46,19 @@ public final class MetricsServer implements AutoCloseable {
     private final HttpServer server;
     private final CountersReader reader;
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+    private final Function<String, String> help;
 
     /**
      * Serves {@code counters} on {@code address}: {@code HOST:PORT}, or a bare port meaning
      * 127.0.0.1 (the endpoint stays local unless told otherwise).
      */
     public MetricsServer(String address, Path counters) throws IOException {
+        this(address, counters, family -> null);
+    }
+
+    /** As above, with {@code help} giving each metric family's HELP text (null: none). */
+    public MetricsServer(String address, Path counters, Function<String, String> help) throws IOException {
+        this.help = help;
         InetSocketAddress bind = parse(address);
         this.reader = new CountersReader(counters);
         try {
@@ -112,13 +120,17 @@ public final class MetricsServer implements AutoCloseable {
         }
     }
 
-    /** The exposition text: each metric family's TYPE line, then all its series together. */
+    /** The exposition text: each metric family's HELP and TYPE lines, then all its series together. */
     public String render() {
         Map<String, StringBuilder> families = new LinkedHashMap<>();
         for (CountersReader.Counter c : reader.counters()) {
             int brace = c.label().indexOf('{');
             String family = brace < 0 ? c.label() : c.label().substring(0, brace);
-            families.computeIfAbsent(family, k -> new StringBuilder("# TYPE " + k + " counter\n"))
+            families.computeIfAbsent(family, k -> {
+                String text = help.apply(k);
+                return new StringBuilder(text == null ? "" : "# HELP " + k + " " + text.replace("\\", "\\\\").replace("\n", "\\n")
+                        + "\n").append("# TYPE ").append(k).append(" counter\n");
+            })
                     .append(c.label()).append(' ').append(c.value()).append('\n');
         }
         StringBuilder b = new StringBuilder();

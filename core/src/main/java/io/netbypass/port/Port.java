@@ -105,6 +105,14 @@ public interface Port extends AutoCloseable {
     }
 
     /**
+     * The file descriptors poll(2) reports readable when an RX ring may have packets (the port's
+     * sockets), so that one thread can sleep on several ports at once; null when it has none.
+     */
+    default int[] pollDescriptors() {
+        return null;
+    }
+
+    /**
      * One line for the operator at the end of a run about what the device itself did (what a
      * software NIC's wire carried and where it went), or null.
      */

@@ -7,11 +7,13 @@ import io.netbypass.backend.vnic.VnicStats;
 import io.netbypass.backend.vnic.WireBatch;
 import io.netbypass.filter.engine.FilterEngine;
 import io.netbypass.filter.engine.FilterProgram;
+import io.netbypass.filter.engine.FilterWorker;
 import io.netbypass.gen.AddressRange;
 import io.netbypass.gen.Generator;
 import io.netbypass.gen.GeneratorOptions;
 import io.netbypass.packet.AddressText;
 import io.netbypass.port.BufferPool;
+import io.netbypass.port.Port;
 import io.netbypass.port.PortName;
 import io.netbypass.port.Ring;
 import io.netbypass.scaling.ntuple.NtupleScript;
@@ -29,6 +31,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.concurrent.CyclicBarrier;
+import java.util.function.IntConsumer;
 
 /**
  * {@code netbypass bench}: wire -> vnic -> one bypassed RX queue -> a consumer that drops, all on
@@ -113,22 +117,91 @@ public final class RxDropBench {
     private RxDropBench() {
     }
 
+    /** The wire's frames, in batches, in {@code arena}'s memory (one thread's). */
+    private static WireBatch[] frames(Arena arena) {
+        MemorySegment wire = arena.allocate((long) FRAMES * 64, 64);
+        Generator g = new Generator(GeneratorOptions.defaults()
+                .withSource(AddressRange.parse("198.18.0.1:1024-198.19.255.254:65535", 0), true)
+                .withDestination(AddressRange.parse("198.18.0.53:53-198.18.0.53:54", 0), true)
+                .withSeed(1));
+        WireBatch[] batches = new WireBatch[FRAMES / BATCH];
+        for (int b = 0; b < batches.length; b++) {
+            batches[b] = new WireBatch(wire, BATCH);
+            for (int i = 0; i < BATCH; i++) {
+                long at = (long) (b * BATCH + i) * 64;
+                batches[b].add(at, g.next(wire, at));
+            }
+        }
+        return batches;
+    }
+
+    /**
+     * Runs {@code benchCase} on {@code workers} threads at once, each with a queue of its own (a
+     * one-queue software NIC each: a NIC's queues work in parallel, our vnic's wire does not), as
+     * {@code offload --workers N} runs a queue per worker. The filter cases run one engine: its
+     * workers share the rule set and its rate limiters, each has its own counters. The other cases
+     * share nothing: the same run on each thread. Packets are summed; the time is the threads' mean.
+     */
+    public static Result run(Case benchCase, long warmupNanos, long nanos, int workers) {
+        if (workers == 1) {
+            return run(benchCase, warmupNanos, nanos);
+        }
+        if (benchCase.filters()) {
+            return filteredWorkers(benchCase, warmupNanos, nanos, workers);
+        }
+        Result[] results = new Result[workers];
+        parallel(workers, w -> results[w] = run(benchCase, warmupNanos, nanos));
+        return combine(benchCase, results);
+    }
+
+    private static Result combine(Case benchCase, Result[] results) {
+        long packets = 0, nanos = 0, allocated = 0, drops = 0;
+        for (Result r : results) {
+            packets += r.packets();
+            nanos += r.nanos();
+            allocated += r.allocatedBytes();
+            drops += r.wireDrops();
+        }
+        return new Result(benchCase, packets, nanos / results.length, allocated, drops);
+    }
+
+    /** Runs {@code body(w)} on {@code workers} threads and waits for all; the first failure is rethrown. */
+    private static void parallel(int workers, IntConsumer body) {
+        Thread[] threads = new Thread[workers];
+        Throwable[] failed = new Throwable[1];
+        for (int w = 0; w < workers; w++) {
+            int me = w;
+            threads[w] = new Thread(() -> {
+                try {
+                    body.accept(me);
+                } catch (Throwable t) {
+                    synchronized (failed) {
+                        failed[0] = failed[0] == null ? t : failed[0];
+                    }
+                }
+            }, "bench-worker-" + w);
+            threads[w].start();
+        }
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+        if (failed[0] instanceof RuntimeException e) {
+            throw e;
+        }
+        if (failed[0] != null) {
+            throw new IllegalStateException(failed[0]);
+        }
+    }
+
     /** Runs {@code benchCase} for about {@code nanos} after a warm-up of {@code warmupNanos}. */
     public static Result run(Case benchCase, long warmupNanos, long nanos) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment wire = arena.allocate((long) FRAMES * 64, 64);
-            Generator g = new Generator(GeneratorOptions.defaults()
-                    .withSource(AddressRange.parse("198.18.0.1:1024-198.19.255.254:65535", 0), true)
-                    .withDestination(AddressRange.parse("198.18.0.53:53-198.18.0.53:54", 0), true)
-                    .withSeed(1));
-            WireBatch[] batches = new WireBatch[FRAMES / BATCH];
-            for (int b = 0; b < batches.length; b++) {
-                batches[b] = new WireBatch(wire, BATCH);
-                for (int i = 0; i < BATCH; i++) {
-                    long at = (long) (b * BATCH + i) * 64;
-                    batches[b].add(at, g.next(wire, at));
-                }
-            }
+            WireBatch[] batches = frames(arena);
             return switch (benchCase) {
                 case COPY -> copy(batches, warmupNanos, nanos);
                 case RXDROP, CLASSIFIED -> throughNic(benchCase, batches, warmupNanos, nanos);
@@ -180,16 +253,91 @@ public final class RxDropBench {
         } catch (Exception e) {
             throw new IllegalStateException("filter bench " + benchCase + ": " + e.getMessage(), e);
         } finally {
-            if (scratch != null) {
-                try (var files = Files.list(scratch)) {
-                    for (Path f : files.toList()) {
-                        Files.delete(f);
+            deleteScratch(scratch);
+        }
+    }
+
+    private static void deleteScratch(Path scratch) {
+        if (scratch != null) {
+            try (var files = Files.list(scratch)) {
+                for (Path f : files.toList()) {
+                    Files.delete(f);
+                }
+                Files.delete(scratch);
+            } catch (IOException ignored) {
+                // a temp directory left behind is harmless
+            }
+        }
+    }
+
+    /** A filter case with one engine of {@code workers} workers, each on its own thread and one-queue NIC. */
+    private static Result filteredWorkers(Case benchCase, long warmupNanos, long nanos, int workers) {
+        Path scratch = null;
+        Vnic[] nics = new Vnic[workers];
+        VnicPort[] ports = new VnicPort[workers];
+        try {
+            scratch = Files.createTempDirectory("netbypass-bench");
+            FilterProgram program = program(benchCase, scratch);
+            List<List<Port>> perWorker = new ArrayList<>();
+            for (int w = 0; w < workers; w++) {
+                String name = "bench" + benchCase.ordinal() + "w" + w;
+                nics[w] = new Vnic(name, 1, 1024, new BufferPool(8192, 2048), new HostStack(1));
+                nics[w].features(false, false);
+                ports[w] = nics[w].open(PortName.parse("vnic:" + name + "-0/R", "vnic"));
+                perWorker.add(List.of(ports[w]));
+            }
+            FilterEngine engine = new FilterEngine(perWorker, program);
+            CyclicBarrier together = new CyclicBarrier(workers);
+            Result[] results = new Result[workers];
+            parallel(workers, w -> {
+                try (Arena arena = Arena.ofConfined()) {
+                    WireBatch[] batches = frames(arena);
+                    FilterWorker worker = engine.worker(w);
+                    Vnic nic = nics[w];
+                    long origin = System.nanoTime();
+                    for (int phase = 0; phase < 2; phase++) {
+                        long budget = phase == 0 ? warmupNanos : nanos;
+                        together.await(); // every worker measures while the others run
+                        long decided = worker.counters().received();
+                        long before = allocated();
+                        long start = System.nanoTime();
+                        int b = 0;
+                        long now;
+                        do {
+                            WireBatch batch = batches[b];
+                            b = b + 1 == batches.length ? 0 : b + 1;
+                            nic.receive(batch, 0);
+                            now = System.nanoTime();
+                            worker.doWork(now - origin);
+                        } while (now - start < budget);
+                        if (phase == 1) {
+                            VnicStats s = nic.stats();
+                            results[w] = new Result(benchCase, worker.counters().received() - decided, now - start,
+                                    allocated() - before, s.sum(s.rxMissed()));
+                        }
                     }
-                    Files.delete(scratch);
-                } catch (IOException ignored) {
-                    // a temp directory left behind is harmless
+                } catch (Exception e) {
+                    throw new IllegalStateException("filter bench " + benchCase + " worker " + w + ": " + e.getMessage(), e);
+                }
+            });
+            return combine(benchCase, results);
+        } catch (IOException e) {
+            throw new UserException("filter bench " + benchCase + ": " + e.getMessage() + " (it writes its rules to a temporary"
+                    + " directory: java.io.tmpdir)", e);
+        } catch (UserException | IllegalStateException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("filter bench " + benchCase + ": " + e.getMessage(), e);
+        } finally {
+            for (int w = 0; w < workers; w++) {
+                if (ports[w] != null) {
+                    ports[w].close();
+                }
+                if (nics[w] != null) {
+                    nics[w].close();
                 }
             }
+            deleteScratch(scratch);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.netbypass.backend.vnic;
 
+import io.netbypass.backend.WireTraffic;
 import io.netbypass.port.BufferPool;
 import io.netbypass.port.PortException;
 import io.netbypass.port.PortName;
@@ -71,6 +72,7 @@ public final class Vnic implements AutoCloseable {
     private final VnicPort[] txOwner;
     private VnicPort hostOwner;
     private volatile WireListener wireOut;
+    private volatile VnicWire sharedWire;
 
     /** Receives what the NIC transmits on its wire. Called on the transmitting port's thread. */
     public interface WireListener {
@@ -331,6 +333,24 @@ public final class Vnic implements AutoCloseable {
         }
     }
 
+    /**
+     * Feeds this NIC's wire with {@code traffic} for every port open on it (a port per queue) until
+     * the returned wire is stopped; one at a time.
+     */
+    public synchronized VnicWire feed(WireTraffic traffic) {
+        VnicWire w = sharedWire;
+        if (w != null && w.alive()) {
+            throw new PortException("vnic " + name + ": its wire is already fed");
+        }
+        sharedWire = VnicWire.start(this, traffic, "vnic:" + name);
+        return sharedWire;
+    }
+
+    /** The wire {@link #feed} started (running or ended), or null. */
+    VnicWire sharedWire() {
+        return sharedWire;
+    }
+
     // ---------------------------------------------------------------- ports
 
     /** Opens a port on this NIC by name ({@code vnic:eth3-4/R}); throws {@link PortException}. */
@@ -341,13 +361,17 @@ public final class Vnic implements AutoCloseable {
         return VnicPort.open(this, portName);
     }
 
-    /** Binds RX queue {@code q} to {@code ring}: from now on its frames fill the ring, not the host. */
-    void bindRx(int q, VnicPort owner, HwRxRing ring) {
+    /**
+     * Binds RX queue {@code q} to {@code ring}: from now on its frames fill the ring, not the host.
+     * Returns the frames steered into the queue's rings before (for earlier ports).
+     */
+    long bindRx(int q, VnicPort owner, HwRxRing ring) {
         acquire();
         try {
             checkFree(q, rxOwner[q], "RX");
             rxOwner[q] = owner;
             boundRx[q] = ring;
+            return rxRing[q];
         } finally {
             release();
         }
@@ -378,6 +402,21 @@ public final class Vnic implements AutoCloseable {
     private void checkFree(int q, VnicPort current, String what) {
         if (current != null) {
             throw new PortException(name + ": " + what + " queue " + q + " is already bound to " + current.name());
+        }
+    }
+
+    /**
+     * RX queue {@code q} stops filling its port's ring (its frames go to the host from the next
+     * one), while the queue stays the port's: what the ring holds is read, then {@link #unbindRx}.
+     */
+    void stopRx(int q, VnicPort owner) {
+        acquire();
+        try {
+            if (rxOwner[q] == owner) {
+                boundRx[q] = null;
+            }
+        } finally {
+            release();
         }
     }
 

@@ -38,9 +38,12 @@ public final class VnicPort extends RingPort {
     private int hostTx = -1;
     private final HostStack.Input hostInput;
     private final MemorySegment scratch;
-    /** What feeds the wire while this port receives (null: the application does, or nobody). */
-    private WireFeeder feeder;
-    private Thread wire;
+    /** The wire this port feeds while it receives (null: the NIC's shared one, the application, or nobody). */
+    private VnicWire ownWire;
+    /** Frames the NIC had steered into its queues' rings (for earlier ports) when this one bound them. */
+    private long steeredBefore;
+    /** Set once {@link #stopReceiving} took the queues out of the NIC's steering. */
+    private boolean stopped;
 
     private VnicPort(Vnic nic, PortName name) {
         super(name, nic.pool());
@@ -112,7 +115,7 @@ public final class VnicPort extends RingPort {
         if (nicRings) {
             for (int q = first; q <= last; q++) {
                 if (wantRx) {
-                    nic.bindRx(q, this, addRxRing(Ring.allocate(arena, Ring.Kind.RX, q, rxSlots, nic.pool())));
+                    steeredBefore += nic.bindRx(q, this, addRxRing(Ring.allocate(arena, Ring.Kind.RX, q, rxSlots, nic.pool())));
                 }
                 if (wantTx) {
                     addTxRing(Ring.allocate(arena, Ring.Kind.TX, q, txSlots, nic.pool()), false);
@@ -179,25 +182,24 @@ public final class VnicPort extends RingPort {
      * {@link #stopReceiving()}: a vnic has no real wire, so a command receiving on one feeds it.
      */
     void feed(WireTraffic traffic) {
-        try {
-            feeder = new WireFeeder(nic, traffic.source().open(), Math.min(traffic.burst(), 256), traffic.rate(), traffic.count());
-        } catch (IOException e) {
-            throw new PortException(name() + ": " + e.getMessage());
-        }
-        wire = new Thread(feeder, "wire");
-        wire.setDaemon(true);
-        wire.start();
+        ownWire = VnicWire.start(nic, traffic, name().toString());
+    }
+
+    /** The wire that feeds this port: its own, else the NIC's shared one, else null. */
+    private VnicWire wire() {
+        return ownWire != null ? ownWire : nic.sharedWire();
     }
 
     @Override
     public boolean hasEnd() {
-        return feeder != null;
+        return wire() != null;
     }
 
     /** The wire's traffic all sent, and every frame the NIC steered to this port's queues received. */
     @Override
     public boolean drained() {
-        if (wire == null || wire.isAlive()) {
+        VnicWire w = wire();
+        if (w == null || w.alive()) {
             return false;
         }
         long[] steered = nic.stats().rxRing();
@@ -207,14 +209,28 @@ public final class VnicPort extends RingPort {
                 sum += steered[rxRing(r).id()];
             }
         }
-        return sum == received();
+        return sum - steeredBefore == received();
     }
 
-    /** Stops the wire's traffic after the batch in flight (what the NIC already has still arrives). */
+    /**
+     * With a wire of its own: stops its traffic after the batch in flight (what the NIC already has
+     * still arrives). Otherwise the NIC stops steering frames to this port's RX queues: from now on
+     * they go to the host stack, while what the rings hold stays to be read; the queues stay this
+     * port's until it closes.
+     */
     @Override
     public void stopReceiving() {
-        if (feeder != null) {
-            feeder.stop();
+        if (ownWire != null) {
+            ownWire.stop();
+            return;
+        }
+        if (!stopped) {
+            stopped = true;
+            for (int r = 0; r < rxRings(); r++) {
+                if (r != hostRx) {
+                    nic.stopRx(rxRing(r).id(), this);
+                }
+            }
         }
     }
 
@@ -370,8 +386,8 @@ public final class VnicPort extends RingPort {
      */
     @Override
     protected void release() {
-        if (feeder != null) {
-            feeder.stop();
+        if (ownWire != null) {
+            ownWire.stop();
             // Stopped, the feeder ends after its batch: a paused wire goes on once the queues are the host's again.
         }
         txSync();
@@ -397,12 +413,8 @@ public final class VnicPort extends RingPort {
                 nic.unbindTx(txRing(r).id(), this);
             }
         }
-        if (wire != null) {
-            try {
-                wire.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (ownWire != null) {
+            ownWire.join(10_000);
         }
         for (int r = 0; r < rxRings(); r++) {
             rxRing(r).releaseBuffers();

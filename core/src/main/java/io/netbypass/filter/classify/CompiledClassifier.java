@@ -216,6 +216,11 @@ public final class CompiledClassifier implements RuleClassifier {
         }
     }
 
+    @Override
+    public RuleClassifier forAnotherThread() {
+        return copy();
+    }
+
     /** Another classifier over the same tables, for another thread. */
     public CompiledClassifier copy() {
         return new CompiledClassifier(this);

@@ -13,4 +13,12 @@ public interface RuleClassifier {
      * the frame's length on the wire (what {@code len} tests), which may exceed what was captured.
      */
     int classify(ParsedPacket p, int wireLength);
+
+    /**
+     * A classifier of the same rules for another thread: this one when it keeps no state between
+     * calls, else one that shares the tables and has scratch state of its own.
+     */
+    default RuleClassifier forAnotherThread() {
+        return this;
+    }
 }

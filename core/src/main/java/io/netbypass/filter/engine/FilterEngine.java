@@ -1,175 +1,276 @@
 package io.netbypass.filter.engine;
 
-import io.netbypass.packet.FrameHeaders;
-import io.netbypass.packet.IpProtocols;
-import io.netbypass.packet.LinkType;
-import io.netbypass.packet.PacketParser;
-import io.netbypass.packet.ParsedPacket;
 import io.netbypass.port.Port;
-import io.netbypass.port.Ring;
 import io.netbypass.util.UserException;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.IntConsumer;
+
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.IdleStrategy;
 
 /**
- * The filter's duty cycle over one port: sync the RX rings, decide every packet, apply the
- * verdicts to the whole batch, hand the slots back. Drop releases the slot; pass marks it
- * {@link Ring#SLOT_FORWARD} so the port hands it to the host stack on the next sync; tx swaps
- * the buffer into the port's TX ring (zero copy). A multi-slot packet (NS_MOREFRAG) is decided
- * by its first slot and its verdict covers every slot.
+ * The filter: one rule set run by N {@link FilterWorker}s, each over RX queues of its own, on a
+ * thread of its own ({@link #start}) or on the caller's ({@link #doWork}).
  *
- * <p>A new program ({@link #reload}) is picked up between batches, so each batch runs under
- * exactly one rule set. One thread runs {@link #doWork}; any thread may call {@link #reload}.
- * The data path allocates nothing.
+ * <p>A new rule set ({@link #reload}) is made ready for every worker (a lane each, the rate
+ * limiters of the rules it keeps) and then published in one volatile store; each worker picks it
+ * up at the start of its next batch, so every batch runs under one complete rule set and the
+ * swap reaches every worker within one batch. The counters are the workers' own; totals are
+ * their sums ({@link #totals}).
  */
-public final class FilterEngine {
-    private final Port port;
-    /** Whether the port's host path reads the parser's offsets from a passed slot (else they are not packed). */
-    private final boolean headers;
-    private final ParsedPacket parsed = new ParsedPacket();
-    private final FilterCounters counters = new FilterCounters();
-    private FilterProgram program;
-    private volatile FilterProgram pending;
-    private static final VarHandle PENDING;
+public final class FilterEngine implements AutoCloseable {
+    private final FilterWorker[] workers;
+    private final long origin = System.nanoTime();
+    private volatile FilterProgram latest;
+    private AgentRunner[] runners;
 
-    static {
-        try {
-            PENDING = MethodHandles.lookup().findVarHandle(FilterEngine.class, "pending", FilterProgram.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
+    /** One worker over one port (all its RX rings), run by the caller's thread. */
     public FilterEngine(Port port, FilterProgram program) {
-        if (program.transmits() && port.txRings() == 0) {
-            throw new UserException("the rules send packets back out (tx) but " + port.name()
-                    + " has no TX ring: open the queue for both directions (without /R)");
-        }
-        if (port.rxRings() == 0) {
-            throw new UserException(port.name() + " has no RX ring to filter (a /T port transmits only)");
-        }
-        this.port = port;
-        this.headers = port.usesFrameHeaders();
-        this.program = program;
-        for (int r = 0; r < port.rxRings(); r++) {
-            Ring ring = port.rxRing(r);
-            ring.flags(ring.flags() | Ring.FORWARD);
-        }
+        this(List.of(List.of(port)), program);
     }
 
-    /** Runs {@code next} from the next batch on. A program that needs TX on a port without it is refused. */
-    public void reload(FilterProgram next) {
-        if (next.transmits() && port.txRings() == 0) {
-            throw new UserException("the new rules send packets back out (tx) but " + port.name()
-                    + " has no TX ring; the old rules keep running");
+    /** Worker {@code w} filters the ports {@code ports.get(w)}. */
+    public FilterEngine(List<List<Port>> ports, FilterProgram program) {
+        if (ports.isEmpty()) {
+            throw new UserException("a filter needs at least one worker");
         }
-        pending = next;
-    }
-
-    public FilterProgram program() {
-        return program;
-    }
-
-    public FilterCounters counters() {
-        return counters;
-    }
-
-    public Port port() {
-        return port;
-    }
-
-    /** One duty cycle; returns the packets decided (0: nothing arrived). */
-    public int doWork(long nowNanos) {
-        if (pending != null) {
-            // Take it atomically: a reload stored between a read and a clear would be lost.
-            program = (FilterProgram) PENDING.getAndSet(this, (FilterProgram) null);
-            counters.reloads++;
-        }
-        port.rxSync();
-        int work = 0;
-        boolean transmitted = false;
-        for (int r = 0; r < port.rxRings(); r++) {
-            Ring ring = port.rxRing(r);
-            int i = ring.head();
-            int tail = ring.tail();
-            while (i != tail) {
-                // A packet: this slot and, while MOREFRAG is set, the ones after it.
-                int last = i;
-                int wireLength = ring.length(i);
-                while ((ring.slotFlags(last) & Ring.MOREFRAG) != 0 && ring.next(last) != tail) {
-                    last = ring.next(last);
-                    wireLength += ring.length(last);
+        for (List<Port> set : ports) {
+            for (Port p : set) {
+                check(p, program, "");
+                if (p.rxRings() == 0) {
+                    throw new UserException(p.name() + " has no RX ring to filter (a /T port transmits only)");
                 }
-                int verdict = decide(ring, i, wireLength, nowNanos);
-                int end = ring.next(last);
-                if (verdict == Verdict.TX && !txRoom(r, end - i < 0 ? end - i + ring.slots() : end - i)) {
-                    counters.transmitted--;
-                    counters.txRingFull++;
-                    counters.dropped++;
-                    verdict = Verdict.DROP;
-                }
-                for (int s = i; s != end; s = ring.next(s)) {
-                    apply(verdict, ring, r, s);
-                }
-                if (verdict == Verdict.PASS && headers) {
-                    ring.setHeaders(i, FrameHeaders.of(parsed)); // the host path need not parse it again
-                }
-                if (verdict == Verdict.TX) {
-                    transmitted = true;
-                }
-                work++;
-                i = end;
             }
-            ring.advance(tail);
         }
-        if (transmitted) {
-            port.txSync();
+        workers = new FilterWorker[ports.size()];
+        program.prepare(workers.length, null);
+        latest = program;
+        for (int w = 0; w < workers.length; w++) {
+            workers[w] = new FilterWorker(this, w, ports.get(w));
+        }
+    }
+
+    private static void check(Port p, FilterProgram program, String old) {
+        if (program.transmits() && p.txRings() == 0) {
+            throw new UserException("the " + (old.isEmpty() ? "" : "new ") + "rules send packets back out (tx) but " + p.name()
+                    + " has no TX ring: open the queue for both directions (without /R)" + old);
+        }
+    }
+
+    long origin() {
+        return origin;
+    }
+
+    FilterProgram latest() {
+        return latest;
+    }
+
+    /** Runs {@code next} on every worker from its next batch. A program that needs TX on a port without it is refused. */
+    public synchronized void reload(FilterProgram next) {
+        for (FilterWorker w : workers) {
+            for (Port p : w.ports()) {
+                check(p, next, "; the old rules keep running");
+            }
+        }
+        next.prepare(workers.length, latest);
+        latest = next;
+    }
+
+    /** The rule set the workers run (the latest one given: each takes it at its next batch). */
+    public FilterProgram program() {
+        return latest;
+    }
+
+    public int workers() {
+        return workers.length;
+    }
+
+    public FilterWorker worker(int w) {
+        return workers[w];
+    }
+
+    /** The first port of the first worker: the port, for an engine made over one. */
+    public Port port() {
+        return workers[0].ports().getFirst();
+    }
+
+    /** Every port of every worker, worker by worker. */
+    public List<Port> ports() {
+        List<Port> all = new ArrayList<>();
+        for (FilterWorker w : workers) {
+            all.addAll(w.ports());
+        }
+        return all;
+    }
+
+    /** The workers' counters summed, indexed by {@link FilterCounter#ordinal()}. */
+    public long[] totals() {
+        long[] sum = new long[FilterCounter.COUNT];
+        for (FilterWorker w : workers) {
+            w.counters().addTo(sum);
+        }
+        return sum;
+    }
+
+    /** The workers' counters summed, as a block (for the summary). */
+    public FilterCounters counters() {
+        return FilterCounters.of(totals());
+    }
+
+    /** One duty cycle of every worker on the calling thread; returns the packets decided. */
+    public int doWork(long nowNanos) {
+        int work = 0;
+        for (FilterWorker w : workers) {
+            work += w.doWork(nowNanos);
         }
         return work;
     }
 
-    private int decide(Ring ring, int slot, int wireLength, long nowNanos) {
-        ParsedPacket p = parsed;
-        if (PacketParser.parse(ring.buffers(), ring.offset(slot), ring.length(slot), LinkType.ETHERNET, p).malformed()) {
-            counters.malformed++;
+    // ------------------------------------------------------------------------------ threads
+
+    /**
+     * Starts a thread per worker, named {@code filter-worker-N}, under Agrona's {@code AgentRunner}:
+     * {@code onStart} runs first on each (pinning it, say: an exception there fails the start), then
+     * the duty cycle with {@code idle}'s strategy for the worker's ports (made again when they
+     * change). An exception of a cycle is counted ({@link FilterCounter#ERRORS}) and kept
+     * ({@link FilterWorker#lastError}); the worker goes on.
+     */
+    public synchronized void start(Function<List<Port>, IdleStrategy> idle, IntConsumer onStart) throws InterruptedException {
+        if (runners != null) {
+            throw new IllegalStateException("already started");
         }
-        FilterCounters c = counters;
-        c.received++;
-        c.receivedBytes += wireLength;
-        if (p.ipProtocol() == IpProtocols.UDP && p.ipVersion() != 0) {
-            c.udp++;
+        CountDownLatch started = new CountDownLatch(workers.length);
+        Throwable[] failed = new Throwable[workers.length];
+        runners = new AgentRunner[workers.length];
+        for (int w = 0; w < workers.length; w++) {
+            FilterWorker worker = workers[w];
+            int index = w;
+            worker.threading(idle, () -> {
+                try {
+                    onStart.accept(index);
+                } catch (RuntimeException | Error e) {
+                    failed[index] = e;
+                    throw e;
+                } finally {
+                    started.countDown();
+                }
+            });
+            runners[w] = new AgentRunner(worker.idleStrategy(), worker::onError, null, worker);
+            AgentRunner.startOnThread(runners[w], r -> new Thread(r, worker.roleName()));
         }
-        int verdict = program.decide(p, wireLength, nowNanos);
-        switch (verdict) {
-            case Verdict.PASS -> c.passed++;
-            case Verdict.TX -> c.transmitted++;
-            case Verdict.LIMITED -> c.limited++;
-            default -> c.dropped++;
+        started.await();
+        for (Throwable t : failed) {
+            if (t != null) {
+                close();
+                if (t instanceof RuntimeException e) {
+                    throw e;
+                }
+                throw (Error) t;
+            }
         }
-        return verdict;
     }
 
-    private Ring txRingFor(int r) {
-        return port.txRing(r < port.txRings() ? r : 0);
+    /** Whether every worker's traffic came to its end and was decided (ports with an end: files, a software wire). */
+    public boolean ended() {
+        for (FilterWorker w : workers) {
+            if (!w.ended()) {
+                return false;
+            }
+        }
+        return true;
     }
 
-    private boolean txRoom(int r, int slots) {
-        Ring tx = txRingFor(r);
-        if (tx.space() < slots) {
-            port.txSync();
+    /**
+     * Ends the run: every port stops receiving (its queues go back to the kernel, a software wire
+     * stops), the workers decide what the rings already hold, then their threads end. Waits at
+     * most {@code timeoutNanos} for the draining; returns false when a worker had not finished.
+     */
+    public boolean stop(long timeoutNanos) {
+        AgentRunner[] rs;
+        synchronized (this) {
+            rs = runners;
         }
-        return tx.space() >= slots;
+        for (FilterWorker w : workers) {
+            w.stop();
+        }
+        boolean drained = true;
+        if (rs == null) {
+            long end = System.nanoTime() + timeoutNanos;
+            while (!allDone() && System.nanoTime() - end < 0) {
+                doWork(System.nanoTime() - origin);
+            }
+            drained = allDone();
+        } else {
+            long end = System.nanoTime() + timeoutNanos;
+            while (!allDone() && System.nanoTime() - end < 0) {
+                try {
+                    TimeUnit.MILLISECONDS.sleep(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            drained = allDone();
+        }
+        close();
+        return drained;
     }
 
-    private void apply(int verdict, Ring ring, int r, int slot) {
-        if (verdict == Verdict.TX) {
-            Ring tx = txRingFor(r);
-            int j = tx.head();
-            ring.swapInto(slot, tx, j);
-            tx.advance(tx.next(j));
+    private boolean allDone() {
+        for (FilterWorker w : workers) {
+            if (!w.done()) {
+                return false;
+            }
         }
-        int flags = ring.slotFlags(slot) & ~Ring.SLOT_FORWARD;
-        ring.setSlotFlags(slot, verdict == Verdict.PASS ? flags | Ring.SLOT_FORWARD : flags);
+        return true;
+    }
+
+    /**
+     * Gives {@code port} (opened by the caller on one queue) to worker {@code w} from its next batch.
+     * The future completes once the worker filters it.
+     */
+    public CompletableFuture<Void> add(int w, Port port) {
+        check(port, latest, "");
+        return workers[w].add(port);
+    }
+
+    /**
+     * Takes {@code port} out of the worker that filters it: its queues stop receiving (back to the
+     * kernel), what its rings hold is decided, then the future completes and the caller closes it.
+     */
+    public CompletableFuture<Void> remove(Port port) {
+        for (FilterWorker w : workers) {
+            if (w.ports().contains(port)) {
+                return w.remove(port);
+            }
+        }
+        return CompletableFuture.failedFuture(new IllegalArgumentException(port.name() + " is not filtered here"));
+    }
+
+    /** The worker with the fewest ports (the first such): where a new queue goes. */
+    public int leastLoaded() {
+        int best = 0;
+        for (int w = 1; w < workers.length; w++) {
+            if (workers[w].ports().size() < workers[best].ports().size()) {
+                best = w;
+            }
+        }
+        return best;
+    }
+
+    /** Stops the worker threads (after {@link #stop}, or at once); the ports stay open: the caller closes them. */
+    @Override
+    public synchronized void close() {
+        if (runners != null) {
+            for (AgentRunner r : runners) {
+                r.close();
+            }
+        }
     }
 }

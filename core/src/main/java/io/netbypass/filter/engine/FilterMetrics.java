@@ -1,94 +1,127 @@
 package io.netbypass.filter.engine;
 
 import io.netbypass.metrics.CountersFile;
+import io.netbypass.port.Port;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.function.ObjLongConsumer;
 
 /**
- * Publishes a {@link FilterEngine}'s counters into a {@link CountersFile} as Prometheus series:
- * per port (packets received, bytes, UDP, each verdict, malformed, TX ring full, reloads) and per
- * rule (packets, bytes, over the rate), and the port's own device counters ({@link
- * io.netbypass.port.Port#statistics}: the kernel's AF_XDP drops, say) as
- * {@code netbypass_port_counter_total{port,counter}}. Called from the worker thread, a few times a
- * second; a reload re-labels the rule counters.
+ * Publishes a {@link FilterEngine}'s counters into a {@link CountersFile} as Prometheus series,
+ * from the {@link FilterCounter} descriptions: the totals over the workers per filtered port
+ * ({@code netbypass_rx_packets_total{port}}...), each worker's own values when there are several
+ * ({@code netbypass_worker_rx_packets_total{port,worker}}: another family, so a sum over a family
+ * never counts a packet twice), per rule summed over the workers (packets, bytes, over the rate),
+ * and every port's own device counters ({@link Port#statistics}: the kernel's AF_XDP drops, say)
+ * as {@code netbypass_port_counter_total{port,counter}}. Called from one thread (the main thread
+ * of {@code offload}), a few times a second; a reload re-labels the rule counters. Hold
+ * {@link #lock()} to close a port the engine gave back, so that no publish reads it closed.
  */
 public final class FilterMetrics {
+    public static final String RULE_PACKETS = "netbypass_rule_packets_total";
+    public static final String RULE_BYTES = "netbypass_rule_bytes_total";
+    public static final String RULE_LIMITED = "netbypass_rule_rate_limited_total";
+    public static final String PORT_COUNTER = "netbypass_port_counter_total";
+    /** Per-worker families: the total's family with this after "netbypass_". */
+    public static final String WORKER_PREFIX = "netbypass_worker_";
+
     private final CountersFile file;
     private final FilterEngine engine;
     private final String port;
-    private final int[] portIds;
+    private final int[] totalIds;
+    private final int[][] workerIds;
     private FilterProgram labelled;
     private int[] ruleIds = new int[0];
     private final Map<String, Integer> deviceIds = new HashMap<>();
-    private final ObjLongConsumer<String> deviceSink = this::device;
+    private final Object lock = new Object();
 
-    private static final String[] PORT_SERIES = {
-            "netbypass_rx_packets_total", "netbypass_rx_bytes_total", "netbypass_rx_udp_packets_total",
-            "netbypass_verdict_packets_total{verdict=\"drop\"}", "netbypass_verdict_packets_total{verdict=\"pass\"}",
-            "netbypass_verdict_packets_total{verdict=\"tx\"}", "netbypass_verdict_packets_total{verdict=\"rate_limited\"}",
-            "netbypass_malformed_packets_total", "netbypass_tx_ring_full_total", "netbypass_rule_reloads_total"};
-
-    public FilterMetrics(CountersFile file, FilterEngine engine) {
+    /** Publishes {@code engine}'s counters labelled {@code port="NAME"}: the port as the operator named it. */
+    public FilterMetrics(CountersFile file, FilterEngine engine, String portLabel) {
         this.file = file;
         this.engine = engine;
-        this.port = escape(engine.port().name().toString());
-        portIds = new int[PORT_SERIES.length];
-        for (int i = 0; i < PORT_SERIES.length; i++) {
-            portIds[i] = file.allocate(withPort(PORT_SERIES[i]));
+        this.port = escape(portLabel);
+        totalIds = new int[FilterCounter.COUNT];
+        for (FilterCounter c : FilterCounter.values()) {
+            totalIds[c.ordinal()] = file.allocate(c.series("port=\"" + port + "\""));
+        }
+        int workers = engine.workers();
+        workerIds = new int[workers > 1 ? workers : 0][FilterCounter.COUNT];
+        for (int w = 0; w < workerIds.length; w++) {
+            for (FilterCounter c : FilterCounter.values()) {
+                workerIds[w][c.ordinal()] = file.allocate(perWorker(c, w));
+            }
         }
         publish();
     }
 
-    private String withPort(String series) {
-        int brace = series.indexOf('{');
-        return brace < 0 ? series + "{port=\"" + port + "\"}"
-                : series.substring(0, brace) + "{port=\"" + port + "\"," + series.substring(brace + 1);
+    /** Publishes {@code engine}'s counters labelled with its first port's name. */
+    public FilterMetrics(CountersFile file, FilterEngine engine) {
+        this(file, engine, engine.port().name().toString());
+    }
+
+    private String perWorker(FilterCounter c, int w) {
+        String family = WORKER_PREFIX + c.family().substring("netbypass_".length());
+        return family + "{port=\"" + port + "\",worker=\"" + w + "\"" + (c.label() == null ? "" : "," + c.label()) + "}";
+    }
+
+    /** Held while publishing: a port the engine gave back is closed under it. */
+    public Object lock() {
+        return lock;
     }
 
     /** Copies the current values into the file (and re-labels after a reload). */
     public void publish() {
-        FilterCounters c = engine.counters();
-        long[] v = {c.received, c.receivedBytes, c.udp, c.dropped, c.passed, c.transmitted, c.limited, c.malformed,
-                c.txRingFull, c.reloads};
-        for (int i = 0; i < v.length; i++) {
-            file.set(portIds[i], v[i]);
-        }
-        FilterProgram p = engine.program();
-        if (p != labelled) {
-            for (int id : ruleIds) {
-                file.free(id);
+        synchronized (lock) {
+            long[] total = engine.totals();
+            for (int i = 0; i < total.length; i++) {
+                file.set(totalIds[i], total[i]);
             }
-            int n = p.rules().size() + 1;
-            ruleIds = new int[n * 3];
-            for (int r = 0; r < n; r++) {
-                String rule = ",rule=\"" + escape(p.name(r)) + "\"}";
-                String base = "{port=\"" + port + "\"" + rule;
-                ruleIds[3 * r] = file.allocate("netbypass_rule_packets_total" + base);
-                ruleIds[3 * r + 1] = file.allocate("netbypass_rule_bytes_total" + base);
-                ruleIds[3 * r + 2] = file.allocate("netbypass_rule_rate_limited_total" + base);
+            for (int w = 0; w < workerIds.length; w++) {
+                long[] v = engine.worker(w).counters().snapshot();
+                for (int i = 0; i < v.length; i++) {
+                    file.set(workerIds[w][i], v[i]);
+                }
             }
-            labelled = p;
+            FilterProgram p = engine.program();
+            if (p != labelled) {
+                for (int id : ruleIds) {
+                    file.free(id);
+                }
+                int n = p.rules().size() + 1;
+                ruleIds = new int[n * 3];
+                for (int r = 0; r < n; r++) {
+                    String base = "{port=\"" + port + "\",rule=\"" + escape(p.name(r)) + "\"}";
+                    ruleIds[3 * r] = file.allocate(RULE_PACKETS + base);
+                    ruleIds[3 * r + 1] = file.allocate(RULE_BYTES + base);
+                    ruleIds[3 * r + 2] = file.allocate(RULE_LIMITED + base);
+                }
+                labelled = p;
+            }
+            for (int r = 0; r < ruleIds.length / 3; r++) {
+                file.set(ruleIds[3 * r], p.packets(r));
+                file.set(ruleIds[3 * r + 1], p.bytes(r));
+                file.set(ruleIds[3 * r + 2], p.limited(r));
+            }
+            List<Port> ports = engine.ports();
+            for (Port each : ports) {
+                String name = escape(each.name().toString());
+                each.statistics((counter, value) -> device(name, counter, value));
+            }
+            file.heartbeat();
         }
-        for (int r = 0; r < ruleIds.length / 3; r++) {
-            file.set(ruleIds[3 * r], p.packets(r));
-            file.set(ruleIds[3 * r + 1], p.bytes(r));
-            file.set(ruleIds[3 * r + 2], p.limited(r));
-        }
-        engine.port().statistics(deviceSink);
-        file.heartbeat();
     }
 
-    private void device(String counter, long value) {
-        Integer id = deviceIds.get(counter);
+    private void device(String portName, String counter, long value) {
+        String label = PORT_COUNTER + "{port=\"" + portName + "\",counter=\"" + escape(counter) + "\"}";
+        Integer id = deviceIds.get(label);
         if (id == null) {
             try {
-                id = file.allocate("netbypass_port_counter_total{port=\"" + port + "\",counter=\"" + escape(counter) + "\"}");
+                id = file.allocate(label);
             } catch (IllegalArgumentException e) {
                 id = -1; // a label too long for the file: this counter stays out of it
             }
-            deviceIds.put(counter, id); // -1 too: a full file is not asked again every publish
+            deviceIds.put(label, id); // -1 too: a full file is not asked again every publish
         }
         if (id >= 0) {
             file.set(id, value);

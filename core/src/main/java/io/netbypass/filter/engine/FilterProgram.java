@@ -13,12 +13,19 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * A rule set ready to run: the compiled classifier, a rate limiter per ratelimit rule and packet
  * and byte counters per rule (the last slot counts the default). Built whole, aside, then
- * swapped in: a reload never runs half a rule set. One worker thread uses it; other threads
- * may read the counters (plain reads of longs the worker writes: approximate while it runs).
+ * swapped in: a reload never runs half a rule set.
+ *
+ * <p>Every worker of an engine runs the same program through a {@link Lane} of its own (a copy of
+ * the classifier's scratch state and its own per-rule counters), and shares the rate limiters, so
+ * a limit holds in total across workers. A rule's counters are the sum over the lanes; other
+ * threads read them with a short delay (plain reads of longs the workers write).
  */
 public final class FilterProgram {
     /** Sources, destinations or flows each per-key ratelimit rule tracks. */
@@ -29,10 +36,11 @@ public final class FilterProgram {
     private final int[] kind;
     private final Action.Per[] per;
     private final RateLimiter[] limiters;
-    private final long[] packets;
-    private final long[] bytes;
-    private final long[] limited;
     private final int defaultIndex;
+    /** Counter index by rule name ("default" for the default), for counters carried over a reload. */
+    private final Map<String, Integer> byName = new HashMap<>();
+    /** One per worker; lane 0 also serves {@link #decide} (the offline filter, tests). */
+    private volatile Lane[] lanes;
 
     public FilterProgram(RuleSet rules, RuleClassifier classifier) {
         this.rules = rules;
@@ -43,16 +51,116 @@ public final class FilterProgram {
         per = new Action.Per[n + 1];
         limiters = new RateLimiter[n + 1];
         for (int r = 0; r <= n; r++) {
-            Action a = r < n ? rules.rule(r).action() : rules.defaultAction();
+            Action a = action(r);
             kind[r] = a.kind().ordinal();
             per[r] = a.per();
             if (a.kind() == Action.Kind.RATELIMIT) {
                 limiters[r] = new RateLimiter(a.rate(), a.burst(), a.per() == Action.Per.RULE ? 0 : RATE_KEYS);
             }
+            byName.putIfAbsent(name(r), r);
         }
-        packets = new long[n + 1];
-        bytes = new long[n + 1];
-        limited = new long[n + 1];
+        lanes = new Lane[] {new Lane(classifier)};
+    }
+
+    private Action action(int r) {
+        return r < rules.size() ? rules.rule(r).action() : rules.defaultAction();
+    }
+
+    /**
+     * One worker's way through the program: its own classifier state and per-rule counters.
+     * Used by that worker's thread only.
+     */
+    public final class Lane {
+        private final RuleClassifier classifier;
+        final long[] packets;
+        final long[] bytes;
+        final long[] limited;
+
+        Lane(RuleClassifier template) {
+            this.classifier = template.forAnotherThread();
+            int n = kind.length;
+            packets = new long[n];
+            bytes = new long[n];
+            limited = new long[n];
+        }
+
+        /**
+         * The verdict for one parsed packet at {@code nowNanos} (any origin, never backwards), counting
+         * it against the rule that decided.
+         */
+        public int decide(ParsedPacket p, int wireLength, long nowNanos) {
+            int r = classifier.classify(p, wireLength);
+            int i = r == RuleClassifier.DEFAULT ? defaultIndex : r;
+            packets[i]++;
+            bytes[i] += wireLength;
+            switch (kind[i]) {
+                case 0: // DROP
+                    return Verdict.DROP;
+                case 1: // PASS
+                    return Verdict.PASS;
+                case 2: // TX
+                    return Verdict.TX;
+                default: {
+                    RateLimiter limiter = limiters[i];
+                    boolean ok = per[i] == Action.Per.RULE ? limiter.conform(nowNanos) : limiter.conform(key(p, per[i]), nowNanos);
+                    if (ok) {
+                        return Verdict.PASS;
+                    }
+                    limited[i]++;
+                    return Verdict.LIMITED;
+                }
+            }
+        }
+
+        /**
+         * Adds the counts {@code from} (the same worker's lane of the program this one replaces) has for
+         * the rules of the same name: a reload keeps the counts of the rules it keeps. Called by the
+         * worker as it switches, so nothing it counts is missed or counted twice.
+         */
+        void carry(Lane from) {
+            FilterProgram old = from.program();
+            for (int r = 0; r < kind.length; r++) {
+                Integer o = old.byName.get(name(r));
+                if (o != null) {
+                    packets[r] += from.packets[o];
+                    bytes[r] += from.bytes[o];
+                    limited[r] += from.limited[o];
+                }
+            }
+        }
+
+        FilterProgram program() {
+            return FilterProgram.this;
+        }
+    }
+
+    /** The lane of worker {@code w} (made by {@link #prepare}). */
+    public Lane lane(int w) {
+        return lanes[w];
+    }
+
+    /**
+     * Makes lanes for {@code workers} workers and takes over the rate limiters of {@code previous}
+     * (may be null) for every ratelimit rule it keeps unchanged (the same name and action): a
+     * reload does not hand every limited source a fresh burst. Called before the program runs.
+     */
+    public synchronized void prepare(int workers, FilterProgram previous) {
+        Lane[] have = lanes;
+        if (have.length < workers) {
+            Lane[] more = Arrays.copyOf(have, workers);
+            for (int w = have.length; w < workers; w++) {
+                more[w] = new Lane(classifier);
+            }
+            lanes = more;
+        }
+        if (previous != null && previous != this) {
+            for (int r = 0; r < limiters.length; r++) {
+                Integer o = previous.byName.get(name(r));
+                if (limiters[r] != null && o != null && previous.limiters[o] != null && action(r).equals(previous.action(o))) {
+                    limiters[r] = previous.limiters[o];
+                }
+            }
+        }
     }
 
     /** Parses and compiles a rules file. */
@@ -106,32 +214,9 @@ public final class FilterProgram {
         return false;
     }
 
-    /**
-     * The verdict for one parsed packet at {@code nowNanos} (any origin, never backwards), counting it
-     * against the rule that decided.
-     */
+    /** {@link Lane#decide} on lane 0: for one thread deciding outside an engine (offline, tests). */
     public int decide(ParsedPacket p, int wireLength, long nowNanos) {
-        int r = classifier.classify(p, wireLength);
-        int i = r == RuleClassifier.DEFAULT ? defaultIndex : r;
-        packets[i]++;
-        bytes[i] += wireLength;
-        switch (kind[i]) {
-            case 0: // DROP
-                return Verdict.DROP;
-            case 1: // PASS
-                return Verdict.PASS;
-            case 2: // TX
-                return Verdict.TX;
-            default: {
-                RateLimiter limiter = limiters[i];
-                boolean ok = per[i] == Action.Per.RULE ? limiter.conform(nowNanos) : limiter.conform(key(p, per[i]), nowNanos);
-                if (ok) {
-                    return Verdict.PASS;
-                }
-                limited[i]++;
-                return Verdict.LIMITED;
-            }
-        }
+        return lanes[0].decide(p, wireLength, nowNanos);
     }
 
     /** The bucket key: source or destination address, or the 5-tuple. */
@@ -166,18 +251,30 @@ public final class FilterProgram {
 
     // ---------------------------------------------------------------- counters
 
-    /** Packets rule {@code r} decided ({@code r == rules().size()}: the default). */
+    /** Packets rule {@code r} decided ({@code r == rules().size()}: the default), summed over the workers. */
     public long packets(int r) {
-        return packets[r];
+        long sum = 0;
+        for (Lane l : lanes) {
+            sum += l.packets[r];
+        }
+        return sum;
     }
 
     public long bytes(int r) {
-        return bytes[r];
+        long sum = 0;
+        for (Lane l : lanes) {
+            sum += l.bytes[r];
+        }
+        return sum;
     }
 
     /** Packets rule {@code r} dropped for being over its rate. */
     public long limited(int r) {
-        return limited[r];
+        long sum = 0;
+        for (Lane l : lanes) {
+            sum += l.limited[r];
+        }
+        return sum;
     }
 
     /** Keys a ratelimit rule forgot while they were still limited (its table was too small). */

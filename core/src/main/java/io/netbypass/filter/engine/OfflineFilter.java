@@ -51,33 +51,33 @@ public final class OfflineFilter {
                 }
                 if (PacketParser.parse(record.segment(), record.dataOffset(), record.capturedLength(), record.linkType(), p)
                         .malformed()) {
-                    c.malformed++;
+                    c.values[FilterCounters.MALFORMED]++;
                 }
                 // A record's original length is what was on the wire; a lying one (shorter than
                 // captured, or past 2^31) is read as captured or as huge.
                 int wireLength = record.originalLength() < 0 ? Integer.MAX_VALUE
                         : Math.max(record.originalLength(), record.capturedLength());
-                c.received++;
-                c.receivedBytes += wireLength;
+                c.values[FilterCounters.RECEIVED]++;
+                c.values[FilterCounters.RECEIVED_BYTES] += wireLength;
                 if (p.ipVersion() != 0 && p.ipProtocol() == IpProtocols.UDP) {
-                    c.udp++;
+                    c.values[FilterCounters.UDP]++;
                 }
                 int verdict = program.decide(p, wireLength, record.timestampNanos() - first);
                 if (listener != null) {
-                    listener.verdict(c.received - 1, verdict);
+                    listener.verdict(c.values[FilterCounters.RECEIVED] - 1, verdict);
                 }
                 switch (verdict) {
                     case Verdict.PASS -> {
-                        c.passed++;
+                        c.values[FilterCounters.PASSED]++;
                         passed.write(record);
                     }
-                    case Verdict.TX -> c.transmitted++;
+                    case Verdict.TX -> c.values[FilterCounters.TRANSMITTED]++;
                     case Verdict.LIMITED -> {
-                        c.limited++;
+                        c.values[FilterCounters.LIMITED]++;
                         dropped.write(record);
                     }
                     default -> {
-                        c.dropped++;
+                        c.values[FilterCounters.DROPPED]++;
                         dropped.write(record);
                     }
                 }

@@ -186,6 +186,12 @@ public final class AfPacketPort extends RingPort {
 
     @Override
     public IdleStrategy waitStrategy() {
+        int[] fds = pollDescriptors();
+        return fds == null ? null : new PollIdleStrategy(fds, 16, 10);
+    }
+
+    @Override
+    public int[] pollDescriptors() {
         if (rxSocket.length == 0) {
             return null;
         }
@@ -193,7 +199,7 @@ public final class AfPacketPort extends RingPort {
         for (int i = 0; i < fds.length; i++) {
             fds[i] = rxSocket[i].fd;
         }
-        return new PollIdleStrategy(fds, 16, 10);
+        return fds;
     }
 
     @Override

@@ -174,6 +174,12 @@ public final class XdpPort extends RingPort {
 
     @Override
     public IdleStrategy waitStrategy() {
+        int[] fds = pollDescriptors();
+        return fds == null ? null : new PollIdleStrategy(fds, 16, 10);
+    }
+
+    @Override
+    public int[] pollDescriptors() {
         if (rxSockets.length == 0) {
             return null;
         }
@@ -181,7 +187,7 @@ public final class XdpPort extends RingPort {
         for (int i = 0; i < fds.length; i++) {
             fds[i] = rxSockets[i].fd();
         }
-        return new PollIdleStrategy(fds, 16, 10);
+        return fds;
     }
 
     @Override

@@ -103,7 +103,12 @@ public final class TapPort extends RingPort {
 
     @Override
     public IdleStrategy waitStrategy() {
-        return new PollIdleStrategy(new int[] {tap.fd()}, 16, 10);
+        return new PollIdleStrategy(pollDescriptors(), 16, 10);
+    }
+
+    @Override
+    public int[] pollDescriptors() {
+        return new int[] {tap.fd()};
     }
 
     // ---- toward the kernel: the TX ring ----
