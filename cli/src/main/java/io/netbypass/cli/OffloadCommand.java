@@ -370,7 +370,14 @@ final class OffloadCommand implements Callable<Integer> {
         if (cpu == null && cpus == null) {
             return null;
         }
-        List<Integer> list = cpu != null ? List.of(cpu) : Tuning.cpuList(cpus);
+        List<Integer> list = new ArrayList<>();
+        if (cpu != null) {
+            list.add(cpu);
+        } else {
+            for (String part : cpus.split(",", -1)) {
+                list.addAll(Tuning.cpuList(part)); // part by part: two workers may share a CPU (1,1)
+            }
+        }
         List<Integer> online = new Tuning().onlineCpus();
         for (int c : list) {
             Checks.online(cpu != null ? "--cpu " + c : "--cpus: CPU " + c, c, online);

@@ -143,11 +143,11 @@ public final class RxDropBench {
      * share nothing: the same run on each thread. Packets are summed; the time is the threads' mean.
      */
     public static Result run(Case benchCase, long warmupNanos, long nanos, int workers) {
+        if (benchCase.filters()) {
+            return filtered(benchCase, warmupNanos, nanos, workers);
+        }
         if (workers == 1) {
             return run(benchCase, warmupNanos, nanos);
-        }
-        if (benchCase.filters()) {
-            return filteredWorkers(benchCase, warmupNanos, nanos, workers);
         }
         Result[] results = new Result[workers];
         parallel(workers, w -> results[w] = run(benchCase, warmupNanos, nanos));
@@ -200,60 +200,15 @@ public final class RxDropBench {
 
     /** Runs {@code benchCase} for about {@code nanos} after a warm-up of {@code warmupNanos}. */
     public static Result run(Case benchCase, long warmupNanos, long nanos) {
+        if (benchCase.filters()) {
+            return filtered(benchCase, warmupNanos, nanos, 1);
+        }
         try (Arena arena = Arena.ofConfined()) {
             WireBatch[] batches = frames(arena);
             return switch (benchCase) {
                 case COPY -> copy(batches, warmupNanos, nanos);
-                case RXDROP, CLASSIFIED -> throughNic(benchCase, batches, warmupNanos, nanos);
-                default -> filtered(benchCase, batches, warmupNanos, nanos);
+                default -> throughNic(benchCase, batches, warmupNanos, nanos);
             };
-        }
-    }
-
-    private static Result filtered(Case benchCase, WireBatch[] batches, long warmupNanos, long nanos) {
-        Path scratch = null;
-        try {
-            scratch = Files.createTempDirectory("netbypass-bench");
-            FilterProgram program = program(benchCase, scratch);
-            String name = "bench" + benchCase.ordinal();
-            try (Vnic nic = new Vnic(name, 1, 1024, new BufferPool(8192, 2048), new HostStack(1))) {
-                nic.features(false, false);
-                try (VnicPort port = nic.open(PortName.parse("vnic:" + name + "-0/R", "vnic"))) {
-                    FilterEngine engine = new FilterEngine(port, program);
-                    long origin = System.nanoTime();
-                    // The same timing loop as throughNic's, written out again on purpose: one loop shared
-                    // through a lambda would turn megamorphic across cases and slow every case it serves.
-                    for (int phase = 0; phase < 2; phase++) {
-                        long budget = phase == 0 ? warmupNanos : nanos;
-                        long decided = engine.counters().received();
-                        long before = allocated();
-                        long start = System.nanoTime();
-                        int b = 0;
-                        long now;
-                        do {
-                            WireBatch batch = batches[b];
-                            b = b + 1 == batches.length ? 0 : b + 1;
-                            nic.receive(batch, 0);
-                            now = System.nanoTime();
-                            engine.doWork(now - origin);
-                        } while (now - start < budget);
-                        if (phase == 1) {
-                            long allocatedBytes = allocated() - before;
-                            VnicStats s = nic.stats();
-                            return new Result(benchCase, engine.counters().received() - decided, now - start, allocatedBytes,
-                                    s.sum(s.rxMissed()));
-                        }
-                    }
-                }
-            }
-            throw new AssertionError();
-        } catch (IOException e) {
-            throw new UserException("filter bench " + benchCase + ": " + e.getMessage() + " (it writes its rules to a temporary"
-                    + " directory: java.io.tmpdir)", e);
-        } catch (Exception e) {
-            throw new IllegalStateException("filter bench " + benchCase + ": " + e.getMessage(), e);
-        } finally {
-            deleteScratch(scratch);
         }
     }
 
@@ -270,8 +225,11 @@ public final class RxDropBench {
         }
     }
 
-    /** A filter case with one engine of {@code workers} workers, each on its own thread and one-queue NIC. */
-    private static Result filteredWorkers(Case benchCase, long warmupNanos, long nanos, int workers) {
+    /**
+     * A filter case: one engine of {@code workers} workers, each on a thread and a one-queue NIC of
+     * its own, feeding its wire and deciding in turn (run to completion, as on one core).
+     */
+    private static Result filtered(Case benchCase, long warmupNanos, long nanos, int workers) {
         Path scratch = null;
         Vnic[] nics = new Vnic[workers];
         VnicPort[] ports = new VnicPort[workers];
@@ -311,9 +269,10 @@ public final class RxDropBench {
                             worker.doWork(now - origin);
                         } while (now - start < budget);
                         if (phase == 1) {
+                            long allocatedBytes = allocated() - before;
                             VnicStats s = nic.stats();
                             results[w] = new Result(benchCase, worker.counters().received() - decided, now - start,
-                                    allocated() - before, s.sum(s.rxMissed()));
+                                    allocatedBytes, s.sum(s.rxMissed()));
                         }
                     }
                 } catch (Exception e) {

@@ -75,6 +75,9 @@ public final class FilterProgram {
         final long[] packets;
         final long[] bytes;
         final long[] limited;
+        /** Per ratelimit rule: the time of the last packet it decided, and the intervals its limiter had earned then. */
+        private final long[] earnedAt;
+        private final long[] earnedThen;
 
         Lane(RuleClassifier template) {
             this.classifier = template.forAnotherThread();
@@ -82,6 +85,9 @@ public final class FilterProgram {
             packets = new long[n];
             bytes = new long[n];
             limited = new long[n];
+            earnedAt = new long[n];
+            earnedThen = new long[n];
+            Arrays.fill(earnedAt, Long.MIN_VALUE);
         }
 
         /**
@@ -102,7 +108,17 @@ public final class FilterProgram {
                     return Verdict.TX;
                 default: {
                     RateLimiter limiter = limiters[i];
-                    boolean ok = per[i] == Action.Per.RULE ? limiter.conform(nowNanos) : limiter.conform(key(p, per[i]), nowNanos);
+                    // A batch is decided at one instant: the intervals earned by then are worked out once per rule.
+                    long earned;
+                    if (nowNanos == earnedAt[i]) {
+                        earned = earnedThen[i];
+                    } else {
+                        earned = limiter.earned(nowNanos);
+                        earnedAt[i] = nowNanos;
+                        earnedThen[i] = earned;
+                    }
+                    boolean ok = per[i] == Action.Per.RULE ? limiter.conformEarned(earned)
+                            : limiter.conformEarned(key(p, per[i]), earned);
                     if (ok) {
                         return Verdict.PASS;
                     }

@@ -116,8 +116,11 @@ public final class RateLimiter {
         return rate;
     }
 
-    /** Intervals earned by {@code nowNanos}: floor(now * rate / 1e9), without overflow. */
-    private long earned(long nowNanos) {
+    /**
+     * Intervals earned by {@code nowNanos}: floor(now * rate / 1e9), without overflow. A caller
+     * deciding a batch at one instant computes it once ({@link #conformEarned}).
+     */
+    public long earned(long nowNanos) {
         long seconds = Math.floorDiv(nowNanos, NANOS_PER_SECOND);
         long part = Math.floorMod(nowNanos, NANOS_PER_SECOND);
         if (seconds > maxSeconds) {
@@ -130,9 +133,13 @@ public final class RateLimiter {
 
     /** Does a packet at {@code nowNanos} conform for the single bucket? */
     public boolean conform(long nowNanos) {
-        long earned = earned(nowNanos);
+        return conformEarned(earned(nowNanos));
+    }
+
+    /** {@link #conform(long)} with the intervals {@link #earned} by the packet's time. */
+    public boolean conformEarned(long earned) {
         while (true) {
-            long next = (long) SINGLE.getVolatile(this);
+            long next = (long) SINGLE.getOpaque(this);
             long t = Math.max(next, earned);
             if (t - earned > tolerance) {
                 return false;
@@ -145,7 +152,11 @@ public final class RateLimiter {
 
     /** Does a packet at {@code nowNanos} conform for {@code key}'s bucket? */
     public boolean conform(long key, long nowNanos) {
-        long earned = earned(nowNanos);
+        return conformEarned(key, earned(nowNanos));
+    }
+
+    /** {@link #conform(long, long)} with the intervals {@link #earned} by the packet's time. */
+    public boolean conformEarned(long key, long earned) {
         long k = mix(key ^ SEED) | 1; // 0 marks an empty slot
         while (true) {
             Table t = table;
@@ -156,7 +167,7 @@ public final class RateLimiter {
             boolean retry = false;
             for (int i = 0; i < PROBES && !retry; i++) {
                 int at = ((home + i) & t.mask) << 1;
-                long stored = (long) CELL.getAcquire(cells, at);
+                long stored = (long) CELL.getOpaque(cells, at);
                 if (stored == k) {
                     return update(cells, at + 1, earned);
                 }
@@ -171,7 +182,7 @@ public final class RateLimiter {
                     }
                     continue;
                 }
-                long next = (long) CELL.getAcquire(cells, at + 1);
+                long next = (long) CELL.getOpaque(cells, at + 1);
                 if (next < oldest) {
                     oldest = next;
                     victim = at;
@@ -199,9 +210,13 @@ public final class RateLimiter {
         }
     }
 
+    /**
+     * One bucket's step. Reads are opaque (never hoisted out of the loop, no fence): a stale value
+     * only makes the compare-and-set fail and the loop read again, so no admission is lost or doubled.
+     */
     private boolean update(long[] cells, int at, long earned) {
         while (true) {
-            long next = (long) CELL.getVolatile(cells, at);
+            long next = (long) CELL.getOpaque(cells, at);
             long t = Math.max(next, earned);
             if (t - earned > tolerance) {
                 return false;
