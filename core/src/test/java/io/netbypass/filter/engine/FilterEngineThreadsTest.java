@@ -1,0 +1,117 @@
+package io.netbypass.filter.engine;
+
+import io.netbypass.backend.vnic.HostStack;
+import io.netbypass.backend.vnic.Vnic;
+import io.netbypass.backend.vnic.VnicPort;
+import io.netbypass.backend.vnic.WireBatch;
+import io.netbypass.packet.FrameBuilder;
+import io.netbypass.packet.IpProtocols;
+import io.netbypass.port.BufferPool;
+import io.netbypass.port.Port;
+import io.netbypass.port.PortName;
+import io.netbypass.port.Ring;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The engine's threads: a worker whose duty cycle throws is counted and keeps its last error, and
+ * the other worker goes on deciding; a worker that cannot start (pinning refused, say) fails the
+ * start with that error and leaves no thread behind.
+ */
+class FilterEngineThreadsTest {
+    /** A port whose every sync fails, as a broken device would. */
+    private record BrokenPort(VnicPort inner) implements Port {
+        @Override public PortName name() { return inner.name(); }
+        @Override public io.netbypass.port.BufferPool pool() { return inner.pool(); }
+        @Override public int rxRings() { return inner.rxRings(); }
+        @Override public int txRings() { return inner.txRings(); }
+        @Override public Ring rxRing(int i) { return inner.rxRing(i); }
+        @Override public Ring txRing(int i) { return inner.txRing(i); }
+        @Override public int rxSync() { throw new IllegalStateException("the device went away"); }
+        @Override public int txSync() { return inner.txSync(); }
+        @Override public boolean isClosed() { return inner.isClosed(); }
+        @Override public void close() { inner.close(); }
+    }
+
+    private static Vnic nic(String name) {
+        Vnic v = new Vnic(name, 1, 256, new BufferPool(1024, 2048), new HostStack(1));
+        v.features(false, false);
+        v.pause(true);
+        return v;
+    }
+
+    @Test
+    void aWorkerThatThrowsIsCountedAndTheOtherGoesOn() throws Exception {
+        String id = "ft" + ProcessHandle.current().pid();
+        try (Arena arena = Arena.ofShared(); Vnic a = nic(id + "a"); Vnic b = nic(id + "b")) {
+            MemorySegment frames = arena.allocate(64L * 128, 64);
+            WireBatch batch = new WireBatch(frames, 64);
+            for (int i = 0; i < 64; i++) {
+                byte[] f = new FrameBuilder().addresses(new byte[] {10, 0, 0, 1}, new byte[] {10, 0, 0, 2})
+                        .protocol(IpProtocols.UDP).ports(1000 + i, 53).payload(20).build();
+                MemorySegment.copy(MemorySegment.ofArray(f), 0, frames, i * 128L, f.length);
+                batch.add(i * 128L, f.length);
+            }
+            try (VnicPort pa = a.open(PortName.parse("vnic:" + a.name() + "-0/R", "vnic"));
+                 VnicPort pb = b.open(PortName.parse("vnic:" + b.name() + "-0/R", "vnic"))) {
+                FilterEngine engine = new FilterEngine(List.of(List.<Port>of(new BrokenPort(pa)), List.<Port>of(pb)),
+                        FilterProgram.parse("t.rules", "default drop\n", null));
+                engine.start(ports -> new BackoffIdleStrategy(), w -> { });
+                try {
+                for (int i = 0; i < 20; i++) {
+                    int done = 0;
+                    while ((done = b.receive(batch, done)) < batch.count()) {
+                        Thread.sleep(1); // flow control: a busy machine may leave the worker off its CPU for a while
+                    }
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (engine.worker(1).counters().received() < 20 * 64 && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                assertEquals(20 * 64, engine.worker(1).counters().received(), "worker 1 decided every frame of its queue: "
+                        + b.stats());
+                assertTrue(engine.worker(0).counters().errors() > 0, "worker 0's failures are counted");
+                assertNotNull(engine.worker(0).lastError());
+                assertEquals("the device went away", engine.worker(0).lastError().getMessage());
+                assertEquals(0, engine.worker(1).counters().errors());
+                assertEquals(engine.worker(0).counters().errors(), engine.counters().errors(), "the total is the sum");
+                } finally {
+                    engine.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void aWorkerThatCannotStartFailsTheStart() throws Exception {
+        String id = "fs" + ProcessHandle.current().pid();
+        try (Vnic a = nic(id + "a"); Vnic b = nic(id + "b");
+             VnicPort pa = a.open(PortName.parse("vnic:" + a.name() + "-0/R", "vnic"));
+             VnicPort pb = b.open(PortName.parse("vnic:" + b.name() + "-0/R", "vnic"))) {
+            FilterEngine engine = new FilterEngine(List.of(List.<Port>of(pa), List.<Port>of(pb)),
+                    FilterProgram.parse("t.rules", "default drop\n", null));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> engine.start(
+                    ports -> new BackoffIdleStrategy(), w -> {
+                        if (w == 1) {
+                            throw new IllegalArgumentException("CPU 99 is not online");
+                        }
+                    }));
+            assertEquals("CPU 99 is not online", e.getMessage());
+            Thread.sleep(100);
+            assertFalse(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith("filter-worker-")
+                    && t.isAlive()), "no worker thread is left running");
+        }
+    }
+}
