@@ -560,9 +560,8 @@ final class OffloadCommand implements Callable<Integer> {
         }
 
         private String addQueue(int q) {
-            if (set.wholeDevice()) {
-                throw new UserException(set.name() + " takes every queue of " + set.name().device() + " on one port: nothing"
-                        + " to add (run with --workers, a port per queue, to take queues out and back)");
+            if (set.noQueues() != null) {
+                throw new UserException(set.noQueues());
             }
             if (set.queue(q) != null) {
                 throw new UserException("queue " + q + " is already filtered (" + set.queue(q).name() + ")");
@@ -599,8 +598,7 @@ final class OffloadCommand implements Callable<Integer> {
         private String removeQueue(int q) {
             Port p = set.queue(q);
             if (p == null) {
-                throw new UserException(set.wholeDevice() ? set.name() + " takes every queue on one port: run with --workers"
-                        + " (a port per queue) to give one back" : "queue " + q + " is not filtered here (queues: "
+                throw new UserException(set.noQueues() != null ? set.noQueues() : "queue " + q + " is not filtered here (queues: "
                         + set.queues().keySet() + ")");
             }
             try {

@@ -143,4 +143,48 @@ class WorkersPrivilegedTest {
             }
         }
     }
+
+    /**
+     * {@code afpacket:} cannot split by queue: two workers take two members of one fanout group, each
+     * frame to one of them by flow; together they see every frame once (copies: the kernel keeps its own).
+     */
+    @Test
+    void twoWorkersOnAfPacketShareTheTrafficAsFanoutMembers() throws Exception {
+        try (TestNetwork net = TestNetwork.create(1)) {
+            net.staticNeighbours();
+            Path rules = dir.resolve("a.rules");
+            Files.writeString(rules, "drop udp dst port 7777 name flood\ndefault pass\n");
+            Process p = net.start(net.nsB, java("offload", "afpacket:" + net.ifB + "/R", "--workers", "2", "--rules",
+                    rules.toString(), "--duration", "120", "--interval", "500"));
+            StringBuilder out = new StringBuilder();
+            CountDownLatch ready = new CountDownLatch(1);
+            Thread reader = reader(p, out, ready, "[+] ctl:");
+            String pid = Long.toString(p.pid());
+            try {
+                assertTrue(ready.await(30, TimeUnit.SECONDS), "offload opened its ports: " + text(out));
+                assertTrue(text(out).contains("2 workers"), text(out));
+                // Many flows (random source ports), so that the fanout's flow hash gives both members some.
+                var g = net.exec(net.nsA, 60, java("gen", "afpacket:" + net.ifA + "/T", "-s", net.addressA + ":1000-" + net.addressA
+                        + ":60000", "-z", "-d", net.addressB + ":7777", "-S", TestNetwork.mac(net.nsA, net.ifA), "-D",
+                        TestNetwork.mac(net.nsB, net.ifB), "-n", "4000", "-R", "20000", "--seed", "3"));
+                assertEquals(0, g.exitCode(), g.stderr());
+                Thread.sleep(1500);
+                PcapCommandTest.Run status = PcapCommandTest.run("ctl", pid, "status");
+                assertEquals(0, status.code(), status.err() + status.out());
+                long w0 = number(status.out(), "worker 0: queues [0-9,]+: rx \\d+, dropped (\\d+)");
+                long w1 = number(status.out(), "worker 1: queues [0-9,]+: rx \\d+, dropped (\\d+)");
+                assertTrue(w0 > 0 && w1 > 0, "both members got a share: " + status.out());
+                assertEquals(4000, w0 + w1, "together every frame once: " + status.out());
+                PcapCommandTest.Run add = PcapCommandTest.run("ctl", pid, "add-queue", "1");
+                assertEquals(1, add.code());
+                assertTrue(add.out().contains("fanout members"), add.out());
+                p.toHandle().destroy();
+                assertTrue(p.waitFor(30, TimeUnit.SECONDS), text(out));
+                reader.join(5000);
+                assertEquals(0, p.exitValue(), text(out));
+            } finally {
+                p.destroyForcibly();
+            }
+        }
+    }
 }

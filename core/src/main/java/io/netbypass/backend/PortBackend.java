@@ -4,6 +4,8 @@ import io.netbypass.port.Port;
 import io.netbypass.port.PortException;
 import io.netbypass.port.PortName;
 
+import java.util.List;
+
 /**
  * A transport that opens ports of one name prefix, found with {@link java.util.ServiceLoader}:
  * backends that need the operating system live outside core (the {@code linux} module's
@@ -36,6 +38,20 @@ public interface PortBackend {
      */
     default int rxQueues(String device) {
         throw new PortException(prefix() + ": ports are not opened queue by queue");
+    }
+
+    /**
+     * Opens {@code members} ports on the device {@code name} covers that share its traffic between
+     * them (AF_PACKET's fanout), for a filter with a worker each; a {@link PortException} when the
+     * backend splits by queue instead ({@link #rxQueues}) or not at all.
+     */
+    default List<Port> openMembers(PortName name, PortOptions options, int members) {
+        throw new PortException(name + ": this backend's ports do not share a device's traffic between them");
+    }
+
+    /** Whether several workers take this backend's traffic as {@link #openMembers members}, not queue by queue. */
+    default boolean sharesTraffic() {
+        return false;
     }
 
     /** Opens a port; failures are {@link PortException}s with one line naming the port and the cause. */

@@ -18,7 +18,9 @@ import java.util.TreeMap;
  * queue it names on one port). Several take a port per RX queue of the device the name covers
  * ({@code xdp:eth3/R} on 4 queues: {@code xdp:eth3-0/R} .. {@code xdp:eth3-3/R}), queue q to
  * worker q mod N. A software NIC's wire is then fed once for all its ports. Queues are added and
- * taken out by number while the filter runs ({@link #openQueue}, {@link #forget}).
+ * taken out by number while the filter runs ({@link #openQueue}, {@link #forget}). A backend that
+ * cannot split by queue but shares a device's traffic ({@code afpacket:}'s fanout) gives each
+ * worker a member port instead: then there is no queue to add or take out.
  */
 public final class PortSet implements AutoCloseable {
     private final PortName name;
@@ -28,6 +30,8 @@ public final class PortSet implements AutoCloseable {
     private final Map<Integer, Port> byQueue = new TreeMap<>();
     private final List<Port> all = new ArrayList<>();
     private VnicWire wire;
+    /** Whether the workers share the device's traffic as fanout members (no queue to add or take out). */
+    private boolean members;
 
     private PortSet(PortName name, PortOptions options) {
         this.name = name;
@@ -49,6 +53,15 @@ public final class PortSet implements AutoCloseable {
                 if (name.register() == PortName.Register.ONE_NIC) {
                     set.byQueue.put(name.ring(), p);
                 }
+                return set;
+            }
+            if (name.register() == PortName.Register.ALL_NIC && Ports.sharesTraffic(name.backend())) {
+                List<Port> members = Ports.openMembers(name, options, workers);
+                for (Port p : members) {
+                    set.workers.add(new ArrayList<>(List.of(p)));
+                    set.all.add(p);
+                }
+                set.members = true;
                 return set;
             }
             if (name.register() != PortName.Register.ALL_NIC) {
@@ -106,9 +119,17 @@ public final class PortSet implements AutoCloseable {
         return Collections.unmodifiableMap(new TreeMap<>(byQueue));
     }
 
-    /** Whether the name covers every queue on one port (a queue cannot be added to it). */
-    public boolean wholeDevice() {
-        return byQueue.isEmpty();
+    /** Why no queue can be added or taken out, or null when they can. */
+    public String noQueues() {
+        if (members) {
+            return name + ": the workers share " + name.device() + "'s traffic as " + name.backend() + " fanout members:"
+                    + " there is no queue to add or take out (take queues with xdp:" + name.device() + "/R --workers N)";
+        }
+        if (byQueue.isEmpty()) {
+            return name + " takes every queue of " + name.device() + " on one port: run with --workers (a port per queue)"
+                    + " to take queues out and back";
+        }
+        return null;
     }
 
     /**
@@ -116,8 +137,8 @@ public final class PortSet implements AutoCloseable {
      * when its one port already covers every queue.
      */
     public synchronized Port openQueue(int q) {
-        if (wholeDevice()) {
-            throw new UserException(name + " already takes every queue of " + name.device());
+        if (noQueues() != null) {
+            throw new UserException(noQueues());
         }
         if (byQueue.containsKey(q)) {
             throw new UserException("queue " + q + " is already filtered (" + byQueue.get(q).name() + ")");

@@ -97,6 +97,29 @@ public final class Ports {
                 + " (one port per queue: xdp: and vnic:)");
     }
 
+    /** Whether several workers take {@code backend}'s traffic as fanout members rather than queue by queue. */
+    public static boolean sharesTraffic(String backend) {
+        for (PortBackend b : SERVICES) {
+            if (b.prefix().equals(backend)) {
+                return b.sharesTraffic();
+            }
+        }
+        return false;
+    }
+
+    /** {@code members} ports that share the device's traffic ({@link PortBackend#openMembers}: afpacket's fanout). */
+    public static List<Port> openMembers(PortName name, PortOptions options, int members) {
+        for (PortBackend b : SERVICES) {
+            if (b.prefix().equals(name.backend())) {
+                if (!b.isAvailable()) {
+                    throw new PortException(name + ": backend '" + b.prefix() + "' is not available here: " + b.unavailabilityCause());
+                }
+                return b.openMembers(name, options, members);
+            }
+        }
+        throw new PortException(name + ": ports of this backend do not share a device's traffic between them");
+    }
+
     private static void refuseSteering(PortName name, boolean steers) {
         if (steers) {
             throw new PortException(name + ": flow steering rules are for xdp: ports (on vnic, add them with 'netbypass ntuple')");

@@ -80,6 +80,7 @@ class FilterEngineThreadsTest {
                 while (engine.worker(1).counters().received() < 20 * 64 && System.nanoTime() < deadline) {
                     Thread.sleep(5);
                 }
+                engine.close(); // the threads stop: the counters hold still for the checks
                 assertEquals(20 * 64, engine.worker(1).counters().received(), "worker 1 decided every frame of its queue: "
                         + b.stats());
                 assertTrue(engine.worker(0).counters().errors() > 0, "worker 0's failures are counted");

@@ -84,6 +84,21 @@ public final class AfPacketPort extends RingPort {
 
     /** Opens the port in the calling thread's network namespace; errors are one-line {@link PortException}s. */
     public static AfPacketPort open(PortName name, PortOptions options) {
+        return open(name, options, NOT_A_MEMBER);
+    }
+
+    /** {@link #open(PortName, PortOptions, int)}: a port of its own, not a member of another port's fanout group. */
+    public static final int NOT_A_MEMBER = -2;
+    /** {@link #open(PortName, PortOptions, int)}: the first member of a new fanout group. */
+    public static final int NEW_GROUP = -1;
+
+    /**
+     * Opens the port as a member of fanout group {@code group} (another port's {@link #fanoutGroup()}),
+     * the first member of a new one ({@link #NEW_GROUP}), or not as a member ({@link #NOT_A_MEMBER}):
+     * members share the interface's traffic, each frame to one of them (by flow hash unless the name's
+     * {@code @conf:fanout} says otherwise), so that each can be read by a worker of its own.
+     */
+    public static AfPacketPort open(PortName name, PortOptions options, int group) {
         switch (name.register()) {
             case ALL_NIC -> { }
             case ONE_NIC -> throw new PortException(name + ": AF_PACKET sees the whole interface, not one queue; split"
@@ -118,7 +133,7 @@ public final class AfPacketPort extends RingPort {
             throw new PortException(name + ": at most 64 rings (fanout group members), not " + rings);
         }
         String fanout = conf.fanout();
-        if (fanout == null && rings > 1 && wantRx) {
+        if (fanout == null && (rings > 1 || group != NOT_A_MEMBER) && wantRx) {
             fanout = "hash";
         }
         int rxSlots = conf.rxSlots() == 0 ? DEFAULT_SLOTS : conf.rxSlots();
@@ -129,6 +144,7 @@ public final class AfPacketPort extends RingPort {
         long buffers = BufferPool.FIRST_BUFFER + (long) rings * ((wantRx ? rxSlots : 0) + (wantTx ? txSlots : 0));
         AfPacketPort port = new AfPacketPort(name, new BufferPool((int) buffers, BufferPool.DEFAULT_BUFFER_SIZE));
         port.fanout = wantRx ? fanout : null;
+        port.fanoutGroup = group >= 0 ? group : -1;
         try {
             port.bind(rings, wantRx, wantTx, rxSlots, txSlots);
         } catch (LinuxException e) {
@@ -140,6 +156,11 @@ public final class AfPacketPort extends RingPort {
             throw e instanceof PortException ? e : new PortException(name + ": " + e.getMessage());
         }
         return port;
+    }
+
+    /** The fanout group its sockets joined, or -1 without one. */
+    public int fanoutGroup() {
+        return fanout == null ? -1 : fanoutGroup;
     }
 
     private static int fanoutMode(String mode) {
