@@ -1,6 +1,7 @@
 package io.netbypass.cli;
 
 import io.netbypass.util.SafeFiles;
+import io.netbypass.util.UserException;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -20,10 +21,14 @@ import java.util.List;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
+
 /**
  * The Unix socket a running {@code offload} answers {@code netbypass ctl} on:
  * {@code /run/netbypass/PID.sock}, in a directory only root (or the user running it) may enter,
- * the socket itself mode 0600, removed at exit (only while it is still the one we made). One
+ * the socket itself mode 0600 and answering only root or the user running it (SO_PEERCRED),
+ * removed at exit (only while it is still the one we made). One
  * request per connection: a line of at most {@link #MAX_REQUEST} bytes, answered with lines, the
  * last {@code ok} or {@code error: ...}; one request at a time, each on the socket's own thread,
  * so a slow client delays only other clients, never the workers.
@@ -46,9 +51,16 @@ final class ControlSocket implements AutoCloseable {
      */
     ControlSocket(Path dir, Function<String, List<String>> handler) throws IOException {
         SafeFiles.stateDirectory(dir, "rwx------");
+        // Closed to others even where it was made before with more (the socket is 0600 only once bound).
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         removeStale(dir);
         path = dir.resolve(ProcessHandle.current().pid() + ".sock");
-        Files.deleteIfExists(path); // ours by name: a process of our PID before us has ended (only a socket: see removeStale)
+        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            if (!isSocket(path) || listening(path)) {
+                throw new IOException(path + " exists and is not the socket of an ended process: remove it");
+            }
+            Files.delete(path); // a process of our PID before us left it
+        }
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             server.bind(UnixDomainSocketAddress.of(path));
@@ -67,17 +79,30 @@ final class ControlSocket implements AutoCloseable {
         return path;
     }
 
-    /** Sockets of processes that have ended (kill -9): removed; anything that is not a socket is left alone. */
+    /**
+     * Sockets nobody listens on any more (a process killed with -9): removed. A socket whose process
+     * is alive, here or in another PID namespace sharing /run, answers a connect and stays; anything
+     * that is not a socket is left alone.
+     */
     static void removeStale(Path dir) {
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.toList()) {
-                Long pid = pidOf(p);
-                if (pid != null && !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && isSocket(p)) {
+                if (pidOf(p) != null && isSocket(p) && !listening(p)) {
                     Files.deleteIfExists(p);
                 }
             }
         } catch (IOException e) {
             // an unreadable directory: nothing removed
+        }
+    }
+
+    /** Whether a process accepts connections on socket {@code p}. */
+    static boolean listening(Path p) {
+        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            c.connect(UnixDomainSocketAddress.of(p));
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
@@ -101,6 +126,9 @@ final class ControlSocket implements AutoCloseable {
 
     /** The PIDs of the sockets in {@code dir} whose processes are alive. */
     static List<Long> running(Path dir) throws IOException {
+        if (Files.isDirectory(dir) && !Files.isReadable(dir)) {
+            throw new UserException(dir + ": permission denied: 'netbypass ctl' needs root, or the user that runs the offload");
+        }
         List<Long> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.sorted().toList()) {
@@ -118,6 +146,9 @@ final class ControlSocket implements AutoCloseable {
     private void serve(Function<String, List<String>> handler) {
         while (!closed) {
             try (SocketChannel c = server.accept()) {
+                if (!trusted(c)) {
+                    continue; // another user: no answer (the socket's mode already keeps them out)
+                }
                 String request = readLine(c);
                 List<String> answer;
                 try {
@@ -126,12 +157,43 @@ final class ControlSocket implements AutoCloseable {
                 } catch (RuntimeException e) {
                     answer = List.of("error: " + Errors.oneLine(e));
                 }
-                c.write(ByteBuffer.wrap((String.join("\n", answer) + "\n").getBytes(StandardCharsets.UTF_8)));
+                write(c, (String.join("\n", answer) + "\n").getBytes(StandardCharsets.UTF_8));
             } catch (IOException | RuntimeException e) {
                 if (closed) {
                     return;
                 }
                 // one client's broken connection or bad request: the next one is served
+            }
+        }
+    }
+
+    /** Whether the peer runs as root or as the user this process runs as (SO_PEERCRED). */
+    private static boolean trusted(SocketChannel c) {
+        try {
+            UnixDomainPrincipal peer = c.getOption(ExtendedSocketOptions.SO_PEERCRED);
+            String user = peer.user().getName();
+            return user.equals("root") || user.equals(System.getProperty("user.name"));
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    /** The answer, within the request's time: a client that does not read is cut off. */
+    private static void write(SocketChannel c, byte[] answer) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(answer);
+        long deadline = System.currentTimeMillis() + REQUEST_MILLIS;
+        c.configureBlocking(false);
+        while (b.hasRemaining()) {
+            if (c.write(b) == 0) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IOException("client does not read its answer");
+                }
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted");
+                }
             }
         }
     }
@@ -172,6 +234,7 @@ final class ControlSocket implements AutoCloseable {
         return new String(b.array(), 0, b.position(), StandardCharsets.UTF_8).strip();
     }
 
+    /** Stops accepting; waits for the request in progress. Closing twice is harmless. */
     @Override
     public void close() {
         closed = true;
@@ -189,7 +252,7 @@ final class ControlSocket implements AutoCloseable {
             // already gone
         }
         try {
-            thread.join(1000);
+            thread.join(120_000); // a queue change in progress finishes (its own waits are bounded) before the run ends
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -45,6 +45,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -209,7 +210,8 @@ final class OffloadCommand implements Callable<Integer> {
         }
         Checks.range("--workers", workers, 1, 1024);
         if (workerCpus != null && workerCpus.size() != workers) {
-            throw new UserException("--workers " + workers + " and --cpus " + cpus + " (" + workerCpus.size() + " CPU"
+            throw new UserException(cpu != null ? "--cpu pins one worker; --workers " + workers + " takes --cpus with a CPU each"
+                    : "--workers " + workers + " and --cpus " + cpus + " (" + workerCpus.size() + " CPU"
                     + (workerCpus.size() == 1 ? "" : "s") + "): a CPU per worker");
         }
         if (queue != null && workers > 1) {
@@ -299,7 +301,7 @@ final class OffloadCommand implements Callable<Integer> {
         }
         Tuning tuning = software ? null : new Tuning();
         List<Integer> online = new Tuning().onlineCpus();
-        int workerCpu = cpu != null ? cpu : online.get(online.size() - 1);
+        int workerCpu = workerCpus != null ? workerCpus.getFirst() : online.get(online.size() - 1);
         var rules = steering.options(Ports.Direction.RECEIVE).steering();
         QueueIsolation.Plan plan;
         try {
@@ -437,7 +439,11 @@ final class OffloadCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "[+] counters: %s (netbypass stat)%s%n", countersPath,
                     server == null ? "" : ", metrics: http://" + (metrics.contains(":")
                             ? metrics.substring(0, metrics.lastIndexOf(':')) : "127.0.0.1") + ":" + server.port() + "/metrics");
-            ControlSocket control = control(new Control(engine, set, published, out), out);
+            for (List<Port> ports : set.perWorker()) {
+                idleStrategy(idleMode, ports); // --idle wait on a port with nothing to wait on: refused before any thread runs
+            }
+            Control handler = new Control(engine, set, published, out);
+            ControlSocket control = control(handler, out);
             out.flush();
             try {
                 engine.start(ports -> idleStrategy(idleMode, ports), w -> {
@@ -446,10 +452,18 @@ final class OffloadCommand implements Callable<Integer> {
                     }
                     scheduling(sched);
                 });
-                int errors = run(engine, set, published, stop, intervalNanos, out);
-                return errors == 0 ? 0 : 1;
+                set.startTraffic(); // a software NIC's wire, now that the workers run
+                int errors = run(engine, set, published, stop, intervalNanos, out, name, () -> {
+                    // No queue comes or goes once the run ends: the request in progress finishes, later ones are refused.
+                    handler.stopping = true;
+                    if (control != null) {
+                        control.close();
+                    }
+                });
+                return errors == 0 && engine.failed() == null ? 0 : 1;
             } finally {
                 if (control != null) {
+                    handler.stopping = true;
                     control.close();
                     CONTROL_TAKEN.set(false);
                 }
@@ -489,6 +503,8 @@ final class OffloadCommand implements Callable<Integer> {
      * request at a time (the socket's thread); a queue change waits for the workers (bounded).
      */
     private final class Control {
+        /** Set when the run ends: requests are refused from then on. */
+        volatile boolean stopping;
         private final FilterEngine engine;
         private final PortSet set;
         private final FilterMetrics published;
@@ -502,6 +518,9 @@ final class OffloadCommand implements Callable<Integer> {
         }
 
         List<String> answer(String request) {
+            if (stopping) {
+                throw new UserException("the filter is stopping: no more changes");
+            }
             String[] w = request.split(" ");
             return switch (w[0]) {
                 case "status" -> status();
@@ -578,9 +597,19 @@ final class OffloadCommand implements Callable<Integer> {
                 undoIsolation(q);
                 throw e;
             }
+            CompletableFuture<Void> taken = engine.add(w, p);
             try {
-                engine.add(w, p).get(30, TimeUnit.SECONDS);
+                taken.get(30, TimeUnit.SECONDS);
             } catch (Exception e) {
+                if (!taken.cancel(false)) {
+                    // Taken after all (just as we gave up): give it back before it is closed.
+                    try {
+                        engine.remove(p).get(60, TimeUnit.SECONDS);
+                    } catch (Exception again) {
+                        throw new UserException("queue " + q + ": worker " + w + " neither took it in time nor gave it back: "
+                                + Errors.oneLine(again) + "; it stays open until the run ends");
+                    }
+                }
                 synchronized (published.lock()) {
                     set.forget(q);
                     p.close();
@@ -685,7 +714,7 @@ final class OffloadCommand implements Callable<Integer> {
      * summary follows. Returns the errors the workers' duty cycles threw.
      */
     private int run(FilterEngine engine, PortSet set, FilterMetrics published, Signals.Stop stop, long intervalNanos,
-                    PrintWriter out) {
+                    PrintWriter out, String name, Runnable ending) {
         long publishEvery = 100_000_000L;
         long start = System.nanoTime();
         long nextPublish = start + publishEvery;
@@ -695,8 +724,8 @@ final class OffloadCommand implements Callable<Integer> {
         long[] before = engine.totals();
         long[][] workersBefore = workerSnapshots(engine);
         long[] errorsSeen = new long[engine.workers()];
-        Map<String, Long> portBefore = LossReport.snapshot(engine.ports());
-        while (!stop.requested() && !engine.ended()) {
+        Map<String, Long> portBefore = portSnapshot(engine, published);
+        while (!stop.requested() && !engine.ended() && engine.failed() == null) {
             long now = System.nanoTime();
             if (now >= nextPublish) {
                 published.publish();
@@ -706,7 +735,7 @@ final class OffloadCommand implements Callable<Integer> {
                 long[] c = engine.totals();
                 long[][] w = workerSnapshots(engine);
                 double seconds = (now - lastReport) / 1e9;
-                Map<String, Long> portNow = LossReport.snapshot(engine.ports());
+                Map<String, Long> portNow = portSnapshot(engine, published);
                 report(out, before, c, seconds, losses.interval(portBefore, portNow, seconds));
                 if (engine.workers() > 1) {
                     for (int i = 0; i < w.length; i++) {
@@ -734,18 +763,27 @@ final class OffloadCommand implements Callable<Integer> {
                 break;
             }
         }
+        ending.run();
+        FilterWorker failed = engine.failed();
+        if (failed != null) {
+            out.printf(Locale.ROOT, "[!] worker %d gave up after %d failed duty cycles in a row (its queues went back to the"
+                    + " kernel), the last: %s; the run ends%n", failed.index(), FilterWorker.GIVE_UP,
+                    failed.lastError() == null ? "?" : Errors.oneLine(failed.lastError()));
+        }
         // The traffic we feed ourselves ends, the queues go back to the kernel, then what is already in the rings is
         // decided: nothing arriving is lost.
         set.endTraffic();
         boolean drained = engine.stop(30_000_000_000L);
         published.publish();
-        summary(out, published == null ? "" : summaryName(engine, set), engine.counters(), engine.program(),
+        summary(out, name, engine.counters(), engine.program(), engine.ruleCounts(engine.program()),
                 (System.nanoTime() - start) / 1e9);
-        for (String line : losses.totals(LossReport.snapshot(engine.ports()))) {
+        for (String line : losses.totals(portSnapshot(engine, published))) {
             out.println("    " + line);
         }
-        for (Port each : engine.ports()) {
-            portStatistics(out, each);
+        synchronized (published.lock()) {
+            for (Port each : engine.ports()) {
+                portStatistics(out, each);
+            }
         }
         if (!drained) {
             out.println("[!] a worker did not finish deciding its rings within 30 s: the run ended without it");
@@ -755,8 +793,11 @@ final class OffloadCommand implements Callable<Integer> {
         return (int) Math.min(Integer.MAX_VALUE, engine.counters().errors());
     }
 
-    private String summaryName(FilterEngine engine, PortSet set) {
-        return workers == 1 ? engine.port().name().toString() : set.name().toString();
+    /** The ports' statistics, read under the lock a port given back is closed under. */
+    private static Map<String, Long> portSnapshot(FilterEngine engine, FilterMetrics published) {
+        synchronized (published.lock()) {
+            return LossReport.snapshot(engine.ports());
+        }
     }
 
     private static long[][] workerSnapshots(FilterEngine engine) {
@@ -897,6 +938,17 @@ final class OffloadCommand implements Callable<Integer> {
     }
 
     static void summary(PrintWriter out, String name, FilterCounters c, FilterProgram program, double seconds) {
+        long[][] counts = new long[3][program.rules().size() + 1];
+        for (int r = 0; r < counts[0].length; r++) {
+            counts[0][r] = program.packets(r);
+            counts[1][r] = program.bytes(r);
+            counts[2][r] = program.limited(r);
+        }
+        summary(out, name, c, program, counts, seconds);
+    }
+
+    /** The summary with per-rule {@code counts} (packets, bytes, over rate; the default last). */
+    static void summary(PrintWriter out, String name, FilterCounters c, FilterProgram program, long[][] counts, double seconds) {
         out.printf(Locale.ROOT, "[+] summary: %s: %d packets (%d bytes) in %.1f s: dropped %d, passed %d, rate-limited %d,"
                         + " tx %d, malformed %d%s%n", name, c.received(), c.receivedBytes(), seconds, c.dropped(), c.passed(),
                 c.limited(), c.transmitted(), c.malformed(),
@@ -906,8 +958,8 @@ final class OffloadCommand implements Callable<Integer> {
         for (int i = 0; i <= program.rules().size(); i++) {
             String action = i < program.rules().size() ? program.rules().rule(i).action().toString()
                     : program.rules().defaultAction().toString();
-            out.printf(Locale.ROOT, "    %-24s %12d %14d %12s  %s%n", program.name(i), program.packets(i), program.bytes(i),
-                    program.limited(i) > 0 || action.startsWith("ratelimit") ? Long.toString(program.limited(i)) : "-", action);
+            out.printf(Locale.ROOT, "    %-24s %12d %14d %12s  %s%n", program.name(i), counts[0][i], counts[1][i],
+                    counts[2][i] > 0 || action.startsWith("ratelimit") ? Long.toString(counts[2][i]) : "-", action);
         }
         out.flush();
     }

@@ -17,7 +17,7 @@ import java.util.TreeMap;
  * The ports of one filter, spread over its workers. One worker takes the port as named (every
  * queue it names on one port). Several take a port per RX queue of the device the name covers
  * ({@code xdp:eth3/R} on 4 queues: {@code xdp:eth3-0/R} .. {@code xdp:eth3-3/R}), queue q to
- * worker q mod N. A software NIC's wire is then fed once for all its ports. Queues are added and
+ * worker q mod N. A software NIC's wire is fed once for all its ports ({@link #startTraffic}). Queues are added and
  * taken out by number while the filter runs ({@link #openQueue}, {@link #forget}). A backend that
  * cannot split by queue but shares a device's traffic ({@code afpacket:}'s fanout) gives each
  * worker a member port instead: then there is no queue to add or take out.
@@ -46,8 +46,10 @@ public final class PortSet implements AutoCloseable {
         PortName name = PortName.parse(text, "none");
         PortSet set = new PortSet(name, options);
         try {
+            boolean vnic = name.backend().equals("vnic");
+            PortOptions each = vnic ? options.withWire(null) : options; // the wire is fed once, by startTraffic
             if (workers == 1) {
-                Port p = Ports.open(name, options);
+                Port p = Ports.open(name, each);
                 set.workers.add(new ArrayList<>(List.of(p)));
                 set.all.add(p);
                 if (name.register() == PortName.Register.ONE_NIC) {
@@ -73,8 +75,6 @@ public final class PortSet implements AutoCloseable {
                 throw new UserException(name.backend() + ":" + name.device() + " has " + queues + " RX queue"
                         + (queues == 1 ? "" : "s") + ": at most " + queues + " workers (a worker per queue)");
             }
-            boolean vnic = name.backend().equals("vnic");
-            PortOptions each = vnic ? options.withWire(null) : options; // the wire is fed once, below
             for (int w = 0; w < workers; w++) {
                 set.workers.add(new ArrayList<>());
             }
@@ -83,9 +83,6 @@ public final class PortSet implements AutoCloseable {
                 set.byQueue.put(q, p);
                 set.all.add(p);
                 set.workers.get(q % workers).add(p);
-            }
-            if (vnic && options.wire() != null) {
-                set.wire = Vnics.get(name.device()).feed(options.wire());
             }
             return set;
         } catch (RuntimeException e) {
@@ -164,6 +161,17 @@ public final class PortSet implements AutoCloseable {
     }
 
     /**
+     * Starts the traffic the set feeds itself, once its workers run: a software NIC's wire, fed with
+     * the options' traffic for all its ports (none for a real device). Started before, frames would
+     * pile up in the rings, and spill, while the workers start.
+     */
+    public void startTraffic() {
+        if (wire == null && name.backend().equals("vnic") && options.wire() != null) {
+            wire = Vnics.get(name.device()).feed(options.wire());
+        }
+    }
+
+    /**
      * Ends the traffic the set feeds itself (a software NIC's wire shared by its ports): stops it
      * and waits for its last batch, so that the ports then drain every frame it sent. Nothing to
      * do for a real device.
@@ -186,6 +194,9 @@ public final class PortSet implements AutoCloseable {
             } catch (RuntimeException e) {
                 first = first == null ? e : first;
             }
+        }
+        if (wire != null) {
+            Vnics.get(name.device()).unfeed(wire);
         }
         all.clear();
         byQueue.clear();

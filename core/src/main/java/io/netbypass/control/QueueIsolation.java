@@ -154,8 +154,9 @@ public final class QueueIsolation {
 
     /**
      * Gives queue {@code queue} back to the kernel's share while {@code still} stay bypassed: RSS
-     * spreads over it again, and the steps made for it alone ({@code made}: its IRQ) are reversed.
-     * Device-wide steps (LRO and GRO off, the first queue's IRQ placement) stay until the session ends.
+     * spreads over it again, and the other steps made for it ({@code made}) are reversed: its IRQ, and
+     * for the session's first queue the ntuple rules that steered flows to it and the other IRQs it
+     * moved. LRO and GRO stay off until the session ends.
      */
     public static Plan giveBack(NicControl nic, int queue, Set<Integer> still, List<Step> made) throws IOException {
         List<Step> steps = new ArrayList<>();

@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 
 /**
@@ -255,7 +256,7 @@ public final class RxDropBench {
                     long origin = System.nanoTime();
                     for (int phase = 0; phase < 2; phase++) {
                         long budget = phase == 0 ? warmupNanos : nanos;
-                        together.await(); // every worker measures while the others run
+                        together.await(60, TimeUnit.SECONDS); // every worker measures while the others run
                         long decided = worker.counters().received();
                         long before = allocated();
                         long start = System.nanoTime();

@@ -90,6 +90,7 @@ class FilterWorkersTest {
                 }
             }, "reloader");
             engine.start(ports -> new BackoffIdleStrategy(), w -> { });
+            set.startTraffic();
             reloader.start();
             awaitEnd(engine);
             stop.set(true);
@@ -135,6 +136,7 @@ class FilterWorkersTest {
         try (PortSet set = PortSet.open("vnic:" + s.nic.name() + "/R", PortOptions.of(Ports.Direction.RECEIVE).withWire(wire), 2)) {
             FilterEngine engine = new FilterEngine(set.perWorker(), FilterProgram.shipped(SingleQueueDemo.DEFAULT_RULES));
             engine.start(ports -> new BackoffIdleStrategy(), w -> { });
+            set.startTraffic();
             while (sum(s.nic.stats().rxRing()) < frames / 10) {
                 Thread.sleep(1);
             }

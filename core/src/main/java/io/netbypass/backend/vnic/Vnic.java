@@ -351,6 +351,13 @@ public final class Vnic implements AutoCloseable {
         return sharedWire;
     }
 
+    /** Forgets {@code wire} once its run is over: ports opened later are not fed, and have no end. */
+    public synchronized void unfeed(VnicWire wire) {
+        if (sharedWire == wire) {
+            sharedWire = null;
+        }
+    }
+
     // ---------------------------------------------------------------- ports
 
     /** Opens a port on this NIC by name ({@code vnic:eth3-4/R}); throws {@link PortException}. */

@@ -109,13 +109,45 @@ public final class FilterEngine implements AutoCloseable {
         return all;
     }
 
-    /** The workers' counters summed, indexed by {@link FilterCounter#ordinal()}. */
+    /**
+     * The workers' counters summed, indexed by {@link FilterCounter#ordinal()}; reloads are the most
+     * any worker swapped in (each worker swaps in every reload).
+     */
     public long[] totals() {
         long[] sum = new long[FilterCounter.COUNT];
+        long reloads = 0;
         for (FilterWorker w : workers) {
             w.counters().addTo(sum);
+            reloads = Math.max(reloads, w.counters().reloads());
         }
+        sum[FilterCounter.RELOADS.ordinal()] = reloads;
         return sum;
+    }
+
+    /**
+     * Packets, bytes and over-rate drops of {@code labels}'s rules (the default last), each worker
+     * counted in the program it runs now: a rule kept over a reload keeps its counts, whether a
+     * worker has swapped to the new rules yet or not (so the sums never go down).
+     */
+    public long[][] ruleCounts(FilterProgram labels) {
+        int n = labels.rules().size() + 1;
+        long[][] out = new long[3][n];
+        for (int w = 0; w < workers.length; w++) {
+            FilterProgram runs = workers[w].running();
+            if (runs == null) {
+                continue;
+            }
+            FilterProgram.Lane lane = runs.lane(w);
+            for (int r = 0; r < n; r++) {
+                int at = runs == labels ? r : labels.carriedFrom(r, runs);
+                if (at >= 0) {
+                    out[0][r] += lane.packets[at];
+                    out[1][r] += lane.bytes[at];
+                    out[2][r] += lane.limited[at];
+                }
+            }
+        }
+        return out;
     }
 
     /** The workers' counters summed, as a block (for the summary). */
@@ -147,11 +179,10 @@ public final class FilterEngine implements AutoCloseable {
         }
         CountDownLatch started = new CountDownLatch(workers.length);
         Throwable[] failed = new Throwable[workers.length];
-        runners = new AgentRunner[workers.length];
         for (int w = 0; w < workers.length; w++) {
-            FilterWorker worker = workers[w];
             int index = w;
-            worker.threading(idle, () -> {
+            // The idle strategies first (a port that cannot wait is refused here): no thread runs yet.
+            workers[w].threading(idle, () -> {
                 try {
                     onStart.accept(index);
                 } catch (RuntimeException | Error e) {
@@ -161,6 +192,10 @@ public final class FilterEngine implements AutoCloseable {
                     started.countDown();
                 }
             });
+        }
+        runners = new AgentRunner[workers.length];
+        for (int w = 0; w < workers.length; w++) {
+            FilterWorker worker = workers[w];
             runners[w] = new AgentRunner(worker.idleStrategy(), worker::onError, null, worker);
             AgentRunner.startOnThread(runners[w], r -> new Thread(r, worker.roleName()));
         }
@@ -176,14 +211,29 @@ public final class FilterEngine implements AutoCloseable {
         }
     }
 
-    /** Whether every worker's traffic came to its end and was decided (ports with an end: files, a software wire). */
+    /**
+     * Whether every worker's traffic came to its end and was decided (ports with an end: files, a
+     * software wire); never while no worker has a port (every queue taken out: one may be added).
+     */
     public boolean ended() {
+        boolean any = false;
         for (FilterWorker w : workers) {
             if (!w.ended()) {
                 return false;
             }
+            any |= !w.ports().isEmpty();
         }
-        return true;
+        return any;
+    }
+
+    /** A worker that gave up (its duty cycle threw {@link FilterWorker#GIVE_UP} times in a row), or null. */
+    public FilterWorker failed() {
+        for (FilterWorker w : workers) {
+            if (w.gaveUp()) {
+                return w;
+            }
+        }
+        return null;
     }
 
     /**
@@ -269,7 +319,9 @@ public final class FilterEngine implements AutoCloseable {
     public synchronized void close() {
         if (runners != null) {
             for (AgentRunner r : runners) {
-                r.close();
+                if (r != null) {
+                    r.close();
+                }
             }
         }
     }

@@ -98,10 +98,11 @@ public final class FilterMetrics {
                 }
                 labelled = p;
             }
+            long[][] counts = engine.ruleCounts(p); // each worker in the rules it runs: no counter goes down at a reload
             for (int r = 0; r < ruleIds.length / 3; r++) {
-                file.set(ruleIds[3 * r], p.packets(r));
-                file.set(ruleIds[3 * r + 1], p.bytes(r));
-                file.set(ruleIds[3 * r + 2], p.limited(r));
+                file.set(ruleIds[3 * r], counts[0][r]);
+                file.set(ruleIds[3 * r + 1], counts[1][r]);
+                file.set(ruleIds[3 * r + 2], counts[2][r]);
             }
             List<Port> ports = engine.ports();
             for (Port each : ports) {

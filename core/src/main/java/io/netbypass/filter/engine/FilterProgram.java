@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * A rule set ready to run: the compiled classifier, a rate limiter per ratelimit rule and packet
@@ -130,14 +131,14 @@ public final class FilterProgram {
 
         /**
          * Adds the counts {@code from} (the same worker's lane of the program this one replaces) has for
-         * the rules of the same name: a reload keeps the counts of the rules it keeps. Called by the
-         * worker as it switches, so nothing it counts is missed or counted twice.
+         * the rules this program keeps ({@link #carriedFrom}): a reload keeps the counts of the rules it
+         * keeps. Called by the worker as it switches, so nothing it counts is missed or counted twice.
          */
         void carry(Lane from) {
             FilterProgram old = from.program();
             for (int r = 0; r < kind.length; r++) {
-                Integer o = old.byName.get(name(r));
-                if (o != null) {
+                int o = carriedFrom(r, old);
+                if (o >= 0) {
                     packets[r] += from.packets[o];
                     bytes[r] += from.bytes[o];
                     limited[r] += from.limited[o];
@@ -150,6 +151,37 @@ public final class FilterProgram {
         }
     }
 
+    /**
+     * The index in {@code old} of the rule whose counts rule {@code r} of this program keeps over a
+     * reload, or -1: a rule named by the operator keeps its name's counts (its tests may have
+     * changed, or the list it reads); a rule without a name (called {@code line-N} after its line,
+     * which another rule may take once lines move) and the default keep them only when they are
+     * the same rule (tests, action, fail-closed).
+     */
+    int carriedFrom(int r, FilterProgram old) {
+        Integer o = old.byName.get(name(r));
+        if (o == null) {
+            return -1;
+        }
+        boolean named = r < defaultIndex && !AUTO_NAME.matcher(name(r)).matches();
+        return named || same(r, old, o) ? o : -1;
+    }
+
+    private static final Pattern AUTO_NAME = Pattern.compile("line-[0-9]+");
+
+    /** Whether rule {@code r} here and rule {@code o} of {@code old} are the same rule (or both the default, same action). */
+    private boolean same(int r, FilterProgram old, int o) {
+        if ((r == defaultIndex) != (o == old.defaultIndex)) {
+            return false;
+        }
+        if (r == defaultIndex) {
+            return action(r).equals(old.action(o));
+        }
+        var a = rules.rule(r);
+        var b = old.rules.rule(o);
+        return a.action().equals(b.action()) && a.failClosed() == b.failClosed() && a.matches().equals(b.matches());
+    }
+
     /** The lane of worker {@code w} (made by {@link #prepare}). */
     public Lane lane(int w) {
         return lanes[w];
@@ -157,7 +189,7 @@ public final class FilterProgram {
 
     /**
      * Makes lanes for {@code workers} workers and takes over the rate limiters of {@code previous}
-     * (may be null) for every ratelimit rule it keeps unchanged (the same name and action): a
+     * (may be null) for every ratelimit rule it keeps unchanged (the same name, tests and action): a
      * reload does not hand every limited source a fresh burst. Called before the program runs.
      */
     public synchronized void prepare(int workers, FilterProgram previous) {
@@ -172,7 +204,7 @@ public final class FilterProgram {
         if (previous != null && previous != this) {
             for (int r = 0; r < limiters.length; r++) {
                 Integer o = previous.byName.get(name(r));
-                if (limiters[r] != null && o != null && previous.limiters[o] != null && action(r).equals(previous.action(o))) {
+                if (limiters[r] != null && o != null && previous.limiters[o] != null && same(r, previous, o)) {
                     limiters[r] = previous.limiters[o];
                 }
             }

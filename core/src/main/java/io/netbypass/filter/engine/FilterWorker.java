@@ -39,6 +39,11 @@ public final class FilterWorker implements Agent {
     /** Empty batches in a row after which a drained queue without an end of its own is taken as empty. */
     private static final int IDLE_ROUNDS = 3;
     private static final long DRAIN_NANOS = 200_000_000L;
+    /**
+     * Duty cycles in a row that threw before the worker gives up (a device gone, a bug that every
+     * cycle meets): its queues go back to the kernel rather than black-holed by a spinning worker.
+     */
+    public static final int GIVE_UP = 1000;
 
     private final FilterEngine engine;
     private final int index;
@@ -49,6 +54,8 @@ public final class FilterWorker implements Agent {
     /** Per port: whether its host path reads the parser's offsets from a passed slot (else they are not packed). */
     private boolean[] headers;
     private FilterProgram program;
+    /** The program its batches run, for readers (set once the counts of a reload are carried). */
+    private volatile FilterProgram running;
     private FilterProgram.Lane lane;
     /** The ports as readers see them (a new array per change). */
     private volatile List<Port> published;
@@ -61,6 +68,9 @@ public final class FilterWorker implements Agent {
     private long drainDeadline;
     private volatile boolean ended;
     private volatile Throwable lastError;
+    /** Duty cycles in a row that threw; at {@link #GIVE_UP} the worker gives its queues back and stops. */
+    private int failedCycles;
+    private volatile boolean gaveUp;
     private final DelegatingIdle idle = new DelegatingIdle();
     private Function<List<Port>, IdleStrategy> idleFactory;
     private Runnable onStart;
@@ -115,9 +125,14 @@ public final class FilterWorker implements Agent {
         return counters;
     }
 
-    /** The program this worker's last batch ran (null before its first). */
-    FilterProgram program() {
-        return program;
+    /** The program this worker's batches run (its counts of the rules it keeps carried over), or null before its first. */
+    FilterProgram running() {
+        return running;
+    }
+
+    /** Whether it gave up after {@link #GIVE_UP} failed duty cycles in a row (its queues went back to the kernel). */
+    public boolean gaveUp() {
+        return gaveUp;
     }
 
     /** The last exception its duty cycle threw, or null. */
@@ -160,10 +175,36 @@ public final class FilterWorker implements Agent {
         }
     }
 
-    /** Counts and keeps an exception of the duty cycle (Agrona's runner goes on with the next cycle). */
+    /**
+     * Counts and keeps an exception of the duty cycle (Agrona's runner goes on with the next cycle);
+     * after {@link #GIVE_UP} in a row the worker gives up.
+     */
     void onError(Throwable t) {
         c[FilterCounters.ERRORS]++;
         lastError = t;
+        if (++failedCycles >= GIVE_UP && state != DONE) {
+            giveUp();
+        }
+    }
+
+    /** Its queues back to the kernel, its pending changes refused, and no more cycles. */
+    private void giveUp() {
+        for (Port p : ports) {
+            try {
+                p.stopReceiving();
+            } catch (RuntimeException e) {
+                // giving up: the port is closed with the rest at the end of the run
+            }
+        }
+        gaveUp = true;
+        state = DONE;
+        for (Change ch : leaving) {
+            ch.done.complete(null); // stopped receiving; what its ring held is lost with the worker
+        }
+        leaving.clear();
+        for (Change ch; (ch = changes.poll()) != null; ) {
+            ch.done.completeExceptionally(new IllegalStateException("worker " + index + " gave up"));
+        }
     }
 
     @Override
@@ -208,6 +249,9 @@ public final class FilterWorker implements Agent {
 
     /** One duty cycle at {@code nowNanos} (the engine's clock); returns the packets decided (0: nothing arrived). */
     public int doWork(long nowNanos) {
+        if (state == DONE) {
+            return 0; // finished: its ports are closed from now on
+        }
         FilterProgram latest = engine.latest();
         if (latest != program) {
             switchTo(latest);
@@ -222,9 +266,10 @@ public final class FilterWorker implements Agent {
         }
         if (state != RUNNING) {
             finishing(work);
-        } else if (work == 0 && ps.length > 0) {
-            ended = allDrained(ps);
+        } else if (work == 0) {
+            ended = allDrained(ps); // a worker left without ports has nothing more to come
         }
+        failedCycles = 0;
         return work;
     }
 
@@ -246,6 +291,7 @@ public final class FilterWorker implements Agent {
         }
         program = next;
         lane = to;
+        running = next;
     }
 
     private void finishing(int work) {
@@ -273,30 +319,42 @@ public final class FilterWorker implements Agent {
             for (int i = 0; i < ps.length; i++) {
                 batch(ps[i], headers[i], now - engine.origin()); // forwards the slots the last batch released
             }
-            state = DONE;
+            state = DONE; // no cycle touches a port from now on: the futures let their callers close them
             for (Change ch : leaving) {
                 ch.done.complete(null);
             }
             leaving.clear();
+            for (Change ch; (ch = changes.poll()) != null; ) {
+                ch.done.completeExceptionally(new IllegalStateException("the filter is stopping"));
+            }
         }
     }
 
     private void applyChanges() {
         changesPending = false;
         boolean changed = false;
+        List<Change> done = new ArrayList<>();
         for (Change ch; (ch = changes.poll()) != null; ) {
             if (ch.add) {
+                if (ch.done.isDone()) {
+                    continue; // given up by its caller (a timeout): not attached
+                }
                 attach(ch.port);
-                ch.done.complete(null);
-            } else if (!Arrays.asList(ports).contains(ch.port)) {
+                changed = true;
+                done.add(ch);
+            } else if (indexOf(ch.port) < 0) {
                 ch.done.completeExceptionally(new IllegalArgumentException(ch.port.name() + " is not filtered by worker " + index));
-                continue;
             } else {
+                Change already = leavingChange(ch.port);
+                if (already != null) {
+                    Change again = ch;
+                    already.done.whenComplete((v, t) -> again.done.complete(null)); // asked twice: one drain
+                    continue;
+                }
                 ch.port.stopReceiving();
                 ch.since = System.nanoTime();
                 leaving.add(ch);
             }
-            changed = true;
         }
         // A leaving port stays until its rings are empty: what the queue received before it stopped is decided here.
         for (int i = leaving.size() - 1; i >= 0; i--) {
@@ -305,20 +363,48 @@ public final class FilterWorker implements Agent {
             ch.emptyRounds = emptyAfterSync(p) ? ch.emptyRounds + 1 : 0;
             boolean empty = p.hasEnd() && p.drained() || ch.emptyRounds >= IDLE_ROUNDS;
             if (empty || System.nanoTime() - ch.since > 10 * DRAIN_NANOS) {
-                int at = Arrays.asList(ports).indexOf(p);
+                int at = indexOf(p);
                 batch(p, headers[at], System.nanoTime() - engine.origin()); // forwards what the last batch released
                 detach(at);
                 leaving.remove(i);
-                ch.done.complete(null);
+                done.add(ch);
                 changed = true;
             }
         }
         if (changed) {
             published = List.of(ports);
             if (idleFactory != null) {
-                idle.to(idleFactory.apply(published));
+                idle.to(idleFactory.apply(published)); // before the callers hear: a removed port's socket is not polled again
             }
         }
+        for (Change ch : done) {
+            if (!ch.done.complete(null) && ch.add) {
+                // Its caller gave up on it while it was being attached: out again, untouched.
+                detach(indexOf(ch.port));
+                published = List.of(ports);
+                if (idleFactory != null) {
+                    idle.to(idleFactory.apply(published));
+                }
+            }
+        }
+    }
+
+    private int indexOf(Port p) {
+        for (int i = 0; i < ports.length; i++) {
+            if (ports[i] == p) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private Change leavingChange(Port p) {
+        for (Change ch : leaving) {
+            if (ch.port == p) {
+                return ch;
+            }
+        }
+        return null;
     }
 
     private static boolean emptyAfterSync(Port p) {
@@ -361,7 +447,16 @@ public final class FilterWorker implements Agent {
                     last = ring.next(last);
                     wireLength += ring.length(last);
                 }
-                int verdict = decide(ring, i, wireLength, nowNanos);
+                int verdict;
+                try {
+                    verdict = decide(ring, i, wireLength, nowNanos);
+                } catch (RuntimeException e) {
+                    // A packet the filter could not decide is dropped and counted, never decided again.
+                    onError(e);
+                    failedCycles = 0; // the cycle goes on
+                    c[FilterCounters.DROPPED]++;
+                    verdict = Verdict.DROP;
+                }
                 int end = ring.next(last);
                 if (verdict == Verdict.TX && !txRoom(port, r, end - i < 0 ? end - i + ring.slots() : end - i)) {
                     c[FilterCounters.TRANSMITTED]--;
@@ -392,11 +487,11 @@ public final class FilterWorker implements Agent {
     private int decide(Ring ring, int slot, int wireLength, long nowNanos) {
         ParsedPacket p = parsed;
         long[] v = c;
+        v[FilterCounters.RECEIVED]++;
+        v[FilterCounters.RECEIVED_BYTES] += wireLength;
         if (PacketParser.parse(ring.buffers(), ring.offset(slot), ring.length(slot), LinkType.ETHERNET, p).malformed()) {
             v[FilterCounters.MALFORMED]++;
         }
-        v[FilterCounters.RECEIVED]++;
-        v[FilterCounters.RECEIVED_BYTES] += wireLength;
         if (p.ipProtocol() == IpProtocols.UDP && p.ipVersion() != 0) {
             v[FilterCounters.UDP]++;
         }

@@ -35,7 +35,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * table while workers go on deciding in the old one: an update made in the short window of the
  * copy is lost, so a key may get up to one more burst then. When a key's probe window is full in
  * a table at its largest, the entry with the smallest {@code next} gives way: if it had earned
- * its full burst back forgetting it changes nothing; otherwise the eviction is counted. Keys are
+ * its full burst back forgetting it changes nothing; otherwise the eviction is counted (two workers
+ * evicting at once may each place the same new key, which then has two buckets until one is
+ * evicted, and a key the copy of a doubling cannot place is dropped uncounted). Keys are
  * hashed with a per-process random seed, so no source can choose an address that shares another's
  * bucket. Allocation-free except while the table grows.
  */

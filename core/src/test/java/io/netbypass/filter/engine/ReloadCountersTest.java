@@ -63,4 +63,31 @@ class ReloadCountersTest {
         assertEquals(Verdict.PASS, next.decide(udp(1, 11), 60, 0));
         assertEquals(Verdict.PASS, next.decide(udp(2, 9), 60, 0), "another source has its own bucket");
     }
+
+    @Test
+    void aRuleWithoutANameKeepsItsCountsOnlyWhenItIsTheSameRule() throws Exception {
+        FilterProgram first = FilterProgram.parse("a.rules", """
+                drop udp dst port 7
+                drop udp dst port 9
+                default pass
+                """, null);
+        first.prepare(1, null);
+        for (int i = 0; i < 3; i++) {
+            first.lane(0).decide(udp(1, 7), 60, 0);
+        }
+        first.lane(0).decide(udp(1, 9), 60, 0);
+        // Line 2 is another rule now; the rule of port 9 moved to line 3.
+        FilterProgram second = FilterProgram.parse("b.rules", """
+                drop udp dst port 7
+                drop udp dst port 5
+                drop udp dst port 9
+                default pass
+                """, null);
+        second.prepare(1, first);
+        second.lane(0).carry(first.lane(0));
+        assertEquals("line-2", second.name(1));
+        assertEquals(3, second.packets(0), "line-1 is the same rule: it keeps its counts");
+        assertEquals(0, second.packets(1), "line-2 is port 5's rule now, not port 9's: nothing carried to it");
+        assertEquals(0, second.packets(2), "line-3 is a new name");
+    }
 }
