@@ -53,6 +53,23 @@ class WorkersPrivilegedTest {
         }
     }
 
+    private record Offload(Process process, StringBuilder out, Thread reader) {
+    }
+
+    /** {@code offload PORT --workers 2} in B, once it has opened its ports and its control socket. */
+    private static Offload offload(TestNetwork net, String port, Path rules) throws Exception {
+        Process p = net.start(net.nsB, java("offload", port, "--workers", "2", "--rules", rules.toString(), "--duration", "120",
+                "--interval", "500"));
+        StringBuilder out = new StringBuilder();
+        CountDownLatch ready = new CountDownLatch(1);
+        Thread reader = reader(p, out, ready, "[+] ctl:");
+        if (!ready.await(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("offload opened its ports and control socket: " + text(out));
+        }
+        return new Offload(p, out, reader);
+    }
+
     /** The filter's dropped total, from 'ctl PID status'. */
     private static long dropped(String pid) {
         PcapCommandTest.Run status = PcapCommandTest.run("ctl", pid, "status");
@@ -80,14 +97,12 @@ class WorkersPrivilegedTest {
             int port = udp.getLocalPort();
             Path rules = dir.resolve("w.rules");
             Files.writeString(rules, "drop udp dst port " + port + " name flood\ndefault pass\n");
-            Process p = net.start(net.nsB, java("offload", "xdp:" + net.ifB + "/R", "--workers", "2", "--rules",
-                    rules.toString(), "--duration", "120", "--interval", "500"));
-            StringBuilder out = new StringBuilder();
-            CountDownLatch ready = new CountDownLatch(1);
-            Thread reader = reader(p, out, ready, "[+] ctl:");
+            Offload o = offload(net, "xdp:" + net.ifB + "/R", rules);
+            Process p = o.process();
+            StringBuilder out = o.out();
+            Thread reader = o.reader();
             String pid = Long.toString(p.pid());
             try {
-                assertTrue(ready.await(30, TimeUnit.SECONDS), "offload opened its ports and control socket: " + text(out));
                 assertTrue(text(out).contains("2 workers (queues 0,2; queues 1,3)"), text(out));
                 send(net, 1, port, 500);
                 send(net, 2, port, 500);
@@ -157,14 +172,12 @@ class WorkersPrivilegedTest {
             net.staticNeighbours();
             Path rules = dir.resolve("a.rules");
             Files.writeString(rules, "drop udp dst port 7777 name flood\ndefault pass\n");
-            Process p = net.start(net.nsB, java("offload", "afpacket:" + net.ifB + "/R", "--workers", "2", "--rules",
-                    rules.toString(), "--duration", "120", "--interval", "500"));
-            StringBuilder out = new StringBuilder();
-            CountDownLatch ready = new CountDownLatch(1);
-            Thread reader = reader(p, out, ready, "[+] ctl:");
+            Offload o = offload(net, "afpacket:" + net.ifB + "/R", rules);
+            Process p = o.process();
+            StringBuilder out = o.out();
+            Thread reader = o.reader();
             String pid = Long.toString(p.pid());
             try {
-                assertTrue(ready.await(30, TimeUnit.SECONDS), "offload opened its ports: " + text(out));
                 assertTrue(text(out).contains("2 workers"), text(out));
                 // Many flows (random source ports), so that the fanout's flow hash gives both members some.
                 var g = net.exec(net.nsA, 60, java("gen", "afpacket:" + net.ifA + "/T", "-s", net.addressA + ":1000-" + net.addressA

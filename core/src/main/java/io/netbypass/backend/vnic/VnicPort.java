@@ -12,7 +12,6 @@ import io.netbypass.port.RingPort;
 
 import io.netbypass.backend.WireTraffic;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;

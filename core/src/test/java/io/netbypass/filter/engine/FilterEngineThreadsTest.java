@@ -13,7 +13,7 @@ import io.netbypass.packet.ParsedPacket;
 import io.netbypass.port.BufferPool;
 import io.netbypass.port.Port;
 import io.netbypass.port.PortName;
-import io.netbypass.port.Ring;
+import io.netbypass.testing.ForwardingPort;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -37,17 +37,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class FilterEngineThreadsTest {
     /** A port whose every sync fails, as a broken device would. */
-    private record BrokenPort(VnicPort inner) implements Port {
-        @Override public PortName name() { return inner.name(); }
-        @Override public BufferPool pool() { return inner.pool(); }
-        @Override public int rxRings() { return inner.rxRings(); }
-        @Override public int txRings() { return inner.txRings(); }
-        @Override public Ring rxRing(int i) { return inner.rxRing(i); }
-        @Override public Ring txRing(int i) { return inner.txRing(i); }
-        @Override public int rxSync() { throw new IllegalStateException("the device went away"); }
-        @Override public int txSync() { return inner.txSync(); }
-        @Override public boolean isClosed() { return inner.isClosed(); }
-        @Override public void close() { inner.close(); }
+    private static final class BrokenPort extends ForwardingPort {
+        BrokenPort(VnicPort inner) {
+            super(inner);
+        }
+
+        @Override
+        public int rxSync() {
+            throw new IllegalStateException("the device went away");
+        }
     }
 
     private static Vnic nic(String name) {

@@ -11,7 +11,7 @@ import io.netbypass.metrics.CountersReader;
 import io.netbypass.port.BufferPool;
 import io.netbypass.port.Port;
 import io.netbypass.port.PortName;
-import io.netbypass.port.Ring;
+import io.netbypass.testing.ForwardingPort;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -30,17 +30,13 @@ class FilterMetricsTest {
     Path dir;
 
     /** A vnic port that reports device counters, as an xdp: port does. */
-    private record CountingPort(VnicPort inner, AtomicLong drops) implements Port {
-        @Override public PortName name() { return inner.name(); }
-        @Override public BufferPool pool() { return inner.pool(); }
-        @Override public int rxRings() { return inner.rxRings(); }
-        @Override public int txRings() { return inner.txRings(); }
-        @Override public Ring rxRing(int i) { return inner.rxRing(i); }
-        @Override public Ring txRing(int i) { return inner.txRing(i); }
-        @Override public int rxSync() { return inner.rxSync(); }
-        @Override public int txSync() { return inner.txSync(); }
-        @Override public boolean isClosed() { return inner.isClosed(); }
-        @Override public void close() { inner.close(); }
+    private static final class CountingPort extends ForwardingPort {
+        private final AtomicLong drops;
+
+        CountingPort(VnicPort inner, AtomicLong drops) {
+            super(inner);
+            this.drops = drops;
+        }
 
         @Override
         public void statistics(ObjLongConsumer<String> sink) {
