@@ -20,12 +20,14 @@ import picocli.CommandLine.Spec;
 
 /** {@code netbypass ctl [PID] COMMAND}: talks to a running {@code offload} over its control socket. */
 @Command(name = "ctl", mixinStandardHelpOptions = true,
-        description = {"Change a running 'netbypass offload' while it filters, over its Unix socket in /run/netbypass:",
-                "  add-queue N      bypass RX queue N too (isolated as the first one was, journaled) on the least busy worker",
-                "  remove-queue N   give queue N back to the kernel: what its ring holds is decided first, nothing is lost",
-                "  reload           read the rules file again (as SIGHUP does) and say how it went",
-                "  status           the workers, their queues and counters",
-                "PID: the offload process (default: the only one running)."})
+        description = {"Change a running 'netbypass offload' while it filters, over its",
+                "Unix socket in /run/netbypass. PID: the offload (default: the only one).",
+                "  add-queue N     bypass RX queue N too, on the least busy worker",
+                "                  (in the seed's session isolated as the first, journaled)",
+                "  remove-queue N  give queue N back to the kernel; what its ring holds",
+                "                  is decided first: nothing is lost",
+                "  reload          read the rules file again, as SIGHUP does, and say how",
+                "  status          the workers, their queues and counters"})
 final class CtlCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;

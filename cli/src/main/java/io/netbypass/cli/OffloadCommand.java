@@ -214,6 +214,9 @@ final class OffloadCommand implements Callable<Integer> {
                     : "--workers " + workers + " and --cpus " + cpus + " (" + workerCpus.size() + " CPU"
                     + (workerCpus.size() == 1 ? "" : "s") + "): a CPU per worker");
         }
+        if (queue == null && workers > 1 && PortName.hasBackend(port)) {
+            PortSet.checkWorkers(PortName.parse(port, "none"), workers); // before the warm-up: a wrong name is one line at once
+        }
         if (queue != null && workers > 1) {
             throw new UserException("offload IF QUEUE filters one queue with one worker; --workers is for a port over"
                     + " several queues (xdp:IF/R)");
@@ -376,6 +379,11 @@ final class OffloadCommand implements Callable<Integer> {
         if (cpu != null) {
             list.add(cpu);
         } else {
+            try {
+                Tuning.cpuList(cpus); // the whole list checked first: its refusal quotes it as given
+            } catch (UserException e) {
+                throw new UserException("--cpus " + e.getMessage());
+            }
             for (String part : cpus.split(",", -1)) {
                 list.addAll(Tuning.cpuList(part)); // part by part: two workers may share a CPU (1,1)
             }

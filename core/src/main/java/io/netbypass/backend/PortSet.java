@@ -66,10 +66,7 @@ public final class PortSet implements AutoCloseable {
                 set.members = true;
                 return set;
             }
-            if (name.register() != PortName.Register.ALL_NIC) {
-                throw new UserException(text + " is one queue: " + workers + " workers take a port over several ("
-                        + name.backend() + ":" + name.device() + "/R, a port per queue), or one worker this one");
-            }
+            checkWorkers(name, workers);
             int queues = Ports.rxQueues(name.backend(), name.device());
             if (workers > queues) {
                 throw new UserException(name.backend() + ":" + name.device() + " has " + queues + " RX queue"
@@ -88,6 +85,17 @@ public final class PortSet implements AutoCloseable {
         } catch (RuntimeException e) {
             set.close();
             throw e;
+        }
+    }
+
+    /**
+     * Refuses a name that several workers cannot share (one queue, the host rings): checked before
+     * anything opens.
+     */
+    public static void checkWorkers(PortName name, int workers) {
+        if (workers > 1 && name.register() != PortName.Register.ALL_NIC) {
+            throw new UserException(name + " is not a device's every queue: " + workers + " workers take "
+                    + name.backend() + ":" + name.device() + "/R (a port per queue, or per fanout member), one worker any port");
         }
     }
 
