@@ -69,7 +69,9 @@ import picocli.CommandLine.Spec;
                 "vnic:eth3-4/R (in process; its wire is fed with the traffic options, as for rx), or",
                 "pcap:FILE to classify a capture offline (--write-passed/--write-dropped keep the packets).",
                 "Ctrl-C or SIGTERM ends it cleanly; SIGHUP (or --watch) reloads the rules: a valid file replaces",
-                "the running set between two batches, an invalid one is reported and the old rules keep running."})
+                "the running set between two batches, an invalid one is reported and the old rules keep running.",
+                "--workers N: N threads, each on its own RX queues (xdp:IF/R: a socket per queue); rate limits hold",
+                "in total. While it runs, 'netbypass ctl' adds or removes queues, reloads, and shows the workers."})
 final class OffloadCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
