@@ -7,6 +7,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -61,6 +62,37 @@ class XdpCommandsPrivilegedTest {
             assertTrue(out.contains("[+] xdp:" + net.ifB + "-2/R: AF_XDP on " + net.ifB + " queue 2 (copy mode, multi-buffer, XDP native, queue mode)"), out);
             assertTrue(Pattern.compile("(?m)^[0-9.]+ K?pps \\(").matcher(out).find(), "per-second lines:\n" + out);
             assertEquals(30_000, number(out, "Received (\\d+) packets"), "queue 2's frames, none of queue 1's:\n" + out);
+        }
+    }
+
+    @Test
+    void xdpDropWithASourceListDropsTheListedSourcesOnlyAndSaysWhatALookupCosts() throws Exception {
+        try (TestNetwork net = TestNetwork.create(4)) {
+            net.staticNeighbours();
+            Path list = dir.resolve("sources.txt");
+            Files.writeString(list, "# the flood's sources\n" + net.addressA + "/32\n2001:db8::/32\n");
+            Process p = net.start(net.nsB, java("xdp-drop", net.ifB, "--src-list", list.toString(), "--seconds", "120"));
+            StringBuilder out = new StringBuilder();
+            CountDownLatch ready = new CountDownLatch(1);
+            Thread reader = reader(p, out, ready, "[+] XDP_DROP");
+            try {
+                assertTrue(ready.await(30, TimeUnit.SECONDS), "xdp-drop attached: " + text(out));
+                var listed = net.exec(net.nsA, 60, java(gen(net, 2, 53, 5_000)));
+                assertEquals(0, listed.exitCode(), listed.stderr());
+                String[] other = gen(net, 1, 53, 3_000);
+                other[Arrays.asList(other).indexOf("-s") + 1] = "198.18.200.1:1000"; // a source not in the list
+                var unlisted = net.exec(net.nsA, 60, java(other));
+                assertEquals(0, unlisted.exitCode(), unlisted.stderr());
+                assertTrue(stopAfterSenders(p), text(out));
+                reader.join(5000);
+                String t = text(out);
+                assertEquals(0, p.exitValue(), t);
+                assertTrue(t.contains("[+] 2 prefixes (1 IPv4, 1 IPv6) loaded into the kernel's LPM tries in "), t);
+                assertTrue(t.matches("(?s).*a packet costs \\d+ ns from a listed source, \\d+ ns from one not listed.*"), t);
+                assertEquals(5_000, number(t, "Dropped (\\d+) packets in the driver"), "the listed source's frames, none of the other's:\n" + t);
+            } finally {
+                p.destroyForcibly();
+            }
         }
     }
 

@@ -33,6 +33,10 @@ public final class Bpf {
     public static final int LINK_TYPE_XDP = 6;
 
     public static final int MAP_TYPE_ARRAY = 2;
+    /** Longest-prefix match: keys are {u32 prefix length, address bytes in network order}. */
+    public static final int MAP_TYPE_LPM_TRIE = 11;
+    /** map_flags: allocate entries as they are added (an LPM trie requires it). */
+    public static final int MAP_F_NO_PREALLOC = 1;
     public static final int MAP_TYPE_PERCPU_ARRAY = 6;
     public static final int MAP_TYPE_XSKMAP = 17;
     public static final int PROG_TYPE_XDP = 6;
@@ -58,12 +62,19 @@ public final class Bpf {
 
     /** Creates a map; returns its fd. */
     public static int mapCreate(int type, int keySize, int valueSize, int maxEntries, String name) throws LinuxException {
+        return mapCreate(type, keySize, valueSize, maxEntries, 0, name);
+    }
+
+    /** Creates a map with {@code flags} (map_flags: {@link #MAP_F_NO_PREALLOC}...); returns its fd. */
+    public static int mapCreate(int type, int keySize, int valueSize, int maxEntries, int flags, String name)
+            throws LinuxException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment attr = a.allocate(ATTR_SIZE, 8);
             attr.set(ValueLayout.JAVA_INT, 0, type);
             attr.set(ValueLayout.JAVA_INT, 4, keySize);
             attr.set(ValueLayout.JAVA_INT, 8, valueSize);
             attr.set(ValueLayout.JAVA_INT, 12, maxEntries);
+            attr.set(ValueLayout.JAVA_INT, 16, flags);
             name(attr, 28, name);
             return Native.bpf(MAP_CREATE, attr, "bpf(BPF_MAP_CREATE, " + name + ")");
         }
@@ -80,6 +91,17 @@ public final class Bpf {
             attr.set(ValueLayout.JAVA_INT, 0, mapFd);
             attr.set(ValueLayout.JAVA_LONG, 8, k.address());
             attr.set(ValueLayout.JAVA_LONG, 16, v.address());
+            Native.bpf(MAP_UPDATE_ELEM, attr, "bpf(BPF_MAP_UPDATE_ELEM, " + what + ")");
+        }
+    }
+
+    /** {@code map[key] = value} with the key and value as the map lays them out (their sizes are the map's). */
+    public static void mapUpdate(int mapFd, MemorySegment key, MemorySegment value, String what) throws LinuxException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment attr = a.allocate(ATTR_SIZE, 8);
+            attr.set(ValueLayout.JAVA_INT, 0, mapFd);
+            attr.set(ValueLayout.JAVA_LONG, 8, key.address());
+            attr.set(ValueLayout.JAVA_LONG, 16, value.address());
             Native.bpf(MAP_UPDATE_ELEM, attr, "bpf(BPF_MAP_UPDATE_ELEM, " + what + ")");
         }
     }
@@ -208,6 +230,28 @@ public final class Bpf {
             attr.set(ValueLayout.JAVA_INT, 32, 1);
             Native.bpf(PROG_TEST_RUN, attr, "bpf(BPF_PROG_TEST_RUN)");
             return attr.get(ValueLayout.JAVA_INT, 4);
+        }
+    }
+
+    /** What {@link #testRun(int, byte[], int)} measured: the program's return value and its mean time per run. */
+    public record TestRun(int returnValue, long nanosPerRun) {
+    }
+
+    /**
+     * BPF_PROG_TEST_RUN {@code repeat} times on {@code frame}, in the kernel: the return value and
+     * the kernel's mean duration of one run (the program alone, no syscall per run).
+     */
+    public static TestRun testRun(int progFd, byte[] frame, int repeat) throws LinuxException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment in = a.allocate(Math.max(1, frame.length), 8);
+            MemorySegment.copy(frame, 0, in, ValueLayout.JAVA_BYTE, 0, frame.length);
+            MemorySegment attr = a.allocate(ATTR_SIZE, 8);
+            attr.set(ValueLayout.JAVA_INT, 0, progFd);
+            attr.set(ValueLayout.JAVA_INT, 8, frame.length);
+            attr.set(ValueLayout.JAVA_LONG, 16, in.address());
+            attr.set(ValueLayout.JAVA_INT, 32, repeat);
+            Native.bpf(PROG_TEST_RUN, attr, "bpf(BPF_PROG_TEST_RUN)");
+            return new TestRun(attr.get(ValueLayout.JAVA_INT, 4), attr.get(ValueLayout.JAVA_INT, 36) & 0xffff_ffffL);
         }
     }
 

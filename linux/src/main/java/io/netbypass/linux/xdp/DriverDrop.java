@@ -3,6 +3,7 @@ package io.netbypass.linux.xdp;
 import io.netbypass.linux.LinuxException;
 import io.netbypass.linux.Native;
 import io.netbypass.linux.bpf.Bpf;
+import io.netbypass.linux.bpf.BpfAssembler;
 
 /**
  * An XDP program that drops one RX queue's packets (or every queue's) in the driver and counts
@@ -12,20 +13,57 @@ import io.netbypass.linux.bpf.Bpf;
 public final class DriverDrop implements AutoCloseable {
     private final XdpAttachment attachment;
     private final int countsFd;
+    /** The sources dropped, or null: every packet of the queue. */
+    private final PrefixMap sources;
 
-    private DriverDrop(XdpAttachment attachment, int countsFd) {
+    private DriverDrop(XdpAttachment attachment, int countsFd, PrefixMap sources) {
         this.attachment = attachment;
         this.countsFd = countsFd;
+        this.sources = sources;
     }
 
     /** Attaches to {@code ifName} in the calling thread's namespace; {@code queue -1}: every queue; {@code mode} null: native, else generic. */
     public static DriverDrop attach(String ifName, int queue, XdpAttachment.Mode mode) throws LinuxException {
         int counts = Bpf.mapCreate(Bpf.MAP_TYPE_PERCPU_ARRAY, 4, 8, 1, "nb_drops");
         try {
-            return new DriverDrop(XdpAttachment.attach(ifName, "nb_drop", XdpPrograms.countingDrop(queue, counts), mode), counts);
+            return new DriverDrop(XdpAttachment.attach(ifName, "nb_drop", XdpPrograms.countingDrop(queue, counts), mode), counts,
+                    null);
         } catch (LinuxException | RuntimeException e) {
             Native.close(counts);
             throw e;
+        }
+    }
+
+    /**
+     * Attaches a program that drops, on every queue, the packets whose source is in {@code sources}
+     * (loaded into the kernel's LPM tries first: {@link PrefixMap}); the rest go on to the kernel.
+     */
+    public static DriverDrop attachSourceList(String ifName, PrefixMap sources, XdpAttachment.Mode mode) throws LinuxException {
+        int counts = Bpf.mapCreate(Bpf.MAP_TYPE_PERCPU_ARRAY, 4, 8, 1, "nb_drops");
+        try {
+            BpfAssembler program = XdpPrograms.sourceListDrop(sources.ipv4(), sources.ipv6(), counts);
+            return new DriverDrop(XdpAttachment.attach(ifName, "nb_list_drop", program, mode), counts, sources);
+        } catch (LinuxException | RuntimeException e) {
+            Native.close(counts);
+            throw e;
+        }
+    }
+
+    /**
+     * What one run of the source-list program costs in the kernel on {@code frame}, in ns, as
+     * BPF_PROG_TEST_RUN measures it over {@code runs} runs (a program loaded apart, with its own counter).
+     */
+    public static long listCostNanos(PrefixMap sources, byte[] frame, int runs) throws LinuxException {
+        int counts = Bpf.mapCreate(Bpf.MAP_TYPE_PERCPU_ARRAY, 4, 8, 1, "nb_cost_drops");
+        try {
+            int prog = Bpf.loadXdp("nb_list_cost", XdpPrograms.sourceListDrop(sources.ipv4(), sources.ipv6(), counts));
+            try {
+                return Bpf.testRun(prog, frame, runs).nanosPerRun();
+            } finally {
+                Native.close(prog);
+            }
+        } finally {
+            Native.close(counts);
         }
     }
 
@@ -38,10 +76,13 @@ public final class DriverDrop implements AutoCloseable {
         return attachment.mode();
     }
 
-    /** Detaches the program and frees the map. */
+    /** Detaches the program and frees the maps. */
     @Override
     public void close() {
         attachment.close();
         Native.close(countsFd);
+        if (sources != null) {
+            sources.close();
+        }
     }
 }

@@ -57,6 +57,67 @@ public final class XdpPrograms {
         return a;
     }
 
+    /**
+     * Drops in the driver every packet whose IPv4 or IPv6 source is in a {@link PrefixMap}
+     * ({@code v4} and {@code v6}: its tries), counting each drop at key 0 of the per-CPU array
+     * {@code countsMapFd}; every other packet (a source not listed, a frame that is not IP right
+     * after the Ethernet header, VLAN-tagged ones included, or too short) goes on to the kernel.
+     */
+    public static BpfAssembler sourceListDrop(int v4, int v6, int countsMapFd) {
+        BpfAssembler a = new BpfAssembler();
+        BpfAssembler.Label pass = a.label("pass");
+        BpfAssembler.Label ipv6 = a.label("ipv6");
+        BpfAssembler.Label lookup = a.label("lookup");
+        BpfAssembler.Label drop = a.label("drop");
+        a.load(W, R7, R1, Bpf.XDP_MD_DATA);
+        a.load(W, R8, R1, Bpf.XDP_MD_DATA_END);
+        a.movReg(R2, R7);
+        a.alu(ADD, R2, 14);
+        a.jumpReg(JGT, R2, R8, pass);
+        a.load(H, R3, R7, 12); // the EtherType as stored: 0x0008 is IPv4 read little-endian, 0xdd86 IPv6
+        a.jump(JNE, R3, 0x0008, ipv6);
+        a.movReg(R2, R7);
+        a.alu(ADD, R2, 34);
+        a.jumpReg(JGT, R2, R8, pass);
+        a.storeImm(W, R10, -8, 32); // key: /32, then the source address as it is in the packet
+        a.load(W, R3, R7, 26);
+        a.store(W, R10, -4, R3);
+        a.loadMap(R1, v4);
+        a.movReg(R2, R10);
+        a.alu(ADD, R2, -8);
+        a.jumpAlways(lookup);
+        a.bind(ipv6);
+        a.jump(JNE, R3, 0xdd86, pass);
+        a.movReg(R2, R7);
+        a.alu(ADD, R2, 54);
+        a.jumpReg(JGT, R2, R8, pass);
+        a.storeImm(W, R10, -24, 128); // key: /128, then the 16 source bytes
+        for (int i = 0; i < 4; i++) {
+            a.load(W, R3, R7, 22 + 4 * i);
+            a.store(W, R10, -20 + 4 * i, R3);
+        }
+        a.loadMap(R1, v6);
+        a.movReg(R2, R10);
+        a.alu(ADD, R2, -24);
+        a.bind(lookup);
+        a.call(Bpf.HELPER_MAP_LOOKUP_ELEM);
+        a.jump(JEQ, R0, 0, pass);
+        a.storeImm(W, R10, -28, 0);
+        a.loadMap(R1, countsMapFd);
+        a.movReg(R2, R10);
+        a.alu(ADD, R2, -28);
+        a.call(Bpf.HELPER_MAP_LOOKUP_ELEM);
+        a.jump(JEQ, R0, 0, drop);
+        a.load(DW, R1, R0, 0);
+        a.alu(ADD, R1, 1);
+        a.store(DW, R0, 0, R1);
+        a.bind(drop);
+        a.ret(Bpf.XDP_DROP);
+        a.bind(pass);
+        a.ret(Bpf.XDP_PASS);
+        return a;
+    }
+
     /** Every packet dropped in the driver: the ceiling of this path, for benchmarks. */
     public static BpfAssembler dropAll() {
         return new BpfAssembler().ret(Bpf.XDP_DROP);
