@@ -88,7 +88,7 @@ class XdpCommandsPrivilegedTest {
                 String t = text(out);
                 assertEquals(0, p.exitValue(), t);
                 assertTrue(t.contains("[+] 2 prefixes (1 IPv4, 1 IPv6) loaded into the kernel's LPM tries in "), t);
-                assertTrue(t.matches("(?s).*a packet costs \\d+ ns from a listed source, \\d+ ns from one not listed.*"), t);
+                assertTrue(t.matches("(?s).*a packet costs \\d+ ns from a listed source, \\d+ ns from one not listed, against \\d+ ns for a program that only drops.*"), t);
                 assertEquals(5_000, number(t, "Dropped (\\d+) packets in the driver"), "the listed source's frames, none of the other's:\n" + t);
             } finally {
                 p.destroyForcibly();

@@ -49,6 +49,16 @@ public final class DriverDrop implements AutoCloseable {
         }
     }
 
+    /** The same for a program that only drops: what BPF_PROG_TEST_RUN itself costs a run, to subtract. */
+    public static long bareCostNanos(byte[] frame, int runs) throws LinuxException {
+        int prog = Bpf.loadXdp("nb_bare_cost", XdpPrograms.dropAll());
+        try {
+            return Bpf.testRun(prog, frame, runs).nanosPerRun();
+        } finally {
+            Native.close(prog);
+        }
+    }
+
     /**
      * What one run of the source-list program costs in the kernel on {@code frame}, in ns, as
      * BPF_PROG_TEST_RUN measures it over {@code runs} runs (a program loaded apart, with its own counter).
