@@ -35,13 +35,6 @@ final class LossReport {
         this.steering = steering;
     }
 
-    /** The port's statistics now, by name. */
-    static Map<String, Long> snapshot(Port p) {
-        Map<String, Long> m = new LinkedHashMap<>();
-        p.statistics(m::put);
-        return m;
-    }
-
     /**
      * The statistics of several ports (a port per queue) now: each socket's and each host path's
      * counters summed, those of the whole interface or namespace that every port reports alike

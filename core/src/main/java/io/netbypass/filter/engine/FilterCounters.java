@@ -15,10 +15,6 @@ public final class FilterCounters {
         return values[PAD + c.ordinal()];
     }
 
-    void add(FilterCounter c, long n) {
-        values[PAD + c.ordinal()] += n;
-    }
-
     /** Positions in {@link #values} of the data path's counters (static finals: constants to the JIT). */
     static final int RECEIVED = at(FilterCounter.RECEIVED), RECEIVED_BYTES = at(FilterCounter.RECEIVED_BYTES),
             UDP = at(FilterCounter.UDP), DROPPED = at(FilterCounter.DROPPED), PASSED = at(FilterCounter.PASSED),

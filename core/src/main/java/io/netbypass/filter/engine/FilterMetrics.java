@@ -4,8 +4,8 @@ import io.netbypass.metrics.CountersFile;
 import io.netbypass.port.Port;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.function.ObjLongConsumer;
 
 /**
  * Publishes a {@link FilterEngine}'s counters into a {@link CountersFile} as Prometheus series,
@@ -33,7 +33,8 @@ public final class FilterMetrics {
     private final int[][] workerIds;
     private FilterProgram labelled;
     private int[] ruleIds = new int[0];
-    private final Map<String, Integer> deviceIds = new HashMap<>();
+    /** Per port (its queues come and go with ctl): the records of its device counters. */
+    private final Map<Port, DeviceSeries> deviceSeries = new HashMap<>();
     private final Object lock = new Object();
 
     /** Publishes {@code engine}'s counters labelled {@code port="NAME"}: the port as the operator named it. */
@@ -104,28 +105,39 @@ public final class FilterMetrics {
                 file.set(ruleIds[3 * r + 1], counts[1][r]);
                 file.set(ruleIds[3 * r + 2], counts[2][r]);
             }
-            List<Port> ports = engine.ports();
-            for (Port each : ports) {
-                String name = escape(each.name().toString());
-                each.statistics((counter, value) -> device(name, counter, value));
+            for (Port each : engine.ports()) {
+                each.statistics(deviceSeries.computeIfAbsent(each, DeviceSeries::new));
             }
             file.heartbeat();
         }
     }
 
-    private void device(String portName, String counter, long value) {
-        String label = PORT_COUNTER + "{port=\"" + portName + "\",counter=\"" + escape(counter) + "\"}";
-        Integer id = deviceIds.get(label);
-        if (id == null) {
-            try {
-                id = file.allocate(label);
-            } catch (IllegalArgumentException e) {
-                id = -1; // a label too long for the file: this counter stays out of it
-            }
-            deviceIds.put(label, id); // -1 too: a full file is not asked again every publish
+    /**
+     * One port's device counters in the file, by counter name: a label is made and a record taken
+     * the first time a counter is seen, so a publish adds no allocation per counter.
+     */
+    private final class DeviceSeries implements ObjLongConsumer<String> {
+        private final String port;
+        private final Map<String, Integer> ids = new HashMap<>();
+
+        DeviceSeries(Port p) {
+            this.port = escape(p.name().toString());
         }
-        if (id >= 0) {
-            file.set(id, value);
+
+        @Override
+        public void accept(String counter, long value) {
+            Integer id = ids.get(counter);
+            if (id == null) {
+                try {
+                    id = file.allocate(PORT_COUNTER + "{port=\"" + port + "\",counter=\"" + escape(counter) + "\"}");
+                } catch (IllegalArgumentException e) {
+                    id = -1; // a label too long for the file: this counter stays out of it
+                }
+                ids.put(counter, id); // -1 too: a full file is not asked again every publish
+            }
+            if (id >= 0) {
+                file.set(id, value);
+            }
         }
     }
 

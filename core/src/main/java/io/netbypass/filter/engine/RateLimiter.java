@@ -113,11 +113,6 @@ public final class RateLimiter {
         }
     }
 
-    /** Packets per second this limiter admits. */
-    public long rate() {
-        return rate;
-    }
-
     /**
      * Intervals earned by {@code nowNanos}: floor(now * rate / 1e9), without overflow. A caller
      * deciding a batch at one instant computes it once ({@link #conformEarned}).
@@ -276,12 +271,6 @@ public final class RateLimiter {
         return (long) EVICTIONS.getVolatile(this);
     }
 
-    /** Slots of the key table now (0 for a single bucket): its memory is 16 bytes a slot. */
-    int slots() {
-        Table t = table;
-        return t == null ? 0 : t.mask + 1;
-    }
-
     static long mix(long z) {
         return SplitMix64.mix(z);
     }
@@ -293,6 +282,7 @@ public final class RateLimiter {
 
     @Override
     public String toString() {
-        return "RateLimiter[" + rate + "/s burst " + (tolerance + 1) + (maxSlots == 0 ? "" : ", " + slots() + " slots") + "]";
+        Table t = table;
+        return "RateLimiter[" + rate + "/s burst " + (tolerance + 1) + (t == null ? "" : ", " + (t.mask + 1) + " slots") + "]";
     }
 }

@@ -220,17 +220,7 @@ public final class Bpf {
      * packet on queue 0) and returns its return value.
      */
     public static int testRun(int progFd, byte[] frame) throws LinuxException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment in = a.allocate(Math.max(1, frame.length), 8);
-            MemorySegment.copy(frame, 0, in, ValueLayout.JAVA_BYTE, 0, frame.length);
-            MemorySegment attr = a.allocate(ATTR_SIZE, 8);
-            attr.set(ValueLayout.JAVA_INT, 0, progFd);
-            attr.set(ValueLayout.JAVA_INT, 8, frame.length);
-            attr.set(ValueLayout.JAVA_LONG, 16, in.address());
-            attr.set(ValueLayout.JAVA_INT, 32, 1);
-            Native.bpf(PROG_TEST_RUN, attr, "bpf(BPF_PROG_TEST_RUN)");
-            return attr.get(ValueLayout.JAVA_INT, 4);
-        }
+        return testRun(progFd, frame, 1).returnValue();
     }
 
     /** What {@link #testRun(int, byte[], int)} measured: the program's return value and its mean time per run. */

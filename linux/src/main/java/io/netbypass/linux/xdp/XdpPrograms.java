@@ -38,17 +38,7 @@ public final class XdpPrograms {
             a.load(W, R2, R1, Bpf.XDP_MD_RX_QUEUE_INDEX);
             a.jump(JNE, R2, queue, pass);
         }
-        a.storeImm(W, R10, -4, 0);
-        a.loadMap(R1, countsMapFd);
-        a.movReg(R2, R10);
-        a.alu(ADD, R2, -4);
-        a.call(Bpf.HELPER_MAP_LOOKUP_ELEM);
-        a.jump(JEQ, R0, 0, drop);
-        a.load(DW, R1, R0, 0);
-        a.alu(ADD, R1, 1);
-        a.store(DW, R0, 0, R1);
-        a.bind(drop);
-        a.ret(Bpf.XDP_DROP);
+        countAndDrop(a, countsMapFd, -4, drop);
         if (queue >= 0) {
             // Only reachable with a queue test: the verifier refuses unreachable instructions.
             a.bind(pass);
@@ -102,10 +92,21 @@ public final class XdpPrograms {
         a.bind(lookup);
         a.call(Bpf.HELPER_MAP_LOOKUP_ELEM);
         a.jump(JEQ, R0, 0, pass);
-        a.storeImm(W, R10, -28, 0);
+        countAndDrop(a, countsMapFd, -28, drop);
+        a.bind(pass);
+        a.ret(Bpf.XDP_PASS);
+        return a;
+    }
+
+    /**
+     * Adds one to the u64 at key 0 of the per-CPU array {@code countsMapFd} (the key kept at stack
+     * offset {@code keyAt}, a free slot) and returns XDP_DROP; {@code drop} is bound here.
+     */
+    private static void countAndDrop(BpfAssembler a, int countsMapFd, int keyAt, BpfAssembler.Label drop) {
+        a.storeImm(W, R10, keyAt, 0);
         a.loadMap(R1, countsMapFd);
         a.movReg(R2, R10);
-        a.alu(ADD, R2, -28);
+        a.alu(ADD, R2, keyAt);
         a.call(Bpf.HELPER_MAP_LOOKUP_ELEM);
         a.jump(JEQ, R0, 0, drop);
         a.load(DW, R1, R0, 0);
@@ -113,9 +114,6 @@ public final class XdpPrograms {
         a.store(DW, R0, 0, R1);
         a.bind(drop);
         a.ret(Bpf.XDP_DROP);
-        a.bind(pass);
-        a.ret(Bpf.XDP_PASS);
-        return a;
     }
 
     /** Every packet dropped in the driver: the ceiling of this path, for benchmarks. */
