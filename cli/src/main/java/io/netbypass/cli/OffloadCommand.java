@@ -16,6 +16,7 @@ import io.netbypass.filter.engine.FilterMetrics;
 import io.netbypass.filter.engine.FilterProgram;
 import io.netbypass.filter.engine.OfflineFilter;
 import io.netbypass.filter.engine.WarmUp;
+import io.netbypass.filter.rules.RuleSet;
 import io.netbypass.filter.rules.RuleSyntaxException;
 import io.netbypass.linux.Affinity;
 import io.netbypass.linux.Errno;
@@ -27,6 +28,7 @@ import io.netbypass.linux.tune.Isolation;
 import io.netbypass.linux.tune.Tuning;
 import io.netbypass.metrics.CountersFile;
 import io.netbypass.metrics.MetricsServer;
+import io.netbypass.port.DriverRules;
 import io.netbypass.port.Port;
 import io.netbypass.port.PortName;
 import io.netbypass.port.RingPort;
@@ -109,6 +111,12 @@ final class OffloadCommand implements Callable<Integer> {
     @Option(names = "--no-host-path", description = "xdp: ports: drop passed packets instead of handing them to the kernel"
             + " through the host path (a TAP standing for the interface).")
     boolean noHostPath;
+
+    @Option(names = "--xdp-verdicts", paramLabel = "on|off",
+            description = "xdp: ports in queue mode: compile the rules into the XDP program, so the driver drops and passes"
+                    + " what it can decide exactly as the rules would (the plan printed at start says which rules), and"
+                    + " only the rest reaches user space (on, the default); off: every packet of the queue comes up.")
+    String xdpVerdicts = "on";
 
     @Option(names = "--no-gro", description = "Hand passed packets to the kernel one by one, without coalescing TCP segments (GRO).")
     boolean noGro;
@@ -224,6 +232,9 @@ final class OffloadCommand implements Callable<Integer> {
                     + " several queues (xdp:IF/R)");
         }
         idleStrategy(idleMode, List.of()); // a bad --idle or --sched is reported before anything opens
+        if (!xdpVerdicts.equals("on") && !xdpVerdicts.equals("off")) {
+            throw new UserException("--xdp-verdicts is on or off, not '" + xdpVerdicts + "'");
+        }
         if (!sched.equals("normal") && !sched.equals("batch")) {
             throw new UserException("--sched is batch or normal, not '" + sched + "'");
         }
@@ -236,8 +247,9 @@ final class OffloadCommand implements Callable<Integer> {
         }
         Path countersPath = counters != null ? counters : CountersFile.defaultPath(ProcessHandle.current().pid());
         int fixed = 256 + FilterCounter.COUNT * (workers + 1);
-        int capacity = fixed + 3 * Math.max(1024, 2 * (first.rules().size() + 1));
-        ruleCounterRoom = (capacity - fixed) / 3;
+        // Five series per rule: packets, bytes and over rate in user space, packets and bytes in XDP.
+        int capacity = fixed + 5 * Math.max(1024, 2 * (first.rules().size() + 1));
+        ruleCounterRoom = (capacity - fixed) / 5;
         // Signals are caught from before the first change until the last one is put back: none ends the run half-way.
         AtomicReference<FilterEngine> running = new AtomicReference<>();
         try (Signals.Stop stop = Signals.Stop.install(s -> hangup(running.get(), out))) {
@@ -446,6 +458,7 @@ final class OffloadCommand implements Callable<Integer> {
                 out.println("[!] afpacket: sees copies: the kernel still receives every frame, so verdicts are counted"
                         + " but take nothing from it (take a queue with xdp: to drop)");
             }
+            installInDrivers(engine.drivers(), first, out);
             out.printf(Locale.ROOT, "[+] counters: %s (netbypass stat)%s%n", countersPath,
                     server == null ? "" : ", metrics: http://" + (metrics.contains(":")
                             ? metrics.substring(0, metrics.lastIndexOf(':')) : "127.0.0.1") + ":" + server.port() + "/metrics");
@@ -485,6 +498,28 @@ final class OffloadCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /**
+     * Puts the rules into the driver of each device that has one (XDP, queue mode), printing the
+     * plan; a failure leaves the previous rules there (none at start: every packet comes to user
+     * space, where the same rules decide it) and says why in one line.
+     */
+    private void installInDrivers(List<DriverRules> drivers, FilterProgram program, PrintWriter out) {
+        if (xdpVerdicts.equals("off")) {
+            return;
+        }
+        for (DriverRules d : drivers) {
+            try {
+                for (String line : d.install(program.rules())) {
+                    out.printf(Locale.ROOT, "[+] %s: %s%n", d.where(), line);
+                }
+            } catch (Exception e) {
+                out.printf(Locale.ROOT, "[!] %s: the rules stay in user space (%s)%s%n", d.where(), Errors.oneLine(e),
+                        d.installed() == null ? "" : "; the driver keeps the rules it had");
+            }
+        }
+        out.flush();
     }
 
     /** Only one offload of a process answers on its control socket (tests run several in one JVM). */
@@ -732,6 +767,7 @@ final class OffloadCommand implements Callable<Integer> {
         long nextReport = start + intervalNanos;
         long lastReport = start;
         long[] before = engine.totals();
+        long[] xdpBefore = driverVerdicts(engine);
         long[][] workersBefore = workerSnapshots(engine);
         long[] errorsSeen = new long[engine.workers()];
         Map<String, Long> portBefore = portSnapshot(engine, published);
@@ -746,7 +782,14 @@ final class OffloadCommand implements Callable<Integer> {
                 long[][] w = workerSnapshots(engine);
                 double seconds = (now - lastReport) / 1e9;
                 Map<String, Long> portNow = portSnapshot(engine, published);
+                long[] xdpNow = driverVerdicts(engine);
                 report(out, before, c, seconds, losses.interval(portBefore, portNow, seconds));
+                if (xdpNow != null && xdpBefore != null) {
+                    out.printf(Locale.ROOT, "    driver %d pps: dropped %d, passed %d (decided in XDP)%n",
+                            Math.round((xdpNow[0] + xdpNow[1] - xdpBefore[0] - xdpBefore[1]) / seconds),
+                            Math.round((xdpNow[0] - xdpBefore[0]) / seconds), Math.round((xdpNow[1] - xdpBefore[1]) / seconds));
+                }
+                xdpBefore = xdpNow;
                 if (engine.workers() > 1) {
                     for (int i = 0; i < w.length; i++) {
                         workerLine(out, engine.worker(i), workersBefore[i], w[i], seconds);
@@ -787,6 +830,7 @@ final class OffloadCommand implements Callable<Integer> {
         published.publish();
         summary(out, name, engine.counters(), engine.program(), engine.ruleCounts(engine.program()),
                 (System.nanoTime() - start) / 1e9);
+        driverSummary(out, engine);
         for (String line : losses.totals(portSnapshot(engine, published))) {
             out.println("    " + line);
         }
@@ -932,6 +976,39 @@ final class OffloadCommand implements Callable<Integer> {
         };
     }
 
+    /** What the drivers decided so far (dropped, passed), or null when no rules are in a driver. */
+    private static long[] driverVerdicts(FilterEngine engine) {
+        long[] v = null;
+        for (DriverRules d : engine.drivers()) {
+            if (d.installed() != null) {
+                v = v == null ? new long[2] : v;
+                v[0] += d.dropped();
+                v[1] += d.passed();
+            }
+        }
+        return v;
+    }
+
+    /** The drivers' part of the summary: their verdicts and, per rule, what they decided. */
+    private static void driverSummary(PrintWriter out, FilterEngine engine) {
+        for (DriverRules d : engine.drivers()) {
+            RuleSet rules = d.installed();
+            if (rules == null) {
+                continue;
+            }
+            out.printf(Locale.ROOT, "[+] %s decided %d packets: dropped %d, passed %d (user space never saw them)%n", d.where(),
+                    d.dropped() + d.passed(), d.dropped(), d.passed());
+            long[][] counts = d.ruleCounts();
+            for (int r = 0; r < counts[0].length; r++) {
+                if (counts[0][r] > 0) {
+                    out.printf(Locale.ROOT, "    %-24s %12d %14d  %s (in the driver)%n", r < rules.size() ? rules.rule(r).name() : "default",
+                            counts[0][r], counts[1][r], r < rules.size() ? rules.rule(r).action() : rules.defaultAction());
+                }
+            }
+        }
+        out.flush();
+    }
+
     private static void report(PrintWriter out, long[] a, long[] b, double seconds, List<String> losses) {
         IntToLongFunction pps = i -> Math.round((b[i] - a[i]) / seconds);
         out.printf(Locale.ROOT, "[+] UDP pps: %d%n", pps.applyAsLong(FilterCounter.UDP.ordinal()));
@@ -985,6 +1062,7 @@ final class OffloadCommand implements Callable<Integer> {
             out.println(line);
             out.flush();
         }, next -> {
+            installInDrivers(engine.drivers(), next, out);
             if (next.rules().size() + 1 > ruleCounterRoom) {
                 out.printf(Locale.ROOT, "[!] the counters file holds per-rule counters for %d rules; rules past that are"
                         + " counted in the summary but not published to stat or metrics (restart to resize)%n", ruleCounterRoom - 1);

@@ -19,6 +19,7 @@ class BadArgumentsTest {
     @CsvSource(delimiter = '|', value = {
             "offload vnic:x --duration -1|--duration -1.0: seconds, more than 0",
             "offload vnic:x --interval 0|--interval 0: out of range 10-3600000",
+            "offload vnic:x --xdp-verdicts maybe --duration 1|--xdp-verdicts is on or off, not 'maybe'",
             "stat --count -1|--count -1: a number of prints",
             "stat --interval -5|--interval -5: milliseconds",
             "rx vnic:x --seconds 0|--seconds 0.0: seconds, more than 0",

@@ -58,8 +58,9 @@ class WorkersPrivilegedTest {
 
     /** {@code offload PORT --workers 2} in B, once it has opened its ports and its control socket. */
     private static Offload offload(TestNetwork net, String port, Path rules) throws Exception {
+        // The rules in user space, where the workers are (the driver's part: XdpVerdictsPrivilegedTest).
         Process p = net.start(net.nsB, java("offload", port, "--workers", "2", "--rules", rules.toString(), "--duration", "120",
-                "--interval", "500"));
+                "--interval", "500", "--xdp-verdicts", "off"));
         StringBuilder out = new StringBuilder();
         CountDownLatch ready = new CountDownLatch(1);
         Thread reader = reader(p, out, ready, "[+] ctl:");

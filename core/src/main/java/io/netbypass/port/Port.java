@@ -145,6 +145,14 @@ public interface Port extends AutoCloseable {
     default void statistics(ObjLongConsumer<String> sink) {
     }
 
+    /**
+     * The device's rule engine in front of this port (XDP in the driver), or null when it has
+     * none; ports of one device return the same one.
+     */
+    default DriverRules driverRules() {
+        return null;
+    }
+
     /** Gives the rings back to the device (for a NIC: its queues return to the host stack). */
     @Override
     void close();

@@ -90,6 +90,9 @@ public enum FilterCounter {
             case FilterMetrics.RULE_BYTES -> "Bytes of the packets each rule decided, as on the wire";
             case FilterMetrics.RULE_LIMITED -> "Packets a ratelimit rule dropped for being over its rate";
             case FilterMetrics.PORT_COUNTER -> "The port's own counters (the kernel's AF_XDP drops, the host path's writes)";
+            case FilterMetrics.XDP_VERDICTS -> "Packets the rules decided in the driver (XDP), by verdict: they never reached user space";
+            case FilterMetrics.XDP_RULE_PACKETS -> "Packets each rule decided in the driver (XDP; rule=\"default\": the default action)";
+            case FilterMetrics.XDP_RULE_BYTES -> "Bytes of the packets each rule decided in the driver (XDP)";
             default -> null;
         };
     }

@@ -1,5 +1,6 @@
 package io.netbypass.filter.engine;
 
+import io.netbypass.port.DriverRules;
 import io.netbypass.port.Port;
 import io.netbypass.util.UserException;
 
@@ -107,6 +108,18 @@ public final class FilterEngine implements AutoCloseable {
             all.addAll(w.ports());
         }
         return all;
+    }
+
+    /** The rule engines in front of the ports ({@link Port#driverRules()}: XDP), each once. */
+    public List<DriverRules> drivers() {
+        List<DriverRules> out = new ArrayList<>();
+        for (Port p : ports()) {
+            DriverRules d = p.driverRules();
+            if (d != null && out.stream().noneMatch(x -> x == d)) {
+                out.add(d);
+            }
+        }
+        return out;
     }
 
     /**

@@ -1,9 +1,12 @@
 package io.netbypass.filter.engine;
 
+import io.netbypass.filter.rules.RuleSet;
 import io.netbypass.metrics.CountersFile;
+import io.netbypass.port.DriverRules;
 import io.netbypass.port.Port;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.ObjLongConsumer;
 
@@ -23,6 +26,10 @@ public final class FilterMetrics {
     public static final String RULE_BYTES = "netbypass_rule_bytes_total";
     public static final String RULE_LIMITED = "netbypass_rule_rate_limited_total";
     public static final String PORT_COUNTER = "netbypass_port_counter_total";
+    /** What the driver decided (XDP verdicts): families apart, so each sum counts a packet where it was decided. */
+    public static final String XDP_VERDICTS = "netbypass_xdp_verdict_packets_total";
+    public static final String XDP_RULE_PACKETS = "netbypass_xdp_rule_packets_total";
+    public static final String XDP_RULE_BYTES = "netbypass_xdp_rule_bytes_total";
     /** Per-worker families: the total's family with this after "netbypass_". */
     public static final String WORKER_PREFIX = "netbypass_worker_";
 
@@ -36,6 +43,9 @@ public final class FilterMetrics {
     /** Per port (its queues come and go with ctl): the records of its device counters. */
     private final Map<Port, DeviceSeries> deviceSeries = new HashMap<>();
     private final Object lock = new Object();
+    private int[] xdpVerdictIds;
+    private RuleSet xdpLabelled;
+    private int[] xdpRuleIds = new int[0];
 
     /** Publishes {@code engine}'s counters labelled {@code port="NAME"}: the port as the operator named it. */
     public FilterMetrics(CountersFile file, FilterEngine engine, String portLabel) {
@@ -108,7 +118,41 @@ public final class FilterMetrics {
             for (Port each : engine.ports()) {
                 each.statistics(deviceSeries.computeIfAbsent(each, DeviceSeries::new));
             }
+            List<DriverRules> drivers = engine.drivers();
+            if (!drivers.isEmpty()) {
+                publishDriver(drivers.getFirst()); // the ports of one run are on one device
+            }
             file.heartbeat();
+        }
+    }
+
+    private void publishDriver(DriverRules d) {
+        if (xdpVerdictIds == null) {
+            xdpVerdictIds = new int[] {file.allocate(XDP_VERDICTS + "{port=\"" + port + "\",verdict=\"drop\"}"),
+                    file.allocate(XDP_VERDICTS + "{port=\"" + port + "\",verdict=\"pass\"}")};
+        }
+        file.set(xdpVerdictIds[0], d.dropped());
+        file.set(xdpVerdictIds[1], d.passed());
+        RuleSet rules = d.installed();
+        if (rules != xdpLabelled) {
+            for (int id : xdpRuleIds) {
+                file.free(id);
+            }
+            int n = rules == null ? 0 : rules.size() + 1;
+            xdpRuleIds = new int[2 * n];
+            for (int r = 0; r < n; r++) {
+                String base = "{port=\"" + port + "\",rule=\"" + escape(r < rules.size() ? rules.rule(r).name() : "default") + "\"}";
+                xdpRuleIds[2 * r] = file.allocate(XDP_RULE_PACKETS + base);
+                xdpRuleIds[2 * r + 1] = file.allocate(XDP_RULE_BYTES + base);
+            }
+            xdpLabelled = rules;
+        }
+        long[][] counts = d.ruleCounts();
+        for (int r = 0; r < xdpRuleIds.length / 2 && r < counts[0].length; r++) {
+            if (xdpRuleIds[2 * r] >= 0 && xdpRuleIds[2 * r + 1] >= 0) { // -1: past the file's room (offload says so)
+                file.set(xdpRuleIds[2 * r], counts[0][r]);
+                file.set(xdpRuleIds[2 * r + 1], counts[1][r]);
+            }
         }
     }
 

@@ -14,9 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * A rule set ready to run: the compiled classifier, a rate limiter per ratelimit rule and packet
@@ -38,8 +35,6 @@ public final class FilterProgram {
     private final Action.Per[] per;
     private final RateLimiter[] limiters;
     private final int defaultIndex;
-    /** Counter index by rule name ("default" for the default), for counters carried over a reload. */
-    private final Map<String, Integer> byName = new HashMap<>();
     /** One per worker; lane 0 also serves {@link #decide} (the offline filter, tests). */
     private volatile Lane[] lanes;
 
@@ -58,7 +53,6 @@ public final class FilterProgram {
             if (a.kind() == Action.Kind.RATELIMIT) {
                 limiters[r] = new RateLimiter(a.rate(), a.burst(), a.per() == Action.Per.RULE ? 0 : RATE_KEYS);
             }
-            byName.putIfAbsent(name(r), r);
         }
         lanes = new Lane[] {new Lane(classifier)};
     }
@@ -151,35 +145,20 @@ public final class FilterProgram {
         }
     }
 
-    /**
-     * The index in {@code old} of the rule whose counts rule {@code r} of this program keeps over a
-     * reload, or -1: a rule named by the operator keeps its name's counts (its tests may have
-     * changed, or the list it reads); a rule without a name (called {@code line-N} after its line,
-     * which another rule may take once lines move) and the default keep them only when they are
-     * the same rule (tests, action, fail-closed).
-     */
-    int carriedFrom(int r, FilterProgram old) {
-        Integer o = old.byName.get(name(r));
-        if (o == null) {
-            return -1;
-        }
-        boolean named = r < defaultIndex && !AUTO_NAME.matcher(name(r)).matches();
-        return named || same(r, old, o) ? o : -1;
+    /** Which rule of a previous program each rule here takes over ({@link RuleSet#keptFrom}), for the last program asked. */
+    private record Kept(FilterProgram old, int[] from) {
     }
 
-    private static final Pattern AUTO_NAME = Pattern.compile("line-[0-9]+");
+    private volatile Kept kept;
 
-    /** Whether rule {@code r} here and rule {@code o} of {@code old} are the same rule (or both the default, same action). */
-    private boolean same(int r, FilterProgram old, int o) {
-        if ((r == defaultIndex) != (o == old.defaultIndex)) {
-            return false;
+    /** The index in {@code old} of the rule whose counts and limiter rule {@code r} takes over at a reload, or -1. */
+    int carriedFrom(int r, FilterProgram old) {
+        Kept k = kept;
+        if (k == null || k.old() != old) {
+            k = new Kept(old, rules.keptFrom(old.rules));
+            kept = k;
         }
-        if (r == defaultIndex) {
-            return action(r).equals(old.action(o));
-        }
-        var a = rules.rule(r);
-        var b = old.rules.rule(o);
-        return a.action().equals(b.action()) && a.failClosed() == b.failClosed() && a.matches().equals(b.matches());
+        return k.from()[r];
     }
 
     /** The lane of worker {@code w} (made by {@link #prepare}). */
@@ -203,8 +182,9 @@ public final class FilterProgram {
         }
         if (previous != null && previous != this) {
             for (int r = 0; r < limiters.length; r++) {
-                Integer o = previous.byName.get(name(r));
-                if (limiters[r] != null && o != null && previous.limiters[o] != null && same(r, previous, o)) {
+                int o = carriedFrom(r, previous);
+                if (limiters[r] != null && o >= 0 && previous.limiters[o] != null
+                        && (r == defaultIndex || RuleSet.same(rules.rule(r), previous.rules.rule(o)))) {
                     limiters[r] = previous.limiters[o];
                 }
             }

@@ -24,23 +24,12 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** The compiled classifier must pick the same rule as the plain reference evaluator, for every packet. */
 class ClassifierDifferentialTest {
-    static final String[] TESTS = {"udp", "tcp", "icmp", "icmp6", "ip", "ip6", "arp", "proto gre", "sctp",
-            "src 198.18.0.0/15", "dst net 198.18.0.53", "src host 198.19.1.1", "host 2001:db8::1", "net 2001:db8::/32",
-            "dst 2001:db8:1::/48", "src port 53", "dst port 1000-1100", "port 53,80", "dst port >1023", "src port <100",
-            "flags S/SA", "flags A", "flags 0x12/0x12", "len <100", "len 60-80", "ttl <5", "hoplimit 64", "ttl 255",
-            "frag", "frag first", "frag later", "vlan", "vlan 100,200-210", "icmp type 8", "icmp type 8 code 0",
-            "icmp6 type 128-129", "payload 0 0x12", "payload 2 0x0100 mask 0x8100", "payload 0 0x0035", "dns",
-            "dns qname www.example.com", "dns suffix example.com", "dns qname example.com", "ether type 0x86dd",
-            "ether type ip", "ether src 02:00:00:00:00:01", "ether dst ff:ff:ff:ff:ff:ff", "src list l.txt",
-            "dst list l.txt", "host list l.txt", "malformed", "malformed truncated", "malformed bad-length,too-deep"};
-    static final String[] ACTIONS = {"drop", "pass", "tx", "ratelimit 10/s", "ratelimit 5/s per src"};
-
     @TempDir
     Path dir;
 
     @Test
     void compiledAgreesWithReferenceOnRandomRulesAndPackets() throws Exception {
-        Files.writeString(dir.resolve("l.txt"), "198.18.0.0/24\n198.19.1.1\n2001:db8::/64\n10.0.0.0/8\n");
+        Files.writeString(dir.resolve("l.txt"), RandomRules.LIST);
         Random r = new Random(42);
         List<RandomPackets.Packet> packets = new ArrayList<>();
         RandomPackets gen = new RandomPackets(7);
@@ -56,7 +45,7 @@ class ClassifierDifferentialTest {
             RuleSet rules;
             CompiledClassifier compiled;
             try {
-                rules = RuleParser.parse("r.rules", randomRules(r), dir);
+                rules = RuleParser.parse("r.rules", RandomRules.text(r), dir);
                 compiled = CompiledClassifier.compile(rules);
             } catch (RuleSyntaxException e) {
                 continue; // a contradiction the parser or the compiler refuses: draw again
@@ -69,7 +58,7 @@ class ClassifierDifferentialTest {
                 int expected = reference.classify(p, packet.wireLength());
                 int got = compiled.classify(p, packet.wireLength());
                 if (expected != got) {
-                    fail("rules:\n" + rulesText(rules) + "packet " + java.util.HexFormat.of().formatHex(packet.data())
+                    fail("rules:\n" + RandomRules.describe(rules) + "packet " + java.util.HexFormat.of().formatHex(packet.data())
                             + "\nreference " + expected + ", compiled " + got);
                 }
                 checked++;
@@ -79,38 +68,11 @@ class ClassifierDifferentialTest {
                 MemorySegment s = MemorySegment.ofArray(f.data());
                 PacketParser.parse(s, 0, f.data().length, f.linkType(), p);
                 int wire = Math.max(f.originalLength(), f.data().length);
-                assertEquals(reference.classify(p, wire), compiled.classify(p, wire), () -> "rules:\n" + rulesText(rules)
+                assertEquals(reference.classify(p, wire), compiled.classify(p, wire), () -> "rules:\n" + RandomRules.describe(rules)
                         + "corpus frame " + java.util.HexFormat.of().formatHex(f.data()));
                 checked++;
             }
         }
         assertTrue(matched > checked / 20, "random rules match a fair share of packets: " + matched + " of " + checked);
-    }
-
-    private static String rulesText(RuleSet rules) {
-        StringBuilder b = new StringBuilder();
-        rules.rules().forEach(x -> b.append(x).append('\n'));
-        return b.append("default ").append(rules.defaultAction()).append('\n').toString();
-    }
-
-    private static String randomRules(Random r) {
-        StringBuilder b = new StringBuilder();
-        int n = 1 + r.nextInt(r.nextInt(4) == 0 ? 80 : 8);
-        for (int i = 0; i < n; i++) {
-            String action = ACTIONS[r.nextInt(ACTIONS.length)];
-            b.append(action);
-            int tests = r.nextInt(4);
-            for (int t = 0; t < tests; t++) {
-                b.append(r.nextInt(3) == 0 ? " not " : " ").append(TESTS[r.nextInt(TESTS.length)]);
-            }
-            if (r.nextInt(3) == 0 && !action.equals("pass") && !action.equals("tx")) {
-                b.append(" fail-closed");
-            }
-            b.append('\n');
-        }
-        if (r.nextBoolean()) {
-            b.append(r.nextBoolean() ? "default drop\n" : "default pass\n");
-        }
-        return b.toString();
     }
 }

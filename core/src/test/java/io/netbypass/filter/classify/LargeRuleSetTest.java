@@ -32,7 +32,7 @@ class LargeRuleSetTest {
         Random r = new Random(seed);
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < n - 1000; i++) {
-            String action = ClassifierDifferentialTest.ACTIONS[r.nextInt(ClassifierDifferentialTest.ACTIONS.length)];
+            String action = RandomRules.ACTIONS[r.nextInt(RandomRules.ACTIONS.length)];
             switch (r.nextInt(4)) {
                 case 0 -> b.append(action).append(" src 10.200.").append(r.nextInt(256)).append('.').append(r.nextInt(256));
                 case 1 -> b.append(action).append(" udp dst port ").append(20000 + r.nextInt(10000));
@@ -42,7 +42,7 @@ class LargeRuleSetTest {
             b.append(" name q").append(i).append('\n');
         }
         for (int i = 0; i < 1000; i++) {
-            String action = ClassifierDifferentialTest.ACTIONS[r.nextInt(ClassifierDifferentialTest.ACTIONS.length)];
+            String action = RandomRules.ACTIONS[r.nextInt(RandomRules.ACTIONS.length)];
             b.append(action);
             switch (r.nextInt(5)) {
                 case 0 -> b.append(" src 198.18.").append(r.nextInt(2)).append('.').append(r.nextInt(256));
@@ -50,7 +50,7 @@ class LargeRuleSetTest {
                 case 2 -> b.append(" tcp dst port ").append(r.nextInt(2000)).append(" ttl <").append(1 + r.nextInt(255));
                 case 3 -> b.append(" host 2001:db8::").append(Integer.toHexString(r.nextInt(100)));
                 default -> b.append(r.nextBoolean() ? " not " : " ")
-                        .append(ClassifierDifferentialTest.TESTS[r.nextInt(ClassifierDifferentialTest.TESTS.length)]);
+                        .append(RandomRules.TESTS[r.nextInt(RandomRules.TESTS.length)]);
             }
             b.append(" name r").append(i).append('\n');
         }

@@ -13,8 +13,8 @@ import java.util.Random;
 import static io.netbypass.testing.Frames.*;
 
 /** Ethernet frames drawn from a small vocabulary, so random rules often hit them; some cut short or damaged. */
-final class RandomPackets {
-    record Packet(byte[] data, int wireLength) {
+public final class RandomPackets {
+    public record Packet(byte[] data, int wireLength) {
     }
 
     static final String[] V4 = {"198.18.0.1", "198.18.0.2", "198.18.0.53", "198.19.1.1", "198.19.1.2", "10.0.0.1"};
@@ -26,7 +26,7 @@ final class RandomPackets {
 
     private final Random r;
 
-    RandomPackets(long seed) {
+    public RandomPackets(long seed) {
         r = new Random(seed);
     }
 
@@ -38,7 +38,7 @@ final class RandomPackets {
         return a[r.nextInt(a.length)];
     }
 
-    Packet next() {
+    public Packet next() {
         byte[] frame;
         int kind = r.nextInt(20);
         if (kind == 0) {
@@ -125,7 +125,7 @@ final class RandomPackets {
     }
 
     /** The synthetic corpus (every encapsulation and link type, damaged copies too). */
-    static List<SyntheticCorpus.Frame> corpus() {
+    public static List<SyntheticCorpus.Frame> corpus() {
         return new ArrayList<>(SyntheticCorpus.mutated(9, 20));
     }
 }

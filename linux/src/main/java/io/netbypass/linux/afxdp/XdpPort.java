@@ -6,6 +6,7 @@ import io.netbypass.linux.LinuxException;
 import io.netbypass.linux.PollIdleStrategy;
 import io.netbypass.linux.xdp.XdpAttachment;
 import io.netbypass.linux.xdp.XdpInterface;
+import io.netbypass.port.DriverRules;
 import io.netbypass.port.BufferPool;
 import io.netbypass.port.HostForwarder;
 import io.netbypass.port.HostPath;
@@ -213,6 +214,12 @@ public final class XdpPort extends RingPort {
     /** Whether frames larger than a chunk come and go as slot chains (MOREFRAG); without it they are dropped. */
     public boolean multiBuffer() {
         return !sockets.isEmpty() && sockets.get(0).multiBuffer();
+    }
+
+    /** The program on the interface, which can take the filter's rules in queue mode. */
+    @Override
+    public DriverRules driverRules() {
+        return program != null && program.steering().isEmpty() ? program : null;
     }
 
     /** One line for the operator: sockets, copy or zero-copy, how the program is attached, which mode. */

@@ -26,6 +26,7 @@ public final class Bpf {
     public static final int PROG_LOAD = 5;
     public static final int PROG_TEST_RUN = 10;
     public static final int LINK_CREATE = 28;
+    public static final int LINK_UPDATE = 29;
     public static final int PROG_GET_FD_BY_ID = 13;
     public static final int OBJ_GET_INFO_BY_FD = 15;
     public static final int LINK_GET_FD_BY_ID = 30;
@@ -55,6 +56,8 @@ public final class Bpf {
     static final int ATTR_SIZE = 144;
     /** prog_flags: the XDP program handles multi-buffer frames (BPF_F_XDP_HAS_FRAGS). */
     static final int F_XDP_HAS_FRAGS = 1 << 5;
+    /** BPF_F_REPLACE: a link update that names the program it replaces. */
+    static final int F_REPLACE = 1 << 2;
     private static final int LOG_SIZE = 1 << 20;
 
     private Bpf() {
@@ -147,6 +150,25 @@ public final class Bpf {
                 sum += values.get(ValueLayout.JAVA_LONG, 8L * c);
             }
             return sum;
+        }
+    }
+
+    /**
+     * The {@code width} u64s at {@code key} of a per-CPU map whose values are {@code width} u64s,
+     * each summed over every CPU, into {@code out}. Control plane: allocates its buffer per call.
+     */
+    public static void perCpuSums(int mapFd, int key, long[] out, String what) throws LinuxException {
+        int cpus = possibleCpus();
+        int width = out.length;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment values = a.allocate(8L * width * cpus, 8);
+            mapLookup(mapFd, key, values, what);
+            java.util.Arrays.fill(out, 0);
+            for (int c = 0; c < cpus; c++) {
+                for (int i = 0; i < width; i++) {
+                    out[i] += values.get(ValueLayout.JAVA_LONG, 8L * (c * width + i));
+                }
+            }
         }
     }
 
@@ -254,6 +276,23 @@ public final class Bpf {
             attr.set(ValueLayout.JAVA_INT, 8, ATTACH_XDP);
             attr.set(ValueLayout.JAVA_INT, 12, flags);
             return Native.bpf(LINK_CREATE, attr, "bpf(BPF_LINK_CREATE, XDP on " + what + ")");
+        }
+    }
+
+    /**
+     * BPF_LINK_UPDATE: the link runs {@code newProgFd} from the next packet on, in one step (no
+     * packet sees neither program); with {@code oldProgFd >= 0} only if the link still runs that one.
+     */
+    public static void linkUpdate(int linkFd, int newProgFd, int oldProgFd, String what) throws LinuxException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment attr = a.allocate(ATTR_SIZE, 8);
+            attr.set(ValueLayout.JAVA_INT, 0, linkFd);
+            attr.set(ValueLayout.JAVA_INT, 4, newProgFd);
+            if (oldProgFd >= 0) {
+                attr.set(ValueLayout.JAVA_INT, 8, F_REPLACE);
+                attr.set(ValueLayout.JAVA_INT, 12, oldProgFd);
+            }
+            Native.bpf(LINK_UPDATE, attr, "bpf(BPF_LINK_UPDATE, " + what + ")");
         }
     }
 

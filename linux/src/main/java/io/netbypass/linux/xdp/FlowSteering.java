@@ -41,8 +41,8 @@ import static io.netbypass.scaling.ntuple.NtupleKey.*;
  */
 public final class FlowSteering {
     private static final int R_CTX = R6;
-    private static final int R_DATA = R7;
-    private static final int R_END = R8;
+    private static final int R_DATA = PacketReads.DATA;
+    private static final int R_END = PacketReads.END;
     private static final int R_LEN = R9;
     /** Stack: key word i at fp - 8 * (i + 1), then the fragment flag and the fragment offset. */
     private static final int FRAG = -8 * (WORDS + 1);
@@ -51,8 +51,6 @@ public final class FlowSteering {
     private static final int IP_HEADER_LENGTH = -8 * (WORDS + 3);
     /** The key of a drop rule's counter, for the map lookup. */
     private static final int COUNTER_KEY = -8 * (WORDS + 4);
-    /** Offsets stay below this, so the verifier can bound every packet pointer. */
-    private static final int MAX_OFFSET = 0x3fff;
     /** IPv6 extension headers walked before a packet goes to user space unjudged. */
     public static final int EXTENSION_HEADERS_WALKED = 8;
     /** Return value of a matched queue rule when the program is built without a map (for BPF_PROG_TEST_RUN). */
@@ -113,19 +111,8 @@ public final class FlowSteering {
 
     // ---------------------------------------------------------------- parsing
 
-    /**
-     * {@code dst = size bytes at packet offset (reg + disp)}, network order to host; out of bounds
-     * goes to {@code fail}. Uses R1 only, so callers keep values in R0 and R2-R5 across reads.
-     */
     private void read(int size, int dst, int offsetReg, int disp, Label fail) {
-        int bytes = size == B ? 1 : size == H ? 2 : size == W ? 4 : 8;
-        a.jump(JGT, offsetReg, MAX_OFFSET, fail);
-        a.movReg(R1, R_DATA).aluReg(ADD, R1, offsetReg).alu(ADD, R1, disp + bytes);
-        a.jumpReg(JGT, R1, R_END, fail);
-        a.load(size, dst, R1, -bytes);
-        if (bytes > 1) {
-            a.toBigEndian(dst, bytes * 8);
-        }
+        PacketReads.read(a, size, dst, offsetReg, disp, fail);
     }
 
     private void storeWord(int i, int reg) {

@@ -75,6 +75,15 @@ public final class XdpAttachment implements AutoCloseable {
         return programFd;
     }
 
+    /**
+     * Runs {@code programFd} in place of the program the link runs now, in one step
+     * (BPF_LINK_UPDATE): every packet meets one or the other. The caller keeps that fd open and
+     * closes it; {@link #programFd()} stays the first program, to go back to.
+     */
+    public void run(int programFd) throws LinuxException {
+        Bpf.linkUpdate(linkFd, programFd, -1, "XDP program on " + interfaceName);
+    }
+
     /** Detaches the program (the link goes with its last descriptor) and frees it. */
     @Override
     public void close() {

@@ -1,9 +1,12 @@
 package io.netbypass.linux.xdp;
 
+import io.netbypass.filter.rules.Action;
+import io.netbypass.filter.rules.RuleSet;
 import io.netbypass.linux.LinuxException;
 import io.netbypass.linux.Native;
 import io.netbypass.linux.bpf.Bpf;
 import io.netbypass.linux.bpf.BpfAssembler;
+import io.netbypass.port.DriverRules;
 import io.netbypass.scaling.ntuple.RxFlowSpec;
 import io.netbypass.util.UserException;
 
@@ -19,8 +22,12 @@ import java.util.Map;
  * interface (one port per queue, one worker each, is the usual way to use several cores): the
  * first port attaches, the last one to close detaches. Only one XDP program can be on an
  * interface, so ports that disagree on the steering rules or the attach mode are refused.
+ *
+ * <p>In queue mode it can also hold the filter's rules ({@link DriverRules}): the program is
+ * swapped for one that decides what it can in the driver ({@link DriverVerdicts}), and swapped
+ * again, in one step each, at every reload.
  */
-public final class XdpInterface {
+public final class XdpInterface implements DriverRules {
     private static final Map<String, XdpInterface> ATTACHED = new HashMap<>();
 
     private final String key;
@@ -32,6 +39,12 @@ public final class XdpInterface {
     private final List<RxFlowSpec> steering;
     private final XdpAttachment.Mode askedMode;
     private int users;
+    /** The rules in the driver, or null; guarded by this. */
+    private DriverProgram verdicts;
+    /** Counts of earlier rule sets carried into the current one's rules; and the verdicts of all before it. */
+    private long[][] carried;
+    private long droppedBefore;
+    private long passedBefore;
 
     private XdpInterface(String key, String ifName, int map, int counters, XdpAttachment attachment, List<RxFlowSpec> steering,
                          XdpAttachment.Mode askedMode) {
@@ -138,6 +151,114 @@ public final class XdpInterface {
         return attachment.programFd();
     }
 
+    @Override
+    public String where() {
+        return "XDP on " + ifName;
+    }
+
+    @Override
+    public synchronized List<String> install(RuleSet rules) throws LinuxException {
+        if (!steering.isEmpty()) {
+            throw new UserException("XDP verdicts take queue mode: with --steer the program on " + ifName
+                    + " already selects flows (use --xdp-verdicts off)");
+        }
+        DriverProgram next = DriverProgram.load(rules, map);
+        try {
+            attachment.run(next.programFd());
+        } catch (LinuxException | RuntimeException e) {
+            next.close();
+            throw e;
+        }
+        DriverProgram old = verdicts;
+        long[][] kept = new long[2][rules.size() + 1];
+        if (old != null) {
+            long[][] was = countsOf(old);
+            droppedBefore += verdictTotal(old, was, Action.Kind.DROP);
+            passedBefore += verdictTotal(old, was, Action.Kind.PASS);
+            int[] from = rules.keptFrom(old.rules());
+            for (int r = 0; r < from.length; r++) {
+                if (from[r] >= 0) {
+                    kept[0][r] = was[0][from[r]];
+                    kept[1][r] = was[1][from[r]];
+                }
+            }
+            old.close();
+        }
+        carried = kept;
+        verdicts = next;
+        return next.plan().describe(rules);
+    }
+
+    @Override
+    public synchronized RuleSet installed() {
+        return verdicts == null ? null : verdicts.rules();
+    }
+
+    @Override
+    public synchronized long[][] ruleCounts() {
+        if (verdicts == null) {
+            return new long[2][0];
+        }
+        long[][] c = countsOf(verdicts);
+        for (int r = 0; r < c[0].length; r++) {
+            c[0][r] += carried[0][r];
+            c[1][r] += carried[1][r];
+        }
+        return c;
+    }
+
+    @Override
+    public synchronized long dropped() {
+        return droppedBefore + (verdicts == null ? 0 : verdictTotal(verdicts, countsOf(verdicts), Action.Kind.DROP));
+    }
+
+    @Override
+    public synchronized long passed() {
+        return passedBefore + (verdicts == null ? 0 : verdictTotal(verdicts, countsOf(verdicts), Action.Kind.PASS));
+    }
+
+    @Override
+    public synchronized void uninstall() throws LinuxException {
+        if (verdicts == null) {
+            return;
+        }
+        attachment.run(attachment.programFd());
+        long[][] was = countsOf(verdicts);
+        droppedBefore += verdictTotal(verdicts, was, Action.Kind.DROP);
+        passedBefore += verdictTotal(verdicts, was, Action.Kind.PASS);
+        verdicts.close();
+        verdicts = null;
+    }
+
+    /** A rule set's counts in the driver (packets, bytes per rule; the default last); zeros where unreadable. */
+    private static long[][] countsOf(DriverProgram p) {
+        int n = p.rules().size() + 1;
+        long[][] c = new long[2][n];
+        long[] one = new long[2];
+        for (int r = 0; r < n; r++) {
+            try {
+                p.counts(r, one);
+                c[0][r] = one[0];
+                c[1][r] = one[1];
+            } catch (LinuxException e) {
+                // a map we made and hold: not expected; the counts stay 0
+            }
+        }
+        return c;
+    }
+
+    private static long verdictTotal(DriverProgram p, long[][] counts, Action.Kind kind) {
+        long sum = 0;
+        RuleSet rules = p.rules();
+        for (int r = 0; r <= rules.size(); r++) {
+            Action a = r < rules.size() ? rules.rule(r).action() : rules.defaultAction();
+            if (a.kind() == kind) {
+                sum += counts[0][r];
+            }
+        }
+        return sum;
+    }
+
     /** Drops one user; the last detaches the program and frees the map. */
     public void close() {
         synchronized (ATTACHED) {
@@ -145,6 +266,12 @@ public final class XdpInterface {
                 return;
             }
             ATTACHED.remove(key);
+        }
+        synchronized (this) {
+            if (verdicts != null) {
+                verdicts.close(); // the link goes below: no packet meets a program we closed
+                verdicts = null;
+            }
         }
         attachment.close();
         Native.close(map);

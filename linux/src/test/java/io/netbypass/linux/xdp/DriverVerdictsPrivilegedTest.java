@@ -1,0 +1,157 @@
+package io.netbypass.linux.xdp;
+
+import io.netbypass.filter.classify.RandomPackets;
+import io.netbypass.filter.classify.RandomRules;
+import io.netbypass.filter.classify.ReferenceClassifier;
+import io.netbypass.filter.classify.RuleClassifier;
+import io.netbypass.filter.rules.PrefixList;
+import io.netbypass.filter.rules.RuleParser;
+import io.netbypass.filter.rules.RuleSet;
+import io.netbypass.filter.rules.RuleSyntaxException;
+import io.netbypass.linux.LinuxException;
+import io.netbypass.linux.Native;
+import io.netbypass.linux.bpf.Bpf;
+import io.netbypass.packet.LinkType;
+import io.netbypass.packet.PacketParser;
+import io.netbypass.packet.ParsedPacket;
+import io.netbypass.testing.Privileged;
+import io.netbypass.testing.SyntheticCorpus;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The rules compiled into XDP against the reference evaluator, through BPF_PROG_TEST_RUN: random
+ * rule sets (every test of the language, every action) over random and damaged frames. For every
+ * frame the program either hands it to user space or names exactly the rule
+ * {@link ReferenceClassifier} picks, and only a rule the plan places in the driver.
+ */
+@Privileged
+class DriverVerdictsPrivilegedTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theDriverDecidesExactlyAsUserSpaceOrHandsOver() throws Exception {
+        Files.writeString(dir.resolve("l.txt"), RandomRules.LIST);
+        RandomPackets gen = new RandomPackets(21);
+        List<byte[]> frames = new ArrayList<>();
+        while (frames.size() < 400) {
+            byte[] f = gen.next().data();
+            if (f.length >= 14) { // BPF_PROG_TEST_RUN takes no frame shorter than an Ethernet header
+                frames.add(f);
+            }
+        }
+        List<byte[]> corpus = new ArrayList<>();
+        for (SyntheticCorpus.Frame f : RandomPackets.corpus()) {
+            if (f.linkType() == LinkType.ETHERNET && f.data().length >= 14) {
+                corpus.add(f.data());
+            }
+        }
+        Random r = new Random(2121);
+        ParsedPacket p = new ParsedPacket();
+        long checked = 0;
+        long decided = 0;
+        long handed = 0;
+        int sets = 0;
+        long[] byRule = new long[2];
+        while (checked < 100_000) {
+            RuleSet rules;
+            try {
+                rules = RuleParser.parse("r.rules", RandomRules.text(r), dir);
+            } catch (RuleSyntaxException e) {
+                continue; // a contradiction the parser refuses: draw again
+            }
+            sets++;
+            ReferenceClassifier reference = new ReferenceClassifier(rules);
+            Map<PrefixList, PrefixMap> maps = new IdentityHashMap<>();
+            int prog = -1;
+            try {
+                for (PrefixList l : DriverVerdicts.prefixLists(rules)) {
+                    maps.put(l, PrefixMap.load(l));
+                }
+                DriverVerdicts.Compiled c = DriverVerdicts.compile(rules, Integer.MAX_VALUE, -1, -1,
+                        l -> maps.get(l).ipv4(), l -> maps.get(l).ipv6());
+                try {
+                    prog = Bpf.loadXdp("nb_verdict_test", c.program());
+                } catch (LinuxException e) {
+                    fail("rules:\n" + RandomRules.describe(rules) + e.getMessage());
+                }
+                List<byte[]> these = sets <= 20 ? concat(frames, corpus) : frames;
+                for (byte[] frame : these) {
+                    PacketParser.parse(MemorySegment.ofArray(frame), 0, frame.length, LinkType.ETHERNET, p);
+                    int expected = reference.classify(p, frame.length);
+                    int got = Bpf.testRun(prog, frame);
+                    checked++;
+                    if (got == DriverVerdicts.TEST_USER) {
+                        handed++;
+                        continue;
+                    }
+                    int rule = got - DriverVerdicts.TEST_RULE;
+                    int want = expected == RuleClassifier.DEFAULT ? rules.size() : expected;
+                    if (rule != want || c.plan().rule(rule).placement() != DriverVerdicts.Placement.DRIVER) {
+                        fail("rules:\n" + RandomRules.describe(rules) + "frame " + HexFormat.of().formatHex(frame)
+                                + "\nreference: rule " + want + ", XDP returned " + got + " (rule " + rule + ", placed "
+                                + (rule >= 0 && rule <= rules.size() ? c.plan().rule(rule) : "nowhere") + ")");
+                    }
+                    decided++;
+                    byRule[rule == rules.size() ? 1 : 0]++;
+                }
+            } finally {
+                if (prog >= 0) {
+                    Native.close(prog);
+                }
+                maps.values().forEach(PrefixMap::close);
+            }
+        }
+        System.out.printf("[driver verdicts] %d rule sets, %d frames: %d decided in XDP (%d by a rule, %d by the default),"
+                + " %d handed to user space, 0 disagreements%n", sets, checked, decided, byRule[0], byRule[1], handed);
+        assertTrue(decided > checked / 4 && handed > checked / 20,
+                "both outcomes are exercised: " + decided + " decided, " + handed + " handed over of " + checked);
+        assertTrue(byRule[0] > checked / 10, "rules decide, not only the default: " + byRule[0]);
+    }
+
+    @Test
+    void planSaysWhereEachRuleRuns() throws Exception {
+        Files.writeString(dir.resolve("l.txt"), RandomRules.LIST);
+        RuleSet rules = RuleParser.parse("r.rules", """
+                drop malformed
+                pass udp dst port 53 dns suffix example.com
+                ratelimit 100/s per src udp dst port 53
+                drop udp src list l.txt
+                drop udp
+                pass tcp
+                tx icmp
+                default drop
+                """, dir);
+        DriverVerdicts.Compiled c = DriverVerdicts.compile(rules, 5, -1, -1, l -> 0, l -> 0);
+        List<String> got = new ArrayList<>();
+        for (DriverVerdicts.RulePlan plan : c.plan().rules()) {
+            got.add(plan.placement() + (plan.why() == null ? "" : " (" + plan.why() + ")"));
+        }
+        assertEquals(List.of("DRIVER", "DRIVER_THEN_USER (dns)", "DRIVER_THEN_USER (ratelimit)", "DRIVER", "DRIVER",
+                "USER (past the 5 rules the driver holds)", "USER (past the 5 rules the driver holds)",
+                "USER (past the 5 rules the driver holds)"), got);
+        assertEquals(3, c.plan().decidedInDriver());
+    }
+
+    private static List<byte[]> concat(List<byte[]> a, List<byte[]> b) {
+        List<byte[]> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+}
