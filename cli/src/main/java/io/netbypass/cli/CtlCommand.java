@@ -66,6 +66,14 @@ final class CtlCommand implements Callable<Integer> {
             default -> throw new UserException("ctl: '" + command + "' is not a command: add-queue N, remove-queue N, reload"
                     + " or status");
         };
+        return send(out, pid, request);
+    }
+
+    /**
+     * Sends {@code request} to offload {@code pid} (null: the only one running) and prints the
+     * answer; 0 when it says ok. Shared by the commands that talk to a running offload.
+     */
+    static int send(PrintWriter out, Long pid, String request) throws IOException {
         if (pid == null) {
             List<Long> running = ControlSocket.running(directory);
             if (running.isEmpty()) {

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "netbypass", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Kernel-bypass packet engine: take flows or RX queues away from the kernel, "
                 + "filter them at line rate, hand valid packets back.",
-        subcommands = {DemoCommand.class, OffloadCommand.class, CtlCommand.class, StatCommand.class, BenchCommand.class, GenCommand.class, RxCommand.class, XdpDropCommand.class, NicCommand.class, TuneCommand.class, RestoreCommand.class, RssCommand.class, NtupleCommand.class, PcapCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, OffloadCommand.class, CtlCommand.class, BlocklistCommand.class, StatCommand.class, BenchCommand.class, GenCommand.class, RxCommand.class, XdpDropCommand.class, NicCommand.class, TuneCommand.class, RestoreCommand.class, RssCommand.class, NtupleCommand.class, PcapCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

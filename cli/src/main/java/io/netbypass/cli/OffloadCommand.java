@@ -8,6 +8,7 @@ import io.netbypass.backend.vnic.Vnics;
 import io.netbypass.control.Journal;
 import io.netbypass.control.NicControl;
 import io.netbypass.control.QueueIsolation;
+import io.netbypass.filter.engine.Blocklist;
 import io.netbypass.filter.engine.FilterCounter;
 import io.netbypass.filter.engine.FilterCounters;
 import io.netbypass.filter.engine.FilterWorker;
@@ -246,7 +247,7 @@ final class OffloadCommand implements Callable<Integer> {
             throw new UserException("--interval must be positive");
         }
         Path countersPath = counters != null ? counters : CountersFile.defaultPath(ProcessHandle.current().pid());
-        int fixed = 256 + FilterCounter.COUNT * (workers + 1);
+        int fixed = 256 + FilterCounter.COUNT * (workers + 1) + FilterMetrics.BLOCKED_SHOWN + 1;
         // Five series per rule: packets, bytes and over rate in user space, packets and bytes in XDP.
         int capacity = fixed + 5 * Math.max(1024, 2 * (first.rules().size() + 1));
         ruleCounterRoom = (capacity - fixed) / 5;
@@ -459,6 +460,21 @@ final class OffloadCommand implements Callable<Integer> {
                         + " but take nothing from it (take a queue with xdp: to drop)");
             }
             installInDrivers(engine.drivers(), first, out);
+            for (DriverRules d : engine.drivers()) {
+                if (xdpVerdicts.equals("on")) {
+                    first.blocklist().addListener(new Blocklist.Listener() { // blocked sources dropped in the driver too
+                        @Override
+                        public void blocked(int version, long high, long low, long untilMonotonicNanos) {
+                            d.block(version, high, low, untilMonotonicNanos);
+                        }
+
+                        @Override
+                        public void unblocked(int version, long high, long low) {
+                            d.unblock(version, high, low);
+                        }
+                    });
+                }
+            }
             out.printf(Locale.ROOT, "[+] counters: %s (netbypass stat)%s%n", countersPath,
                     server == null ? "" : ", metrics: http://" + (metrics.contains(":")
                             ? metrics.substring(0, metrics.lastIndexOf(':')) : "127.0.0.1") + ":" + server.port() + "/metrics");
@@ -572,9 +588,54 @@ final class OffloadCommand implements Callable<Integer> {
                 case "reload" -> List.of(reload());
                 case "add-queue" -> List.of(addQueue(queueNumber(w)));
                 case "remove-queue" -> List.of(removeQueue(queueNumber(w)));
+                case "blocklist" -> blocklist(w);
                 default -> throw new UserException("unknown request '" + request + "': add-queue N, remove-queue N, reload,"
-                        + " status");
+                        + " status, blocklist");
             };
+        }
+
+        /** {@code blocklist list}, {@code blocklist add ADDRESS SECONDS}, {@code blocklist del ADDRESS}. */
+        private List<String> blocklist(String[] w) {
+            Blocklist b = engine.program().blocklist();
+            long now = engine.now();
+            String what = w.length > 1 ? w[1] : "";
+            switch (what) {
+                case "list" -> {
+                    List<Blocklist.Entry> entries = b.list(now);
+                    List<String> lines = new ArrayList<>();
+                    lines.add(entries.size() + " source" + (entries.size() == 1 ? "" : "s") + " blocked"
+                            + (b.lostOffers() > 0 ? " (" + b.lostOffers() + " blocks lost to a full queue, offered again)" : ""));
+                    for (Blocklist.Entry e : entries) {
+                        lines.add(String.format(Locale.ROOT, "%-40s %8.1f s left", e.address(), (e.untilNanos() - now) / 1e9));
+                    }
+                    return lines;
+                }
+                case "add" -> {
+                    if (w.length != 4 || !w[3].matches("[0-9]{1,7}")) {
+                        throw new UserException("blocklist add takes an address and a number of seconds");
+                    }
+                    long seconds = Long.parseLong(w[3]);
+                    if (seconds < 1 || seconds > 7 * 86400) {
+                        throw new UserException("a block lasts 1 s to 7 days, not " + seconds + " s");
+                    }
+                    boolean changed = b.add(w[2], now + seconds * 1_000_000_000L, now);
+                    String line = (changed ? "blocked " : "already blocked at least that long: ") + w[2] + " for " + seconds + " s";
+                    out.println("[+] ctl blocklist: " + line);
+                    out.flush();
+                    return List.of(line);
+                }
+                case "del" -> {
+                    if (w.length != 3) {
+                        throw new UserException("blocklist del takes an address");
+                    }
+                    boolean removed = b.remove(w[2]);
+                    String line = removed ? "unblocked " + w[2] : w[2] + " was not blocked";
+                    out.println("[+] ctl blocklist: " + line);
+                    out.flush();
+                    return List.of(line);
+                }
+                default -> throw new UserException("blocklist list, blocklist add ADDRESS SECONDS or blocklist del ADDRESS");
+            }
         }
 
         private int queueNumber(String[] w) {
@@ -774,6 +835,7 @@ final class OffloadCommand implements Callable<Integer> {
         while (!stop.requested() && !engine.ended() && engine.failed() == null) {
             long now = System.nanoTime();
             if (now >= nextPublish) {
+                engine.refreshBlocklist();
                 published.publish();
                 nextPublish = now + publishEvery;
             }
@@ -785,9 +847,11 @@ final class OffloadCommand implements Callable<Integer> {
                 long[] xdpNow = driverVerdicts(engine);
                 report(out, before, c, seconds, losses.interval(portBefore, portNow, seconds));
                 if (xdpNow != null && xdpBefore != null) {
-                    out.printf(Locale.ROOT, "    driver %d pps: dropped %d, passed %d (decided in XDP)%n",
+                    out.printf(Locale.ROOT, "    driver %d pps: dropped %d%s, passed %d (decided in XDP)%n",
                             Math.round((xdpNow[0] + xdpNow[1] - xdpBefore[0] - xdpBefore[1]) / seconds),
-                            Math.round((xdpNow[0] - xdpBefore[0]) / seconds), Math.round((xdpNow[1] - xdpBefore[1]) / seconds));
+                            Math.round((xdpNow[0] - xdpBefore[0]) / seconds), xdpNow[2] == 0 ? ""
+                                    : " (blocked sources " + Math.round((xdpNow[2] - xdpBefore[2]) / seconds) + ")",
+                            Math.round((xdpNow[1] - xdpBefore[1]) / seconds));
                 }
                 xdpBefore = xdpNow;
                 if (engine.workers() > 1) {
@@ -810,7 +874,10 @@ final class OffloadCommand implements Callable<Integer> {
                 break;
             }
             try {
-                Thread.sleep(Math.max(1, Math.min(10, (Math.min(nextPublish, nextReport) - now) / 1_000_000)));
+                // Until the next publish or report, or the end: a signal wakes it at once (a wakeup costs the
+                // receiving CPU, which the driver shares when the rules run there).
+                long next = Math.min(Math.min(nextPublish, nextReport), end);
+                stop.await(Math.max(1, Math.min(100, (next - now) / 1_000_000)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -970,7 +1037,7 @@ final class OffloadCommand implements Callable<Integer> {
                     fds = Arrays.copyOf(fds, at + more.length);
                     System.arraycopy(more, 0, fds, at, more.length);
                 }
-                yield new PollIdleStrategy(fds, 16, 10);
+                yield new PollIdleStrategy(fds, 16, PollIdleStrategy.IDLE_TIMEOUT_MILLIS);
             }
             default -> throw new UserException("--idle is wait, busy or backoff, not '" + m + "'");
         };
@@ -981,9 +1048,10 @@ final class OffloadCommand implements Callable<Integer> {
         long[] v = null;
         for (DriverRules d : engine.drivers()) {
             if (d.installed() != null) {
-                v = v == null ? new long[2] : v;
+                v = v == null ? new long[3] : v;
                 v[0] += d.dropped();
                 v[1] += d.passed();
+                v[2] += d.blocked();
             }
         }
         return v;
@@ -996,8 +1064,9 @@ final class OffloadCommand implements Callable<Integer> {
             if (rules == null) {
                 continue;
             }
-            out.printf(Locale.ROOT, "[+] %s decided %d packets: dropped %d, passed %d (user space never saw them)%n", d.where(),
-                    d.dropped() + d.passed(), d.dropped(), d.passed());
+            out.printf(Locale.ROOT, "[+] %s decided %d packets: dropped %d%s, passed %d (user space never saw them)%n", d.where(),
+                    d.dropped() + d.passed(), d.dropped(), d.blocked() == 0 ? "" : " (" + d.blocked() + " from blocked sources)",
+                    d.passed());
             long[][] counts = d.ruleCounts();
             for (int r = 0; r < counts[0].length; r++) {
                 if (counts[0][r] > 0) {
@@ -1016,8 +1085,9 @@ final class OffloadCommand implements Callable<Integer> {
                 pps.applyAsLong(FilterCounter.RECEIVED.ordinal()), pps.applyAsLong(FilterCounter.DROPPED.ordinal()),
                 pps.applyAsLong(FilterCounter.PASSED.ordinal()), pps.applyAsLong(FilterCounter.LIMITED.ordinal()),
                 pps.applyAsLong(FilterCounter.TRANSMITTED.ordinal()), pps.applyAsLong(FilterCounter.MALFORMED.ordinal()),
-                b[FilterCounter.ERRORS.ordinal()] > a[FilterCounter.ERRORS.ordinal()]
-                        ? ", errors " + (b[FilterCounter.ERRORS.ordinal()] - a[FilterCounter.ERRORS.ordinal()]) : "");
+                (b[FilterCounter.BLOCKED.ordinal()] > 0 ? ", blocked " + pps.applyAsLong(FilterCounter.BLOCKED.ordinal()) : "")
+                        + (b[FilterCounter.ERRORS.ordinal()] > a[FilterCounter.ERRORS.ordinal()]
+                        ? ", errors " + (b[FilterCounter.ERRORS.ordinal()] - a[FilterCounter.ERRORS.ordinal()]) : ""));
         for (String line : losses) {
             out.println("    " + line);
         }
@@ -1039,7 +1109,8 @@ final class OffloadCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "[+] summary: %s: %d packets (%d bytes) in %.1f s: dropped %d, passed %d, rate-limited %d,"
                         + " tx %d, malformed %d%s%n", name, c.received(), c.receivedBytes(), seconds, c.dropped(), c.passed(),
                 c.limited(), c.transmitted(), c.malformed(),
-                (c.txRingFull() > 0 ? ", tx ring full " + c.txRingFull() : "") + (c.reloads() > 0 ? ", reloads " + c.reloads() : "")
+                (c.blocked() > 0 ? ", blocked " + c.blocked() : "")
+                        + (c.txRingFull() > 0 ? ", tx ring full " + c.txRingFull() : "") + (c.reloads() > 0 ? ", reloads " + c.reloads() : "")
                         + (c.errors() > 0 ? ", worker errors " + c.errors() : ""));
         out.printf(Locale.ROOT, "    %-24s %12s %14s %12s  %s%n", "rule", "packets", "bytes", "over rate", "action");
         for (int i = 0; i <= program.rules().size(); i++) {

@@ -8,6 +8,7 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -114,6 +115,144 @@ class XdpVerdictsPrivilegedTest {
                     flood.destroyForcibly();
                 }
                 dns.destroyForcibly();
+            }
+        }
+    }
+
+    /**
+     * A source over its rate under {@code ratelimit ... per src block 3s}: blocked within a refresh,
+     * its packets then dropped in the driver (counted as blocked there), listed by {@code netbypass
+     * blocklist}; after 3 s it is gone from the list and its packets within the rate pass again. An
+     * address blocked by hand is listed and unblocked by hand.
+     */
+    @org.junit.jupiter.api.Test
+    void aSourceOverItsRateIsBlockedInTheDriverAndThenExpires() throws Exception {
+        try (TestNetwork net = TestNetwork.create(4)) {
+            net.staticNeighbours();
+            Path rules = dir.resolve("block.rules");
+            java.nio.file.Files.writeString(rules, "ratelimit 100/s burst 10 per src block 3s udp dst port 9 name noisy\n"
+                    + "default pass\n");
+            Process offload = net.start(net.nsB, java("offload", "xdp:" + net.ifB + "/R", "--rules", rules.toString(),
+                    "--duration", "120", "--no-host-path"));
+            StringBuilder out = new StringBuilder();
+            CountDownLatch ready = new CountDownLatch(1);
+            Thread reader = reader(offload, out, ready, "[+] counters:");
+            String pid = Long.toString(offload.pid());
+            try {
+                assertTrue(ready.await(30, TimeUnit.SECONDS), "offload started: " + text(out));
+                assertTrue(text(out).contains("[+] XDP on " + net.ifB + ": blocked sources (netbypass blocklist) dropped before the rules"),
+                        text(out));
+                // 6,000 frames at 3,000/s from one source: over its 100/s from the 11th frame on.
+                String[] over = gen(net, 2, 9, 6_000);
+                over[Arrays.asList(over).indexOf("-R") + 1] = "3000";
+                Process sender = net.start(net.nsA, java(over));
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                String listed = "";
+                while (System.nanoTime() < until) {
+                    listed = net.exec(net.nsB, 30, java("blocklist", pid, "list")).stdout();
+                    if (listed.contains(net.addressA)) {
+                        break;
+                    }
+                    Thread.sleep(100);
+                }
+                assertTrue(listed.startsWith("1 source blocked") && listed.contains(net.addressA), listed);
+                assertTrue(sender.waitFor(60, TimeUnit.SECONDS));
+                // The block ends 3 s after the last offer, and the source is forgotten at the next refresh.
+                until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+                while (System.nanoTime() < until && !listed.startsWith("0 sources blocked")) {
+                    Thread.sleep(250);
+                    listed = net.exec(net.nsB, 30, java("blocklist", pid, "list")).stdout();
+                }
+                assertTrue(listed.startsWith("0 sources blocked"), "the block expired: " + listed);
+                // Within the rate again: every frame passes.
+                String[] calm = gen(net, 2, 9, 50);
+                calm[Arrays.asList(calm).indexOf("-R") + 1] = "50";
+                assertEquals(0, net.exec(net.nsA, 60, java(calm)).exitCode());
+                // By hand.
+                var add = net.exec(net.nsB, 30, java("blocklist", pid, "add", "2001:db8::7", "1h"));
+                assertEquals(0, add.exitCode(), add.stdout() + add.stderr());
+                assertEquals("blocked 2001:db8::7 for 3600 s", add.stdout().strip());
+                String one = net.exec(net.nsB, 30, java("blocklist", pid, "list")).stdout();
+                assertTrue(one.startsWith("1 source blocked") && one.contains("2001:db8::7"), one);
+                var del = net.exec(net.nsB, 30, java("blocklist", pid, "del", "2001:db8::7"));
+                assertEquals("unblocked 2001:db8::7", del.stdout().strip(), del.stderr());
+                var bad = net.exec(net.nsB, 30, java("blocklist", pid, "add", "example.com"));
+                assertEquals(1, bad.exitCode());
+                assertTrue(bad.stderr().contains("'example.com' is not an IPv4 or IPv6 address"), bad.stderr());
+
+                assertTrue(stopAfterSenders(offload), "offload ended on SIGTERM: " + text(out));
+                reader.join(5000);
+                String t = text(out);
+                assertEquals(0, offload.exitValue(), t);
+                long blocked = number(t, "\\((\\d+) from blocked sources\\)");
+                long dropped = number(t, "decided \\d+ packets: dropped (\\d+)");
+                long userRx = number(t, "\\[\\+\\] summary: \\S+: (\\d+) packets");
+                long limited = number(t, "\\[\\+\\] summary: .* rate-limited (\\d+),");
+                long userBlocked = t.contains(", blocked ") ? number(t, "summary: .*, blocked (\\d+)") : 0;
+                assertTrue(blocked > 3_000, "most of the source's frames dropped in the driver once blocked: " + blocked + "\n" + t);
+                assertEquals(blocked, dropped, "the driver dropped nothing else:\n" + t);
+                assertEquals(6_050, userRx + blocked, "every frame decided once, in user space or in the driver:\n" + t);
+                assertTrue(limited > 0 && limited < 1_000, "over the rate until the block took effect: " + limited + "\n" + t);
+                long passed = number(t, "summary: .*: dropped \\d+, passed (\\d+),");
+                assertEquals(userRx - limited - userBlocked, passed, "user space's account:\n" + t);
+                assertTrue(passed >= 50, "the 50 frames within the rate after the block passed:\n" + t);
+            } finally {
+                offload.destroyForcibly();
+            }
+        }
+    }
+
+    /**
+     * A reload under traffic swaps the rules in the driver in one step: every frame is decided
+     * there once, by the old rules or the new (dropped, then passed), none lost or counted twice,
+     * and the rule keeps its count over the reload (same name).
+     */
+    @org.junit.jupiter.api.Test
+    void aReloadSwapsTheRulesInTheDriverWithNothingLostOrCountedTwice() throws Exception {
+        try (TestNetwork net = TestNetwork.create(4)) {
+            net.staticNeighbours();
+            Path rules = dir.resolve("swap.rules");
+            java.nio.file.Files.writeString(rules, "drop udp dst port 9 name flood\ndefault pass\n");
+            Process offload = net.start(net.nsB, java("offload", "xdp:" + net.ifB + "/R", "--rules", rules.toString(),
+                    "--duration", "120", "--no-host-path"));
+            StringBuilder out = new StringBuilder();
+            CountDownLatch ready = new CountDownLatch(1);
+            Thread reader = reader(offload, out, ready, "[+] counters:");
+            try {
+                assertTrue(ready.await(30, TimeUnit.SECONDS), "offload started: " + text(out));
+                String[] send = gen(net, 2, 9, 40_000);
+                send[Arrays.asList(send).indexOf("-R") + 1] = "10000";
+                Process sender = net.start(net.nsA, java(send));
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (!Pattern.compile("(?m)^    driver [1-9]\\d* pps: dropped [1-9]").matcher(text(out)).find()
+                        && System.nanoTime() < until) {
+                    Thread.sleep(50);
+                }
+                Path next = dir.resolve("swap.rules.new");
+                java.nio.file.Files.writeString(next, "pass udp dst port 9 name flood\ndefault pass\n");
+                java.nio.file.Files.move(next, rules, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                var reload = net.exec(net.nsB, 60, java("ctl", Long.toString(offload.pid()), "reload"));
+                assertEquals(0, reload.exitCode(), reload.stdout() + reload.stderr());
+                assertTrue(sender.waitFor(60, TimeUnit.SECONDS));
+                assertEquals(0, sender.exitValue());
+                assertTrue(stopAfterSenders(offload), "offload ended on SIGTERM: " + text(out));
+                reader.join(5000);
+                String t = text(out);
+                assertEquals(0, offload.exitValue(), t);
+                long dropped = number(t, "decided \\d+ packets: dropped (\\d+),");
+                long passed = number(t, "decided \\d+ packets: dropped \\d+, passed (\\d+)");
+                long flood = number(t, "(?m)^    flood +(\\d+) +\\d+  pass \\(in the driver\\)");
+                long userRx = number(t, "\\[\\+\\] summary: \\S+: (\\d+) packets");
+                assertTrue(dropped > 1_000 && passed > 1_000, "the old rules dropped, the new ones passed:\n" + t);
+                assertEquals(40_000, flood, "the rule's count in the driver, carried over the reload by its name:\n" + t);
+                assertEquals(0, userRx, "nothing came up to user space:\n" + t);
+                Matcher others = Pattern.compile("(?m)^    default +(\\d+) +\\d+  pass \\(in the driver\\)").matcher(t);
+                long defaults = others.find() ? Long.parseLong(others.group(1)) : 0; // whatever else the kernel sent (none: no line)
+                assertEquals(40_000 + defaults, dropped + passed, "every frame decided once in the driver:\n" + t);
+                assertEquals(2, Pattern.compile("(?m)^\\[\\+\\] XDP on " + net.ifB + ": rule 1 \\(flood\\) and the default \\(pass\\)"
+                        + " decided in the driver$").matcher(t).results().count(), "the plan at the start and at the reload:\n" + t);
+            } finally {
+                offload.destroyForcibly();
             }
         }
     }

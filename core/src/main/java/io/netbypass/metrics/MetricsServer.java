@@ -129,7 +129,7 @@ public final class MetricsServer implements AutoCloseable {
             families.computeIfAbsent(family, k -> {
                 String text = help.apply(k);
                 return new StringBuilder(text == null ? "" : "# HELP " + k + " " + text.replace("\\", "\\\\").replace("\n", "\\n")
-                        + "\n").append("# TYPE ").append(k).append(" counter\n");
+                        + "\n").append("# TYPE ").append(k).append(k.endsWith("_total") ? " counter\n" : " gauge\n");
             })
                     .append(c.label()).append(' ').append(c.value()).append('\n');
         }

@@ -34,6 +34,19 @@ public interface DriverRules {
     /** Packets the driver passed to the kernel, over every rule set it held. */
     long passed();
 
+    /** Packets the driver dropped because their source was blocked (counted in {@link #dropped()} too). */
+    long blocked();
+
+    /**
+     * Drops every packet from the source (IPv4: {@code low} is the address; IPv6: the two halves)
+     * in the driver until {@code untilMonotonicNanos} ({@link System#nanoTime()}'s clock); false
+     * when the driver could not take it (the reason counted, user space still drops them).
+     */
+    boolean block(int version, long high, long low, long untilMonotonicNanos);
+
+    /** Takes a source out of the driver's blocklist. */
+    void unblock(int version, long high, long low);
+
     /** Takes the rules out: every packet of a bypassed queue goes to the port again. */
     void uninstall() throws Exception;
 

@@ -19,6 +19,8 @@ public enum FilterCounter {
             "Packets by the verdict of the rule that decided them"),
     LIMITED("netbypass_verdict_packets_total", "verdict=\"rate_limited\"", "rate-limited", "packets",
             "Packets by the verdict of the rule that decided them"),
+    BLOCKED("netbypass_verdict_packets_total", "verdict=\"blocked\"", "blocked", "packets",
+            "Packets by the verdict of the rule that decided them"),
     MALFORMED("netbypass_malformed_packets_total", null, "malformed", "packets",
             "Packets the parser could not read through their own headers (the rules still decided them)"),
     TX_RING_FULL("netbypass_tx_ring_full_total", null, "tx ring full", "packets",
@@ -93,6 +95,9 @@ public enum FilterCounter {
             case FilterMetrics.XDP_VERDICTS -> "Packets the rules decided in the driver (XDP), by verdict: they never reached user space";
             case FilterMetrics.XDP_RULE_PACKETS -> "Packets each rule decided in the driver (XDP; rule=\"default\": the default action)";
             case FilterMetrics.XDP_RULE_BYTES -> "Bytes of the packets each rule decided in the driver (XDP)";
+            case FilterMetrics.BLOCKED_SOURCES -> "Sources blocked now (ratelimit ... block, netbypass blocklist)";
+            case FilterMetrics.BLOCKED_SECONDS -> "Seconds left of a source's block (the " + FilterMetrics.BLOCKED_SHOWN
+                    + " that end first)";
             default -> null;
         };
     }

@@ -18,7 +18,7 @@ public final class FilterCounters {
     /** Positions in {@link #values} of the data path's counters (static finals: constants to the JIT). */
     static final int RECEIVED = at(FilterCounter.RECEIVED), RECEIVED_BYTES = at(FilterCounter.RECEIVED_BYTES),
             UDP = at(FilterCounter.UDP), DROPPED = at(FilterCounter.DROPPED), PASSED = at(FilterCounter.PASSED),
-            TRANSMITTED = at(FilterCounter.TRANSMITTED), LIMITED = at(FilterCounter.LIMITED),
+            TRANSMITTED = at(FilterCounter.TRANSMITTED), LIMITED = at(FilterCounter.LIMITED), BLOCKED = at(FilterCounter.BLOCKED),
             MALFORMED = at(FilterCounter.MALFORMED), TX_RING_FULL = at(FilterCounter.TX_RING_FULL),
             RELOADS = at(FilterCounter.RELOADS), ERRORS = at(FilterCounter.ERRORS);
 
@@ -33,6 +33,7 @@ public final class FilterCounters {
     public long passed() { return get(FilterCounter.PASSED); }
     public long transmitted() { return get(FilterCounter.TRANSMITTED); }
     public long limited() { return get(FilterCounter.LIMITED); }
+    public long blocked() { return get(FilterCounter.BLOCKED); }
     public long malformed() { return get(FilterCounter.MALFORMED); }
     public long txRingFull() { return get(FilterCounter.TX_RING_FULL); }
     public long reloads() { return get(FilterCounter.RELOADS); }

@@ -51,6 +51,7 @@ public final class FilterEngine implements AutoCloseable {
         }
         workers = new FilterWorker[ports.size()];
         program.prepare(workers.length, null);
+        program.blocklist().origin(origin);
         latest = program;
         for (int w = 0; w < workers.length; w++) {
             workers[w] = new FilterWorker(this, w, ports.get(w));
@@ -66,6 +67,19 @@ public final class FilterEngine implements AutoCloseable {
 
     long origin() {
         return origin;
+    }
+
+    /** The engine's clock: nanoseconds since it was made (the workers' time, and the blocklist's). */
+    public long now() {
+        return System.nanoTime() - origin;
+    }
+
+    /**
+     * The control thread's part of the blocklist, ten times a second: takes the workers' offers
+     * in, forgets what expired, publishes the table (the drivers hear of every change).
+     */
+    public void refreshBlocklist() {
+        latest.blocklist().refresh(now());
     }
 
     FilterProgram latest() {

@@ -30,6 +30,10 @@ public final class FilterMetrics {
     public static final String XDP_VERDICTS = "netbypass_xdp_verdict_packets_total";
     public static final String XDP_RULE_PACKETS = "netbypass_xdp_rule_packets_total";
     public static final String XDP_RULE_BYTES = "netbypass_xdp_rule_bytes_total";
+    /** Gauges of the blocklist: how many sources, and each one's time left (the first {@link #BLOCKED_SHOWN}). */
+    public static final String BLOCKED_SOURCES = "netbypass_blocked_sources";
+    public static final String BLOCKED_SECONDS = "netbypass_blocked_source_seconds_left";
+    public static final int BLOCKED_SHOWN = 100;
     /** Per-worker families: the total's family with this after "netbypass_". */
     public static final String WORKER_PREFIX = "netbypass_worker_";
 
@@ -46,6 +50,9 @@ public final class FilterMetrics {
     private int[] xdpVerdictIds;
     private RuleSet xdpLabelled;
     private int[] xdpRuleIds = new int[0];
+    private int blockedSourcesId = -1;
+    /** The blocked sources published, by address: their records (freed when they go). */
+    private final Map<String, Integer> blockedIds = new HashMap<>();
 
     /** Publishes {@code engine}'s counters labelled {@code port="NAME"}: the port as the operator named it. */
     public FilterMetrics(CountersFile file, FilterEngine engine, String portLabel) {
@@ -118,11 +125,50 @@ public final class FilterMetrics {
             for (Port each : engine.ports()) {
                 each.statistics(deviceSeries.computeIfAbsent(each, DeviceSeries::new));
             }
+            publishBlocklist(p);
             List<DriverRules> drivers = engine.drivers();
             if (!drivers.isEmpty()) {
                 publishDriver(drivers.getFirst()); // the ports of one run are on one device
             }
             file.heartbeat();
+        }
+    }
+
+    private void publishBlocklist(FilterProgram p) {
+        Blocklist b = p.blocklist();
+        if (blockedSourcesId < 0) {
+            blockedSourcesId = file.allocate(BLOCKED_SOURCES + "{port=\"" + port + "\"}");
+        }
+        if (blockedSourcesId >= 0) {
+            file.set(blockedSourcesId, b.size());
+        }
+        if (b.size() == 0 && blockedIds.isEmpty()) {
+            return;
+        }
+        long now = engine.now();
+        Map<String, Long> shown = new HashMap<>();
+        for (Blocklist.Entry e : b.list(now)) {
+            if (shown.size() == BLOCKED_SHOWN) {
+                break;
+            }
+            shown.put(e.address(), (e.untilNanos() - now) / 1_000_000_000L);
+        }
+        var it = blockedIds.entrySet().iterator();
+        while (it.hasNext()) {
+            var e = it.next();
+            if (!shown.containsKey(e.getKey())) {
+                if (e.getValue() >= 0) {
+                    file.free(e.getValue());
+                }
+                it.remove();
+            }
+        }
+        for (var e : shown.entrySet()) {
+            int id = blockedIds.computeIfAbsent(e.getKey(),
+                    a -> file.allocate(BLOCKED_SECONDS + "{port=\"" + port + "\",source=\"" + a + "\"}"));
+            if (id >= 0) {
+                file.set(id, e.getValue());
+            }
         }
     }
 

@@ -28,12 +28,19 @@ import java.util.Arrays;
 public final class FilterProgram {
     /** Sources, destinations or flows each per-key ratelimit rule tracks. */
     public static final int RATE_KEYS = 1 << 16;
+    /** A lane offers the same source to the blocklist again after this long (its refresh may not have run). */
+    private static final long OFFER_AGAIN_NANOS = 250_000_000L;
 
     private final RuleSet rules;
     private final RuleClassifier classifier;
     private final int[] kind;
     private final Action.Per[] per;
     private final RateLimiter[] limiters;
+    /** Per rule: how long a source over its rate is blocked (0: not). */
+    private final long[] blockNanos;
+    private final boolean blocks;
+    /** The sources blocked: a program's own, or (after {@link #prepare}) the one of the program it replaces. */
+    private Blocklist blocklist = new Blocklist();
     private final int defaultIndex;
     /** One per worker; lane 0 also serves {@link #decide} (the offline filter, tests). */
     private volatile Lane[] lanes;
@@ -46,14 +53,19 @@ public final class FilterProgram {
         kind = new int[n + 1];
         per = new Action.Per[n + 1];
         limiters = new RateLimiter[n + 1];
+        blockNanos = new long[n + 1];
+        boolean anyBlock = false;
         for (int r = 0; r <= n; r++) {
             Action a = action(r);
             kind[r] = a.kind().ordinal();
             per[r] = a.per();
+            blockNanos[r] = a.blockNanos();
+            anyBlock |= a.blockNanos() > 0;
             if (a.kind() == Action.Kind.RATELIMIT) {
                 limiters[r] = new RateLimiter(a.rate(), a.burst(), a.per() == Action.Per.RULE ? 0 : RATE_KEYS);
             }
         }
+        blocks = anyBlock;
         lanes = new Lane[] {new Lane(classifier)};
     }
 
@@ -73,6 +85,9 @@ public final class FilterProgram {
         /** Per ratelimit rule: the time of the last packet it decided, and the intervals its limiter had earned then. */
         private final long[] earnedAt;
         private final long[] earnedThen;
+        /** Sources this lane offered to the blocklist lately (by bucket key, and when): one offer per source per refresh. */
+        private final long[] offeredKey = new long[256];
+        private final long[] offeredAt = new long[256];
 
         Lane(RuleClassifier template) {
             this.classifier = template.forAnotherThread();
@@ -90,6 +105,9 @@ public final class FilterProgram {
          * it against the rule that decided.
          */
         public int decide(ParsedPacket p, int wireLength, long nowNanos) {
+            if (blocklist.blocked(p, nowNanos)) {
+                return Verdict.BLOCKED;
+            }
             int r = classifier.classify(p, wireLength);
             int i = r == RuleClassifier.DEFAULT ? defaultIndex : r;
             packets[i]++;
@@ -112,14 +130,28 @@ public final class FilterProgram {
                         earnedAt[i] = nowNanos;
                         earnedThen[i] = earned;
                     }
-                    boolean ok = per[i] == Action.Per.RULE ? limiter.conformEarned(earned)
-                            : limiter.conformEarned(key(p, per[i]), earned);
+                    long key = per[i] == Action.Per.RULE ? 0 : key(p, per[i]);
+                    boolean ok = per[i] == Action.Per.RULE ? limiter.conformEarned(earned) : limiter.conformEarned(key, earned);
                     if (ok) {
                         return Verdict.PASS;
                     }
                     limited[i]++;
+                    if (blockNanos[i] != 0) {
+                        offerBlock(p, key, nowNanos, blockNanos[i]);
+                    }
                     return Verdict.LIMITED;
                 }
+            }
+        }
+
+        private void offerBlock(ParsedPacket p, long key, long nowNanos, long block) {
+            int at = (int) (key ^ key >>> 32) & (offeredKey.length - 1);
+            if (offeredKey[at] == key && nowNanos - offeredAt[at] < OFFER_AGAIN_NANOS && nowNanos >= offeredAt[at]) {
+                return; // offered lately: the control thread takes it in at its next refresh
+            }
+            if (blocklist.offer(p, nowNanos + block)) {
+                offeredKey[at] = key;
+                offeredAt[at] = nowNanos;
             }
         }
 
@@ -181,6 +213,7 @@ public final class FilterProgram {
             lanes = more;
         }
         if (previous != null && previous != this) {
+            blocklist = previous.blocklist; // a blocked source stays blocked over a reload
             for (int r = 0; r < limiters.length; r++) {
                 int o = carriedFrom(r, previous);
                 if (limiters[r] != null && o >= 0 && previous.limiters[o] != null
@@ -308,6 +341,16 @@ public final class FilterProgram {
     /** Keys a ratelimit rule forgot while they were still limited (its table was too small). */
     public long evictions(int r) {
         return limiters[r] == null ? 0 : limiters[r].evictions();
+    }
+
+    /** The sources blocked ({@code ratelimit ... block}, {@code netbypass blocklist}), shared with the programs it replaces. */
+    public Blocklist blocklist() {
+        return blocklist;
+    }
+
+    /** Whether a rule blocks sources over its rate ({@code block DURATION}). */
+    public boolean blocks() {
+        return blocks;
     }
 
     /** Rule name for counter {@code r}: the rule's name, or "default". */

@@ -500,6 +500,7 @@ public final class FilterWorker implements Agent {
             case Verdict.PASS -> v[FilterCounters.PASSED]++;
             case Verdict.TX -> v[FilterCounters.TRANSMITTED]++;
             case Verdict.LIMITED -> v[FilterCounters.LIMITED]++;
+            case Verdict.BLOCKED -> v[FilterCounters.BLOCKED]++;
             default -> v[FilterCounters.DROPPED]++;
         }
         return verdict;

@@ -62,7 +62,11 @@ public final class OfflineFilter {
                 if (p.ipVersion() != 0 && p.ipProtocol() == IpProtocols.UDP) {
                     c.values[FilterCounters.UDP]++;
                 }
-                int verdict = program.decide(p, wireLength, record.timestampNanos() - first);
+                long now = record.timestampNanos() - first;
+                if (program.blocks()) {
+                    program.blocklist().refresh(now); // the capture's clock: a block takes effect at once
+                }
+                int verdict = program.decide(p, wireLength, now);
                 if (listener != null) {
                     listener.verdict(c.values[FilterCounters.RECEIVED] - 1, verdict);
                 }
@@ -74,6 +78,10 @@ public final class OfflineFilter {
                     case Verdict.TX -> c.values[FilterCounters.TRANSMITTED]++;
                     case Verdict.LIMITED -> {
                         c.values[FilterCounters.LIMITED]++;
+                        dropped.write(record);
+                    }
+                    case Verdict.BLOCKED -> {
+                        c.values[FilterCounters.BLOCKED]++;
                         dropped.write(record);
                     }
                     default -> {

@@ -9,6 +9,8 @@ public final class Verdict {
     public static final int TX = 2;
     /** Dropped by a ratelimit rule: over its rate. */
     public static final int LIMITED = 3;
+    /** Dropped before the rules: the source is blocked ({@link Blocklist}). */
+    public static final int BLOCKED = 4;
 
     private Verdict() {
     }

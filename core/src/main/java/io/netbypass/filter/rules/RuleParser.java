@@ -213,6 +213,8 @@ public final class RuleParser {
         Action.Per per = Action.Per.RULE;
         boolean sawBurst = false;
         boolean sawPer = false;
+        long block = 0;
+        Token blockToken = null;
         while (!atEnd()) {
             Token k = peek();
             if (k.text.equals("burst") && !sawBurst) {
@@ -230,11 +232,40 @@ public final class RuleParser {
                     default -> throw error(p, "ratelimit is per src, dst or flow, not '" + p.text + "'");
                 };
                 sawPer = true;
+            } else if (k.text.equals("block") && blockToken == null) {
+                blockToken = next();
+                Token d = expect("a duration such as 60s, 10m or 1h after 'block'");
+                block = duration(d);
             } else {
                 break;
             }
         }
-        return Action.rateLimit(rate, burst, per);
+        if (blockToken != null && per != Action.Per.SRC) {
+            throw error(blockToken, "'block' blocks the source that goes over the rate: it takes 'per src'"
+                    + (per == Action.Per.RULE ? "" : ", not 'per " + per.name().toLowerCase() + "'"));
+        }
+        return block == 0 ? Action.rateLimit(rate, burst, per) : Action.rateLimit(rate, burst, per, block);
+    }
+
+    /** A duration of 1 s to 7 days: a number with s, m, h or d. */
+    private long duration(Token t) throws RuleSyntaxException {
+        String s = t.text;
+        long unit = switch (s.isEmpty() ? ' ' : s.charAt(s.length() - 1)) {
+            case 's' -> 1;
+            case 'm' -> 60;
+            case 'h' -> 3600;
+            case 'd' -> 86400;
+            default -> 0;
+        };
+        String digits = s.isEmpty() ? "" : s.substring(0, s.length() - 1);
+        if (unit == 0 || digits.isEmpty() || digits.length() > 7 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw error(t, "a block lasts a number of seconds, minutes, hours or days (60s, 10m, 1h, 1d), not '" + s + "'");
+        }
+        long seconds = Long.parseLong(digits) * unit;
+        if (seconds < 1 || seconds > 7 * 86400) {
+            throw error(t, "a block lasts 1s to 7d, not '" + s + "'");
+        }
+        return seconds * 1_000_000_000L;
     }
 
     /** A positive whole number with an optional k (1,000) or M (1,000,000) suffix. */

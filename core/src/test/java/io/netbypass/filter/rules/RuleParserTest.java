@@ -138,6 +138,17 @@ class RuleParserTest {
     }
 
     @Test
+    void aPerSourceLimitMayBlockTheSourcesOverIt() throws Exception {
+        RuleSet s = parse("ratelimit 100/s burst 10 per src block 90s udp name a\nratelimit 5/s block 2h per src\n"
+                + "ratelimit 5/s per src block 1d\n");
+        assertEquals(Action.rateLimit(100, 10, Action.Per.SRC, 90_000_000_000L), s.rule(0).action());
+        assertEquals(List.of(new Match.Protocol(17)), s.rule(0).matches());
+        assertEquals(7_200_000_000_000L, s.rule(1).action().blockNanos());
+        assertEquals("ratelimit 5/s burst 5 per src block 24h", s.rule(2).action().toString());
+        assertEquals("ratelimit 100/s burst 10 per src block 90s", s.rule(0).action().toString());
+    }
+
+    @Test
     void noDefaultMeansPassAndEmptyFileIsNoRules() throws Exception {
         RuleSet s = parse("# nothing\n\n   \n");
         assertEquals(0, s.size());
@@ -199,6 +210,11 @@ class RuleParserTest {
             "drop flags 0x100                    | 1:12: '0x100' is not a TCP flags byte (0x00-0xff)",
             "drop dns qname                      | 1:15: expected a DNS name after 'dns qname' at the end of the line",
             "ratelimit 10/s burst 2000M          | 1:22: burst 2000M is out of range 1-1000M",
+            "ratelimit 10/s block 60s            | 1:16: 'block' blocks the source that goes over the rate: it takes 'per src'",
+            "ratelimit 10/s per dst block 60s    | 1:24: it takes 'per src', not 'per dst'",
+            "ratelimit 10/s per src block 60     | 1:30: a block lasts a number of seconds, minutes, hours or days (60s, 10m, 1h, 1d), not '60'",
+            "ratelimit 10/s per src block 8d     | 1:30: a block lasts 1s to 7d, not '8d'",
+            "ratelimit 10/s per src block        | 1:29: expected a duration such as 60s, 10m or 1h after 'block' at the end of the line",
             "drop host                           | 1:10: expected an address or list after 'host' at the end of the line",
             "drop ether src                      | 1:15: expected a MAC address after 'ether src' at the end of the line",
             "drop src                            | 1:9: expected an address, net, host, list or port after 'src' at the end of the line",

@@ -176,7 +176,7 @@ public final class XdpPort extends RingPort {
     @Override
     public IdleStrategy waitStrategy() {
         int[] fds = pollDescriptors();
-        return fds == null ? null : new PollIdleStrategy(fds, 16, 10);
+        return fds == null ? null : new PollIdleStrategy(fds, 16, PollIdleStrategy.IDLE_TIMEOUT_MILLIS);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.netbypass.linux.bpf;
 
+import io.netbypass.linux.Errno;
 import io.netbypass.linux.LinuxException;
 import io.netbypass.linux.Native;
 
@@ -36,6 +37,7 @@ public final class Bpf {
     public static final int MAP_TYPE_ARRAY = 2;
     /** Longest-prefix match: keys are {u32 prefix length, address bytes in network order}. */
     public static final int MAP_TYPE_LPM_TRIE = 11;
+    public static final int MAP_TYPE_LRU_HASH = 9;
     /** map_flags: allocate entries as they are added (an LPM trie requires it). */
     public static final int MAP_F_NO_PREALLOC = 1;
     public static final int MAP_TYPE_PERCPU_ARRAY = 6;
@@ -49,7 +51,7 @@ public final class Bpf {
     /** XDP return codes. */
     public static final int XDP_ABORTED = 0, XDP_DROP = 1, XDP_PASS = 2, XDP_TX = 3, XDP_REDIRECT = 4;
     /** Helper ids. */
-    public static final int HELPER_MAP_LOOKUP_ELEM = 1, HELPER_REDIRECT_MAP = 51;
+    public static final int HELPER_MAP_LOOKUP_ELEM = 1, HELPER_KTIME_GET_NS = 5, HELPER_REDIRECT_MAP = 51;
     /** struct xdp_md offsets. */
     public static final int XDP_MD_DATA = 0, XDP_MD_DATA_END = 4, XDP_MD_RX_QUEUE_INDEX = 16;
 
@@ -106,6 +108,23 @@ public final class Bpf {
             attr.set(ValueLayout.JAVA_LONG, 8, key.address());
             attr.set(ValueLayout.JAVA_LONG, 16, value.address());
             Native.bpf(MAP_UPDATE_ELEM, attr, "bpf(BPF_MAP_UPDATE_ELEM, " + what + ")");
+        }
+    }
+
+    /** Deletes {@code map[key]} with the key as the map lays it out; false when there was none. */
+    public static boolean mapDelete(int mapFd, MemorySegment key, String what) throws LinuxException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment attr = a.allocate(ATTR_SIZE, 8);
+            attr.set(ValueLayout.JAVA_INT, 0, mapFd);
+            attr.set(ValueLayout.JAVA_LONG, 8, key.address());
+            int rc = Native.bpfRaw(MAP_DELETE_ELEM, attr);
+            if (rc == -Errno.ENOENT) {
+                return false;
+            }
+            if (rc < 0) {
+                throw new LinuxException("bpf(BPF_MAP_DELETE_ELEM, " + what + ")", -rc);
+            }
+            return true;
         }
     }
 
@@ -172,8 +191,22 @@ public final class Bpf {
         }
     }
 
-    /** How many CPUs this kernel may ever have (/sys/devices/system/cpu/possible): per-CPU maps hold one value each. */
+    private static volatile int possible;
+
+    /**
+     * How many CPUs this kernel may ever have (/sys/devices/system/cpu/possible, read once: it is
+     * fixed at boot): per-CPU maps hold one value each.
+     */
     public static int possibleCpus() {
+        int n = possible;
+        if (n == 0) {
+            n = readPossibleCpus();
+            possible = n;
+        }
+        return n;
+    }
+
+    private static int readPossibleCpus() {
         try {
             String text = Files.readString(Path.of("/sys/devices/system/cpu/possible")).strip();
             int highest = 0;

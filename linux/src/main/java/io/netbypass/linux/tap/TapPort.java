@@ -103,7 +103,7 @@ public final class TapPort extends RingPort {
 
     @Override
     public IdleStrategy waitStrategy() {
-        return new PollIdleStrategy(pollDescriptors(), 16, 10);
+        return new PollIdleStrategy(pollDescriptors(), 16, PollIdleStrategy.IDLE_TIMEOUT_MILLIS);
     }
 
     @Override

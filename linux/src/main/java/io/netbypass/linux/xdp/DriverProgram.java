@@ -23,7 +23,11 @@ final class DriverProgram implements AutoCloseable {
     private final int counters;
     private final Map<PrefixList, PrefixMap> lists;
 
-    private DriverProgram(RuleSet rules, DriverVerdicts.Plan plan, int programFd, int counters, Map<PrefixList, PrefixMap> lists) {
+    private final boolean checksBlocklist;
+
+    private DriverProgram(RuleSet rules, DriverVerdicts.Plan plan, int programFd, int counters, Map<PrefixList, PrefixMap> lists,
+                          boolean checksBlocklist) {
+        this.checksBlocklist = checksBlocklist;
         this.rules = rules;
         this.plan = plan;
         this.programFd = programFd;
@@ -31,21 +35,25 @@ final class DriverProgram implements AutoCloseable {
         this.lists = lists;
     }
 
-    /** Loads {@code rules} for the queues in {@code xskMapFd}. */
-    static DriverProgram load(RuleSet rules, int xskMapFd) throws LinuxException {
+    /**
+     * Loads {@code rules} for the queues in {@code xskMapFd}, dropping the sources in {@code
+     * blocklistFd} first ({@code < 0}: no blocklist; its count is the slot after the default's).
+     */
+    static DriverProgram load(RuleSet rules, int xskMapFd, int blocklistFd) throws LinuxException {
         Map<PrefixList, PrefixMap> lists = new IdentityHashMap<>();
         int counters = -1;
         try {
             for (PrefixList l : DriverVerdicts.prefixLists(rules)) {
                 lists.put(l, PrefixMap.load(l));
             }
-            counters = Bpf.mapCreate(Bpf.MAP_TYPE_PERCPU_ARRAY, 4, DriverVerdicts.COUNTER_SIZE, rules.size() + 1, "nb_rule_counts");
+            counters = Bpf.mapCreate(Bpf.MAP_TYPE_PERCPU_ARRAY, 4, DriverVerdicts.COUNTER_SIZE, rules.size() + 2, "nb_rule_counts");
             int limit = rules.size();
             while (true) {
-                DriverVerdicts.Compiled c = DriverVerdicts.compile(rules, limit, xskMapFd, counters,
+                DriverVerdicts.Compiled c = DriverVerdicts.compile(rules, limit, xskMapFd, counters, blocklistFd,
                         l -> lists.get(l).ipv4(), l -> lists.get(l).ipv6());
                 try {
-                    return new DriverProgram(rules, c.plan(), Bpf.loadXdp("nb_verdicts", c.program()), counters, lists);
+                    return new DriverProgram(rules, c.plan(), Bpf.loadXdp("nb_verdicts", c.program()), counters, lists,
+                            blocklistFd >= 0);
                 } catch (LinuxException e) {
                     if (limit == 0 || e.errno() != Errno.E2BIG && e.errno() != Errno.ENOSPC) {
                         throw e;
@@ -74,11 +82,16 @@ final class DriverProgram implements AutoCloseable {
         return plan;
     }
 
+    /** Whether the program drops blocked sources (a program without a blocklist costs no lookup per packet). */
+    boolean checksBlocklist() {
+        return checksBlocklist;
+    }
+
     int programFd() {
         return programFd;
     }
 
-    /** Packets and bytes rule {@code r} ({@code rules.size()}: the default) decided, summed over CPUs. */
+    /** Packets and bytes rule {@code r} ({@code rules.size()}: the default; {@code + 1}: blocked sources) decided, summed over CPUs. */
     void counts(int r, long[] packetsAndBytes) throws LinuxException {
         Bpf.perCpuSums(counters, r, packetsAndBytes, "nb_rule_counts");
     }

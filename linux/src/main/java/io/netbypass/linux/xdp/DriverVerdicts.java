@@ -20,6 +20,7 @@ import io.netbypass.packet.TcpDescriptor;
 import io.netbypass.packet.UdpDescriptor;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.function.ToIntFunction;
 
@@ -121,6 +122,8 @@ public final class DriverVerdicts {
     public static final int TEST_USER = 64;
     /** Test runs: a packet decided by rule {@code r} returns {@code TEST_RULE + r} ({@code r = rules.size()}: the default). */
     public static final int TEST_RULE = 128;
+    /** A blocklist key: the IP version (u32), then the source address (IPv4 in the first 4 of 16 bytes), network order. */
+    public static final int BLOCK_KEY_SIZE = 20;
     /** Per-CPU counter value: packets, then bytes (two u64). */
     public static final int COUNTER_SIZE = 16;
     /** The most VLAN tags the program walks; a frame with more goes to user space. */
@@ -133,8 +136,8 @@ public final class DriverVerdicts {
     private static final int ETHERTYPE = 0, VLANS = 1, VLAN_TCI = 2, MAC_DST = 3, MAC_SRC = 4, IPV = 5, PROTO = 6, TTL = 7,
             SRC_HI = 8, SRC_LO = 9, DST_HI = 10, DST_LO = 11, FRAG = 12, FRAG_OFFSET = 13, L3_END = 14, IP_HEADER = 15,
             HAS_PORTS = 16, SPORT = 17, DPORT = 18, TCP_FLAGS = 19, HAS_PAYLOAD = 20, PAYLOAD = 21, PAYLOAD_END = 22,
-            ICMP_TYPE = 23, ICMP_CODE = 24;
-    private static final int SLOTS = 25;
+            ICMP_TYPE = 23, ICMP_CODE = 24, BLOCK_UNTIL = 25;
+    private static final int SLOTS = 26;
     /** A map key on the stack: the LPM key (4-byte length, 16 address bytes), or a u32 index. */
     private static final int KEY = -8 * (SLOTS + 3);
 
@@ -143,14 +146,22 @@ public final class DriverVerdicts {
     private final Label rules = a.label("rules");
     private final int xskMapFd;
     private final int countersFd;
+    private final int blocklistFd;
     private final boolean test;
     private final ToIntFunction<PrefixList> v4Maps;
     private final ToIntFunction<PrefixList> v6Maps;
     private int labels;
 
-    private DriverVerdicts(int xskMapFd, int countersFd, ToIntFunction<PrefixList> v4Maps, ToIntFunction<PrefixList> v6Maps) {
+    /** The fields this program reads; and those it must parse (null: all of them). */
+    private final BitSet loaded = new BitSet();
+    private final BitSet wanted;
+
+    private DriverVerdicts(int xskMapFd, int countersFd, int blocklistFd, ToIntFunction<PrefixList> v4Maps,
+                           ToIntFunction<PrefixList> v6Maps, BitSet wanted) {
+        this.wanted = wanted;
         this.xskMapFd = xskMapFd;
         this.countersFd = countersFd;
+        this.blocklistFd = blocklistFd;
         this.test = xskMapFd < 0;
         this.v4Maps = v4Maps;
         this.v6Maps = v6Maps;
@@ -171,12 +182,30 @@ public final class DriverVerdicts {
      */
     public static Compiled compile(RuleSet rules, int ruleLimit, int xskMapFd, int countersFd,
                                    ToIntFunction<PrefixList> v4Maps, ToIntFunction<PrefixList> v6Maps) {
-        DriverVerdicts d = new DriverVerdicts(xskMapFd, countersFd, v4Maps, v6Maps);
-        d.queueCheck();
-        d.parse();
-        Plan plan = d.rules(rules, ruleLimit);
-        d.handOver();
+        return compile(rules, ruleLimit, xskMapFd, countersFd, -1, v4Maps, v6Maps);
+    }
+
+    /**
+     * As above, and with {@code blocklistFd >= 0} (an LRU hash: {@link #BLOCK_KEY_SIZE}-byte keys, a
+     * u64 CLOCK_MONOTONIC expiry) a packet whose source is there and not expired is dropped before
+     * the rules, counted at slot {@code rules.size() + 1}.
+     */
+    public static Compiled compile(RuleSet rules, int ruleLimit, int xskMapFd, int countersFd, int blocklistFd,
+                                   ToIntFunction<PrefixList> v4Maps, ToIntFunction<PrefixList> v6Maps) {
+        // Twice: the first time to learn which fields the rules read, the second parses only those.
+        DriverVerdicts all = new DriverVerdicts(xskMapFd, countersFd, blocklistFd, v4Maps, v6Maps, null);
+        all.emit(rules, ruleLimit);
+        DriverVerdicts d = new DriverVerdicts(xskMapFd, countersFd, blocklistFd, v4Maps, v6Maps, all.loaded);
+        Plan plan = d.emit(rules, ruleLimit);
         return new Compiled(d.a, plan);
+    }
+
+    private Plan emit(RuleSet rules, int ruleLimit) {
+        queueCheck();
+        parse();
+        Plan plan = rules(rules, ruleLimit);
+        handOver();
+        return plan;
     }
 
     /** The prefix lists {@code rules} test, each once. */
@@ -224,7 +253,13 @@ public final class DriverVerdicts {
     }
 
     private void load(int reg, int field) {
+        loaded.set(field);
         a.load(DW, reg, R10, slot(field));
+    }
+
+    /** Whether a field is read (by the rules or the parse itself), so the parse must set it. */
+    private boolean needs(int field) {
+        return wanted == null || wanted.get(field);
     }
 
     private void store(int field, int reg) {
@@ -320,20 +355,26 @@ public final class DriverVerdicts {
         a.load(W, PacketReads.END, R_CTX, Bpf.XDP_MD_DATA_END);
         a.movReg(R_LEN, PacketReads.END).aluReg(SUB, R_LEN, PacketReads.DATA);
         for (int i = 0; i < SLOTS; i++) {
-            storeImm(i, 0);
+            if (needs(i)) {
+                storeImm(i, 0); // the verifier refuses a read of a slot no path wrote
+            }
         }
         a.jump(JLT, R_LEN, 14, user);
         a.mov(R5, 0);
-        read(H, R0, R5, 0);
-        a.alu(LSH, R0, 32);
-        read(W, R3, R5, 2);
-        a.aluReg(OR, R0, R3);
-        store(MAC_DST, R0);
-        read(H, R0, R5, 6);
-        a.alu(LSH, R0, 32);
-        read(W, R3, R5, 8);
-        a.aluReg(OR, R0, R3);
-        store(MAC_SRC, R0);
+        if (needs(MAC_DST)) {
+            read(H, R0, R5, 0);
+            a.alu(LSH, R0, 32);
+            read(W, R3, R5, 2);
+            a.aluReg(OR, R0, R3);
+            store(MAC_DST, R0);
+        }
+        if (needs(MAC_SRC)) {
+            read(H, R0, R5, 6);
+            a.alu(LSH, R0, 32);
+            read(W, R3, R5, 8);
+            a.aluReg(OR, R0, R3);
+            store(MAC_SRC, R0);
+        }
         read(H, R3, R5, 12);
         a.jump(JLE, R3, EtherTypes.MAX_8023_LENGTH, user); // 802.3 (LLC/SNAP): user space
         a.mov(R5, 14);
@@ -350,9 +391,11 @@ public final class DriverVerdicts {
                 break;
             }
             read(H, R0, R5, 2); // the inner type: the tag is whole, as our parser requires
-            if (t == 0) {
+            if (t == 0 && needs(VLAN_TCI)) {
                 read(H, R4, R5, 0);
                 store(VLAN_TCI, R4);
+            }
+            if (t == 0 && needs(VLANS)) {
                 storeImm(VLANS, 1);
             }
             a.movReg(R3, R0);
@@ -394,14 +437,20 @@ public final class DriverVerdicts {
         a.jumpReg(JGT, R4, R_LEN, user); // the datagram runs past the frame
         store(L3_END, R4);
         storeImm(IPV, 4);
-        read(B, R0, R5, 8);
-        store(TTL, R0);
+        if (needs(TTL)) {
+            read(B, R0, R5, 8);
+            store(TTL, R0);
+        }
         read(B, R0, R5, 9);
         store(PROTO, R0);
-        read(W, R0, R5, 12);
-        store(SRC_LO, R0);
-        read(W, R0, R5, 16);
-        store(DST_LO, R0);
+        if (needs(SRC_LO)) {
+            read(W, R0, R5, 12);
+            store(SRC_LO, R0);
+        }
+        if (needs(DST_LO)) {
+            read(W, R0, R5, 16);
+            store(DST_LO, R0);
+        }
         read(H, R0, R5, 6);
         a.movReg(R2, R0).alu(AND, R2, 0x1fff).alu(LSH, R2, 3);
         store(FRAG_OFFSET, R2);
@@ -431,12 +480,16 @@ public final class DriverVerdicts {
         store(L3_END, R4);
         storeImm(IPV, 6);
         store(PROTO, R3);
-        read(B, R0, R5, 7);
-        store(TTL, R0);
+        if (needs(TTL)) {
+            read(B, R0, R5, 7);
+            store(TTL, R0);
+        }
         int[] fields = {SRC_HI, SRC_LO, DST_HI, DST_LO};
         for (int i = 0; i < 4; i++) {
-            read(DW, R0, R5, 8 + 8 * i);
-            store(fields[i], R0);
+            if (needs(fields[i])) {
+                read(DW, R0, R5, 8 + 8 * i);
+                store(fields[i], R0);
+            }
         }
         a.alu(ADD, R5, 40);
     }
@@ -468,10 +521,12 @@ public final class DriverVerdicts {
         a.jump(JLT, R0, TcpDescriptor.MIN_HEADER_LENGTH, user);
         a.jumpReg(JGT, R0, R4, user);
         a.aluReg(ADD, R0, R5);
-        store(PAYLOAD, R0);
+        storeIfNeeded(PAYLOAD, R0);
         ports();
-        read(B, R0, R5, 13);
-        store(TCP_FLAGS, R0);
+        if (needs(TCP_FLAGS)) {
+            read(B, R0, R5, 13);
+            store(TCP_FLAGS, R0);
+        }
         payloadToDatagramEnd();
         a.jumpAlways(rules);
 
@@ -485,12 +540,14 @@ public final class DriverVerdicts {
         a.jumpReg(JGT, R2, R4, user);
         ports();
         a.movReg(R0, R5).alu(ADD, R0, UdpDescriptor.HEADER_LENGTH);
-        store(PAYLOAD, R0);
+        storeIfNeeded(PAYLOAD, R0);
         payloadToDatagramEnd();
-        a.movReg(R0, R5).aluReg(ADD, R0, R2);
-        load(R3, L3_END);
-        a.jumpReg(JGE, R0, R3, rules);
-        store(PAYLOAD_END, R0); // bytes after the UDP datagram are not its payload
+        if (needs(PAYLOAD_END)) {
+            a.movReg(R0, R5).aluReg(ADD, R0, R2);
+            load(R3, L3_END);
+            a.jumpReg(JGE, R0, R3, rules);
+            store(PAYLOAD_END, R0); // bytes after the UDP datagram are not its payload
+        }
         a.jumpAlways(rules);
         a.bind(udpFragment); // a first fragment: its UDP length covers fragments not here
         a.bind(udplite); // UDP-Lite's length is its checksum coverage
@@ -503,36 +560,56 @@ public final class DriverVerdicts {
 
         a.bind(icmp);
         a.jump(JLT, R4, IcmpDescriptor.HEADER_LENGTH, user);
-        read(B, R0, R5, 0);
-        store(ICMP_TYPE, R0);
-        read(B, R0, R5, 1);
-        store(ICMP_CODE, R0);
+        if (needs(ICMP_TYPE)) {
+            read(B, R0, R5, 0);
+            store(ICMP_TYPE, R0);
+        }
+        if (needs(ICMP_CODE)) {
+            read(B, R0, R5, 1);
+            store(ICMP_CODE, R0);
+        }
         a.movReg(R0, R5).alu(ADD, R0, IcmpDescriptor.HEADER_LENGTH);
-        store(PAYLOAD, R0);
+        storeIfNeeded(PAYLOAD, R0);
         payloadToDatagramEnd();
         a.jumpAlways(rules);
     }
 
     private void ports() {
-        read(H, R0, R5, 0);
-        store(SPORT, R0);
-        read(H, R0, R5, 2);
-        store(DPORT, R0);
-        storeImm(HAS_PORTS, 1);
+        if (needs(SPORT)) {
+            read(H, R0, R5, 0);
+            store(SPORT, R0);
+        }
+        if (needs(DPORT)) {
+            read(H, R0, R5, 2);
+            store(DPORT, R0);
+        }
+        if (needs(HAS_PORTS)) {
+            storeImm(HAS_PORTS, 1);
+        }
     }
 
     private void headerThenPayload(int length) {
         ports();
         a.movReg(R0, R5).alu(ADD, R0, length);
-        store(PAYLOAD, R0);
+        storeIfNeeded(PAYLOAD, R0);
         payloadToDatagramEnd();
         a.jumpAlways(rules);
     }
 
+    private void storeIfNeeded(int field, int reg) {
+        if (needs(field)) {
+            store(field, reg);
+        }
+    }
+
     private void payloadToDatagramEnd() {
-        storeImm(HAS_PAYLOAD, 1);
-        load(R0, L3_END);
-        store(PAYLOAD_END, R0);
+        if (needs(HAS_PAYLOAD)) {
+            storeImm(HAS_PAYLOAD, 1);
+        }
+        if (needs(PAYLOAD_END)) {
+            load(R0, L3_END);
+            store(PAYLOAD_END, R0);
+        }
     }
 
     // ---------------------------------------------------------------- rules
@@ -551,6 +628,9 @@ public final class DriverVerdicts {
 
     private Plan rules(RuleSet set, int ruleLimit) {
         a.bind(rules);
+        if (blocklistFd >= 0) {
+            blocked(set.size() + 1);
+        }
         List<RulePlan> plan = new ArrayList<>();
         String unreached = null; // why no packet the driver judges gets to the next rule
         for (int r = 0; r < set.size(); r++) {
@@ -620,6 +700,51 @@ public final class DriverVerdicts {
             }
         }
         return new Plan(List.copyOf(plan));
+    }
+
+    /** Drops a packet whose source is in the blocklist and not expired, counting it at {@code index}. */
+    private void blocked(int index) {
+        Label no = a.label("notblocked");
+        Label ipv6 = a.label("blocked6");
+        Label lookup = a.label("blockedlookup");
+        load(R0, IPV);
+        a.jump(JEQ, R0, 0, no);
+        a.store(W, R10, KEY, R0);
+        a.jump(JEQ, R0, 6, ipv6);
+        load(R0, SRC_LO);
+        a.toBigEndian(R0, 32);
+        a.store(W, R10, KEY + 4, R0);
+        for (int i = 8; i < BLOCK_KEY_SIZE; i += 4) {
+            a.storeImm(W, R10, KEY + i, 0);
+        }
+        a.jumpAlways(lookup);
+        a.bind(ipv6);
+        sourceKey6(SRC_HI, SRC_LO);
+        a.bind(lookup);
+        a.loadMap(R1, blocklistFd);
+        a.movReg(R2, R10).alu(ADD, R2, KEY);
+        a.call(Bpf.HELPER_MAP_LOOKUP_ELEM);
+        a.jump(JEQ, R0, 0, no);
+        a.load(DW, R1, R0, 0);
+        store(BLOCK_UNTIL, R1);
+        a.call(Bpf.HELPER_KTIME_GET_NS);
+        load(R1, BLOCK_UNTIL);
+        a.jumpReg(JGE, R0, R1, no); // expired: user space forgets it at its next refresh
+        decide(index, Bpf.XDP_DROP);
+        a.bind(no);
+    }
+
+    /** The 16 address bytes of two slots, network order, at KEY + 4 (after a 4-byte length or version). */
+    private void sourceKey6(int highSlot, int lowSlot) {
+        int[] words = {highSlot, lowSlot};
+        for (int w = 0; w < 2; w++) {
+            load(R0, words[w]);
+            a.movReg(R3, R0).alu(RSH, R3, 32);
+            a.toBigEndian(R3, 32);
+            a.store(W, R10, KEY + 4 + 8 * w, R3);
+            a.toBigEndian(R0, 32); // the low half (the swap keeps only 32 bits)
+            a.store(W, R10, KEY + 8 + 8 * w, R0);
+        }
     }
 
     /** Jumps to {@code yes} when {@code m} holds, to {@code no} when not; ends in a jump either way. */
@@ -830,14 +955,10 @@ public final class DriverVerdicts {
         a.jumpAlways(lookup);
         a.bind(ipv6);
         a.storeImm(W, R10, KEY, 128);
-        int[] words = side == Match.Side.SRC ? new int[] {SRC_HI, SRC_LO} : new int[] {DST_HI, DST_LO};
-        for (int w = 0; w < 2; w++) {
-            load(R0, words[w]);
-            a.movReg(R3, R0).alu(RSH, R3, 32);
-            a.toBigEndian(R3, 32);
-            a.store(W, R10, KEY + 4 + 8 * w, R3);
-            a.toBigEndian(R0, 32); // the low half (the swap keeps only 32 bits)
-            a.store(W, R10, KEY + 8 + 8 * w, R0);
+        if (side == Match.Side.SRC) {
+            sourceKey6(SRC_HI, SRC_LO);
+        } else {
+            sourceKey6(DST_HI, DST_LO);
         }
         a.loadMap(R1, v6Maps.applyAsInt(list));
         a.bind(lookup);

@@ -11,6 +11,10 @@ import io.netbypass.scaling.ntuple.RxFlowSpec;
 import io.netbypass.util.UserException;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -45,6 +49,12 @@ public final class XdpInterface implements DriverRules {
     private long[][] carried;
     private long droppedBefore;
     private long passedBefore;
+    private long blockedBefore;
+    /** The sources dropped before the rules (an LRU hash made at the first need), or -1; guarded by this. */
+    private int blocklist = -1;
+    /** Whether the program must check the blocklist (a rule blocks, or an entry was added by hand). */
+    private boolean blocklistInUse;
+    private long blockFailures;
 
     private XdpInterface(String key, String ifName, int map, int counters, XdpAttachment attachment, List<RxFlowSpec> steering,
                          XdpAttachment.Mode askedMode) {
@@ -162,7 +172,12 @@ public final class XdpInterface implements DriverRules {
             throw new UserException("XDP verdicts take queue mode: with --steer the program on " + ifName
                     + " already selects flows (use --xdp-verdicts off)");
         }
-        DriverProgram next = DriverProgram.load(rules, map);
+        blocklistInUse |= rules.rules().stream().anyMatch(r -> r.action().blockNanos() > 0);
+        if (blocklistInUse && blocklist < 0) {
+            blocklist = Bpf.mapCreate(Bpf.MAP_TYPE_LRU_HASH, DriverVerdicts.BLOCK_KEY_SIZE, 8,
+                    io.netbypass.filter.engine.Blocklist.CAPACITY, "nb_blocklist");
+        }
+        DriverProgram next = DriverProgram.load(rules, map, blocklistInUse ? blocklist : -1);
         try {
             attachment.run(next.programFd());
         } catch (LinuxException | RuntimeException e) {
@@ -172,21 +187,26 @@ public final class XdpInterface implements DriverRules {
         DriverProgram old = verdicts;
         long[][] kept = new long[2][rules.size() + 1];
         if (old != null) {
-            long[][] was = countsOf(old);
+            long[][] was = read(old); // its last counts, after the swap: nothing it counts is lost
             droppedBefore += verdictTotal(old, was, Action.Kind.DROP);
             passedBefore += verdictTotal(old, was, Action.Kind.PASS);
+            blockedBefore += was[0][old.rules().size() + 1];
             int[] from = rules.keptFrom(old.rules());
             for (int r = 0; r < from.length; r++) {
                 if (from[r] >= 0) {
-                    kept[0][r] = was[0][from[r]];
-                    kept[1][r] = was[1][from[r]];
+                    kept[0][r] = was[0][from[r]] + carried[0][from[r]];
+                    kept[1][r] = was[1][from[r]] + carried[1][from[r]];
                 }
             }
             old.close();
         }
         carried = kept;
         verdicts = next;
-        return next.plan().describe(rules);
+        List<String> plan = new java.util.ArrayList<>(next.plan().describe(rules));
+        if (next.checksBlocklist()) {
+            plan.addFirst("blocked sources (netbypass blocklist) dropped before the rules");
+        }
+        return plan;
     }
 
     @Override
@@ -199,18 +219,85 @@ public final class XdpInterface implements DriverRules {
         if (verdicts == null) {
             return new long[2][0];
         }
-        long[][] c = countsOf(verdicts);
+        long[][] read = countsOf(verdicts);
+        long[][] c = new long[2][carried[0].length];
         for (int r = 0; r < c[0].length; r++) {
-            c[0][r] += carried[0][r];
-            c[1][r] += carried[1][r];
+            c[0][r] = read[0][r] + carried[0][r];
+            c[1][r] = read[1][r] + carried[1][r];
         }
         return c;
     }
 
     @Override
     public synchronized long dropped() {
-        return droppedBefore + (verdicts == null ? 0 : verdictTotal(verdicts, countsOf(verdicts), Action.Kind.DROP));
+        return droppedBefore + blockedBefore + (verdicts == null ? 0
+                : verdictTotal(verdicts, countsOf(verdicts), Action.Kind.DROP) + blockedIn(verdicts));
     }
+
+    @Override
+    public synchronized long blocked() {
+        return blockedBefore + (verdicts == null ? 0 : blockedIn(verdicts));
+    }
+
+    private long blockedIn(DriverProgram p) {
+        return countsOf(p)[0][p.rules().size() + 1];
+    }
+
+    @Override
+    public synchronized boolean block(int version, long high, long low, long untilMonotonicNanos) {
+        try {
+            if (!blocklistInUse) {
+                blocklistInUse = true; // an entry by hand: the program must look from now on
+                if (verdicts != null) {
+                    install(verdicts.rules());
+                }
+            }
+            if (blocklist < 0) {
+                return false; // no rules in the driver yet: user space drops the source meanwhile
+            }
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment value = a.allocate(ValueLayout.JAVA_LONG);
+                value.set(ValueLayout.JAVA_LONG, 0, untilMonotonicNanos);
+                Bpf.mapUpdate(blocklist, blockKey(a, version, high, low), value, "nb_blocklist");
+            }
+            return true;
+        } catch (LinuxException | RuntimeException e) {
+            blockFailures++;
+            return false;
+        }
+    }
+
+    @Override
+    public synchronized void unblock(int version, long high, long low) {
+        if (blocklist < 0) {
+            return;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            Bpf.mapDelete(blocklist, blockKey(a, version, high, low), "nb_blocklist");
+        } catch (LinuxException e) {
+            blockFailures++; // the entry expires in the program anyway
+        }
+    }
+
+    /** Blocklist entries the driver's map refused (user space still drops those sources). */
+    public synchronized long blockFailures() {
+        return blockFailures;
+    }
+
+    private static MemorySegment blockKey(Arena a, int version, long high, long low) {
+        MemorySegment k = a.allocate(DriverVerdicts.BLOCK_KEY_SIZE, 8);
+        k.set(ValueLayout.JAVA_INT, 0, version);
+        if (version == 4) {
+            k.set(BIG_INT, 4, (int) low);
+        } else {
+            k.set(BIG_LONG, 4, high);
+            k.set(BIG_LONG, 12, low);
+        }
+        return k;
+    }
+
+    private static final ValueLayout.OfInt BIG_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfLong BIG_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     @Override
     public synchronized long passed() {
@@ -223,16 +310,41 @@ public final class XdpInterface implements DriverRules {
             return;
         }
         attachment.run(attachment.programFd());
-        long[][] was = countsOf(verdicts);
+        long[][] was = read(verdicts);
         droppedBefore += verdictTotal(verdicts, was, Action.Kind.DROP);
         passedBefore += verdictTotal(verdicts, was, Action.Kind.PASS);
+        blockedBefore += was[0][verdicts.rules().size() + 1];
         verdicts.close();
         verdicts = null;
     }
 
-    /** A rule set's counts in the driver (packets, bytes per rule; the default last); zeros where unreadable. */
-    private static long[][] countsOf(DriverProgram p) {
-        int n = p.rules().size() + 1;
+    /** The last read of the installed program's counters, and when: readers within {@link #COUNTS_FRESH} share it. */
+    private long[][] lastCounts;
+    private DriverProgram lastCounted;
+    private long lastCountedAt;
+    private static final long COUNTS_FRESH = 50_000_000L;
+
+    /**
+     * A rule set's counts in the driver (packets, bytes per rule; the default, then the blocked
+     * sources, last); zeros where unreadable. One map read per rule: the installed program's are
+     * read at most once per {@link #COUNTS_FRESH} (the report, the metrics and the summary ask together).
+     */
+    private long[][] countsOf(DriverProgram p) {
+        long now = System.nanoTime();
+        if (p == lastCounted && now - lastCountedAt < COUNTS_FRESH) {
+            return lastCounts;
+        }
+        long[][] c = read(p);
+        if (p == verdicts) {
+            lastCounts = c;
+            lastCounted = p;
+            lastCountedAt = now;
+        }
+        return c;
+    }
+
+    private static long[][] read(DriverProgram p) {
+        int n = p.rules().size() + 2;
         long[][] c = new long[2][n];
         long[] one = new long[2];
         for (int r = 0; r < n; r++) {
@@ -271,6 +383,10 @@ public final class XdpInterface implements DriverRules {
             if (verdicts != null) {
                 verdicts.close(); // the link goes below: no packet meets a program we closed
                 verdicts = null;
+            }
+            if (blocklist >= 0) {
+                Native.close(blocklist);
+                blocklist = -1;
             }
         }
         attachment.close();
