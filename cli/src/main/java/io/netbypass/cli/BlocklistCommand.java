@@ -1,5 +1,6 @@
 package io.netbypass.cli;
 
+import io.netbypass.filter.rules.Action;
 import io.netbypass.util.UserException;
 
 import java.io.PrintWriter;
@@ -25,7 +26,7 @@ final class BlocklistCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Parameters(paramLabel = "[PID] list|add|del [ADDRESS] [DURATION]", arity = "1..4", description = "See above.")
+    @Parameters(paramLabel = "[PID] list|add|del [ADDRESS] [DURATION]", arity = "0..4", description = "See above.")
     List<String> words = new ArrayList<>();
 
     @Override
@@ -33,7 +34,7 @@ final class BlocklistCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         List<String> w = new ArrayList<>(words);
         Long pid = null;
-        if (w.getFirst().matches("[0-9]{1,10}")) {
+        if (!w.isEmpty() && w.getFirst().matches("[0-9]{1,10}")) {
             pid = Long.parseLong(w.removeFirst());
         }
         String usage = "blocklist list, blocklist add ADDRESS [DURATION] or blocklist del ADDRESS";
@@ -72,21 +73,13 @@ final class BlocklistCommand implements Callable<Integer> {
         return a;
     }
 
-    /** 60s, 10m, 1h, 1d as seconds, 1 s to 7 days. */
+    /** 60s, 10m, 1h, 1d as seconds, 1 s to 7 days (the rule language's durations). */
     static long seconds(String d) {
-        long unit = d.isEmpty() ? 0 : switch (d.charAt(d.length() - 1)) {
-            case 's' -> 1;
-            case 'm' -> 60;
-            case 'h' -> 3600;
-            case 'd' -> 86400;
-            default -> 0;
-        };
-        String digits = d.isEmpty() ? "" : d.substring(0, d.length() - 1);
-        if (unit == 0 || digits.isEmpty() || digits.length() > 7 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        long s = Action.durationSeconds(d);
+        if (s < 0) {
             throw new UserException("a block lasts a number of seconds, minutes, hours or days (60s, 10m, 1h, 1d), not '" + d + "'");
         }
-        long s = Long.parseLong(digits) * unit;
-        if (s < 1 || s > 7 * 86400) {
+        if (s < 1 || s > Action.MAX_BLOCK_SECONDS) {
             throw new UserException("a block lasts 1s to 7d, not '" + d + "'");
         }
         return s;

@@ -17,6 +17,7 @@ import io.netbypass.filter.engine.FilterMetrics;
 import io.netbypass.filter.engine.FilterProgram;
 import io.netbypass.filter.engine.OfflineFilter;
 import io.netbypass.filter.engine.WarmUp;
+import io.netbypass.filter.rules.Action;
 import io.netbypass.filter.rules.RuleSet;
 import io.netbypass.filter.rules.RuleSyntaxException;
 import io.netbypass.linux.Affinity;
@@ -525,6 +526,10 @@ final class OffloadCommand implements Callable<Integer> {
         if (xdpVerdicts.equals("off")) {
             return;
         }
+        if (drivers.isEmpty() && port.startsWith("xdp:") && ((xdpSteering != null && !xdpSteering.isEmpty())
+                || !steering.options(Ports.Direction.RECEIVE).steering().isEmpty())) {
+            out.println("[+] the rules run in user space only: the XDP program selects the --steer flows on every queue");
+        }
         for (DriverRules d : drivers) {
             try {
                 for (String line : d.install(program.rules())) {
@@ -615,7 +620,7 @@ final class OffloadCommand implements Callable<Integer> {
                         throw new UserException("blocklist add takes an address and a number of seconds");
                     }
                     long seconds = Long.parseLong(w[3]);
-                    if (seconds < 1 || seconds > 7 * 86400) {
+                    if (seconds < 1 || seconds > Action.MAX_BLOCK_SECONDS) {
                         throw new UserException("a block lasts 1 s to 7 days, not " + seconds + " s");
                     }
                     boolean changed = b.add(w[2], now + seconds * 1_000_000_000L, now);

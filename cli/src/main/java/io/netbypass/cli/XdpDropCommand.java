@@ -6,6 +6,7 @@ import io.netbypass.linux.Errno;
 import io.netbypass.linux.LinuxException;
 import io.netbypass.linux.ethtool.Ethtool;
 import io.netbypass.linux.xdp.DriverDrop;
+import io.netbypass.linux.xdp.PrefixHash;
 import io.netbypass.linux.xdp.PrefixMap;
 import io.netbypass.linux.xdp.XdpAttachment;
 import io.netbypass.linux.xdp.XdpHolder;
@@ -53,11 +54,25 @@ final class XdpDropCommand implements Callable<Integer> {
             description = "Drop only packets from these sources (IPv4/IPv6 prefixes, one per line, # comments).")
     Path sourceList;
 
+    /** The list in the kernel, in the structure chosen: LPM tries or hash maps (the other freed). */
+    private record Sources(PrefixMap tries, PrefixHash hash) {
+        void close() {
+            if (tries != null) {
+                tries.close();
+            }
+            if (hash != null) {
+                hash.close();
+            }
+        }
+    }
+
     /**
-     * Loads --src-list into the kernel and says what it cost: the load time, and one lookup's cost
-     * for a listed and an unlisted source (BPF_PROG_TEST_RUN over a million runs each).
+     * Loads --src-list into the kernel twice, as LPM tries and as hash maps probed per prefix
+     * length, says what each cost (the load time, and a packet's cost from a listed and an unlisted
+     * source: BPF_PROG_TEST_RUN over a million runs each) and keeps the one whose dearer case is
+     * cheaper.
      */
-    private PrefixMap sources(PrintWriter out) throws Exception {
+    private Sources sources(PrintWriter out) throws Exception {
         PrefixList list = PrefixList.load(sourceList);
         if (list.size() == 0) {
             throw new UserException(sourceList + ": no prefixes in it: nothing to drop");
@@ -89,7 +104,29 @@ final class XdpDropCommand implements Callable<Integer> {
                             + " %d runs each)%n", list.size(), map.ipv4Entries(), map.ipv6Entries(), map.loadNanos() / 1e6, hit,
                     miss < 0 ? "" : ", " + miss + " ns from one not listed", bare, runs);
             out.flush();
-            return map;
+            PrefixHash hash = PrefixHash.load(list);
+            long hashHit;
+            long hashMiss;
+            try {
+                hashHit = DriverDrop.hashCostNanos(hash, listed, runs);
+                hashMiss = unlisted == null ? -1 : DriverDrop.hashCostNanos(hash, unlisted, runs);
+            } catch (LinuxException | RuntimeException e) {
+                hash.close();
+                throw e;
+            }
+            int lengths = first.version() == 4 ? hash.ipv4Lengths().length : hash.ipv6Lengths().length;
+            boolean hashWins = Math.max(hashHit, hashMiss) < Math.max(hit, miss);
+            out.printf(Locale.ROOT, "[+] as hash maps probed once per prefix length (%d IPv%d length%s): loaded in %.0f ms; %d ns"
+                            + " from a listed source%s; kept: the %s%n", lengths, first.version(), lengths == 1 ? "" : "s",
+                    hash.loadNanos() / 1e6, hashHit,
+                    hashMiss < 0 ? "" : ", " + hashMiss + " ns from one not listed", hashWins ? "hash maps" : "LPM tries");
+            out.flush();
+            if (hashWins) {
+                map.close();
+                return new Sources(null, hash);
+            }
+            hash.close();
+            return new Sources(map, null);
         } catch (LinuxException | RuntimeException e) {
             map.close();
             throw e instanceof LinuxException l ? new UserException("xdp-drop --src-list: " + l.getMessage()) : e;
@@ -135,12 +172,13 @@ final class XdpDropCommand implements Callable<Integer> {
         if (sourceList != null && queue != null) {
             throw new UserException("--src-list drops listed sources on every queue; --queue is for dropping one queue whole");
         }
-        PrefixMap sources = sourceList == null ? null : sources(out);
+        Sources sources = sourceList == null ? null : sources(out);
         Signals.Stop stop = Signals.Stop.install();
         DriverDrop drop;
         try {
             drop = sources == null ? DriverDrop.attach(ifName, queue == null ? -1 : queue, m)
-                    : DriverDrop.attachSourceList(ifName, sources, m);
+                    : sources.tries() != null ? DriverDrop.attachSourceList(ifName, sources.tries(), m)
+                    : DriverDrop.attachSourceHash(ifName, sources.hash(), m);
         } catch (LinuxException e) {
             if (sources != null) {
                 sources.close();

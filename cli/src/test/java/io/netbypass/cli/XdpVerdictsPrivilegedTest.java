@@ -119,6 +119,32 @@ class XdpVerdictsPrivilegedTest {
         }
     }
 
+    /** A running offload: its process and what it printed so far. */
+    private record Started(Process process, StringBuilder out, Thread reader) {
+        /** Stops it once the senders are done (SIGTERM) and returns its whole output; it must have ended with 0. */
+        String finish() throws Exception {
+            assertTrue(stopAfterSenders(process), "offload ended on SIGTERM: " + text(out));
+            reader.join(5000);
+            String t = text(out);
+            assertEquals(0, process.exitValue(), t);
+            return t;
+        }
+    }
+
+    /** {@code offload xdp:IF/R --rules RULES --no-host-path} in B, once its plan is printed and its queues are open. */
+    private static Started offload(TestNetwork net, Path rules) throws Exception {
+        Process p = net.start(net.nsB, java("offload", "xdp:" + net.ifB + "/R", "--rules", rules.toString(), "--duration", "120",
+                "--no-host-path"));
+        StringBuilder out = new StringBuilder();
+        CountDownLatch ready = new CountDownLatch(1);
+        Thread reader = reader(p, out, ready, "[+] counters:");
+        if (!ready.await(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("offload started: " + text(out));
+        }
+        return new Started(p, out, reader);
+    }
+
     /**
      * A source over its rate under {@code ratelimit ... per src block 3s}: blocked within a refresh,
      * its packets then dropped in the driver (counted as blocked there), listed by {@code netbypass
@@ -132,14 +158,11 @@ class XdpVerdictsPrivilegedTest {
             Path rules = dir.resolve("block.rules");
             java.nio.file.Files.writeString(rules, "ratelimit 100/s burst 10 per src block 3s udp dst port 9 name noisy\n"
                     + "default pass\n");
-            Process offload = net.start(net.nsB, java("offload", "xdp:" + net.ifB + "/R", "--rules", rules.toString(),
-                    "--duration", "120", "--no-host-path"));
-            StringBuilder out = new StringBuilder();
-            CountDownLatch ready = new CountDownLatch(1);
-            Thread reader = reader(offload, out, ready, "[+] counters:");
+            Started started = offload(net, rules);
+            Process offload = started.process();
+            StringBuilder out = started.out();
             String pid = Long.toString(offload.pid());
             try {
-                assertTrue(ready.await(30, TimeUnit.SECONDS), "offload started: " + text(out));
                 assertTrue(text(out).contains("[+] XDP on " + net.ifB + ": blocked sources (netbypass blocklist) dropped before the rules"),
                         text(out));
                 // 6,000 frames at 3,000/s from one source: over its 100/s from the 11th frame on.
@@ -180,10 +203,7 @@ class XdpVerdictsPrivilegedTest {
                 assertEquals(1, bad.exitCode());
                 assertTrue(bad.stderr().contains("'example.com' is not an IPv4 or IPv6 address"), bad.stderr());
 
-                assertTrue(stopAfterSenders(offload), "offload ended on SIGTERM: " + text(out));
-                reader.join(5000);
-                String t = text(out);
-                assertEquals(0, offload.exitValue(), t);
+                String t = started.finish();
                 long blocked = number(t, "\\((\\d+) from blocked sources\\)");
                 long dropped = number(t, "decided \\d+ packets: dropped (\\d+)");
                 long userRx = number(t, "\\[\\+\\] summary: \\S+: (\\d+) packets");
@@ -213,13 +233,10 @@ class XdpVerdictsPrivilegedTest {
             net.staticNeighbours();
             Path rules = dir.resolve("swap.rules");
             java.nio.file.Files.writeString(rules, "drop udp dst port 9 name flood\ndefault pass\n");
-            Process offload = net.start(net.nsB, java("offload", "xdp:" + net.ifB + "/R", "--rules", rules.toString(),
-                    "--duration", "120", "--no-host-path"));
-            StringBuilder out = new StringBuilder();
-            CountDownLatch ready = new CountDownLatch(1);
-            Thread reader = reader(offload, out, ready, "[+] counters:");
+            Started started = offload(net, rules);
+            Process offload = started.process();
+            StringBuilder out = started.out();
             try {
-                assertTrue(ready.await(30, TimeUnit.SECONDS), "offload started: " + text(out));
                 String[] send = gen(net, 2, 9, 40_000);
                 send[Arrays.asList(send).indexOf("-R") + 1] = "10000";
                 Process sender = net.start(net.nsA, java(send));
@@ -235,10 +252,7 @@ class XdpVerdictsPrivilegedTest {
                 assertEquals(0, reload.exitCode(), reload.stdout() + reload.stderr());
                 assertTrue(sender.waitFor(60, TimeUnit.SECONDS));
                 assertEquals(0, sender.exitValue());
-                assertTrue(stopAfterSenders(offload), "offload ended on SIGTERM: " + text(out));
-                reader.join(5000);
-                String t = text(out);
-                assertEquals(0, offload.exitValue(), t);
+                String t = started.finish();
                 long dropped = number(t, "decided \\d+ packets: dropped (\\d+),");
                 long passed = number(t, "decided \\d+ packets: dropped \\d+, passed (\\d+)");
                 long flood = number(t, "(?m)^    flood +(\\d+) +\\d+  pass \\(in the driver\\)");

@@ -40,6 +40,28 @@ public record Action(Kind kind, long rate, long burst, Per per, long blockNanos)
         };
     }
 
+    /** The longest block: a week. */
+    public static final long MAX_BLOCK_SECONDS = 7 * 86400;
+
+    /**
+     * Seconds in a duration as the rule language writes it ({@code 60s}, {@code 10m}, {@code 1h},
+     * {@code 1d}), or -1 when it is not one; the caller checks the range.
+     */
+    public static long durationSeconds(String s) {
+        long unit = s.isEmpty() ? 0 : switch (s.charAt(s.length() - 1)) {
+            case 's' -> 1;
+            case 'm' -> 60;
+            case 'h' -> 3600;
+            case 'd' -> 86400;
+            default -> 0;
+        };
+        String digits = s.isEmpty() ? "" : s.substring(0, s.length() - 1);
+        if (unit == 0 || digits.isEmpty() || digits.length() > 7 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return -1;
+        }
+        return Long.parseLong(digits) * unit;
+    }
+
     /** A duration as the rule language writes it: {@code 90s}, {@code 5m}, {@code 2h}. */
     public static String duration(long nanos) {
         long s = nanos / 1_000_000_000L;

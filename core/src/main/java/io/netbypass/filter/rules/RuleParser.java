@@ -249,21 +249,12 @@ public final class RuleParser {
 
     /** A duration of 1 s to 7 days: a number with s, m, h or d. */
     private long duration(Token t) throws RuleSyntaxException {
-        String s = t.text;
-        long unit = switch (s.isEmpty() ? ' ' : s.charAt(s.length() - 1)) {
-            case 's' -> 1;
-            case 'm' -> 60;
-            case 'h' -> 3600;
-            case 'd' -> 86400;
-            default -> 0;
-        };
-        String digits = s.isEmpty() ? "" : s.substring(0, s.length() - 1);
-        if (unit == 0 || digits.isEmpty() || digits.length() > 7 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            throw error(t, "a block lasts a number of seconds, minutes, hours or days (60s, 10m, 1h, 1d), not '" + s + "'");
+        long seconds = Action.durationSeconds(t.text);
+        if (seconds < 0) {
+            throw error(t, "a block lasts a number of seconds, minutes, hours or days (60s, 10m, 1h, 1d), not '" + t.text + "'");
         }
-        long seconds = Long.parseLong(digits) * unit;
-        if (seconds < 1 || seconds > 7 * 86400) {
-            throw error(t, "a block lasts 1s to 7d, not '" + s + "'");
+        if (seconds < 1 || seconds > Action.MAX_BLOCK_SECONDS) {
+            throw error(t, "a block lasts 1s to 7d, not '" + t.text + "'");
         }
         return seconds * 1_000_000_000L;
     }

@@ -34,6 +34,7 @@ public final class Bpf {
     public static final int LINK_GET_NEXT_ID = 31;
     public static final int LINK_TYPE_XDP = 6;
 
+    public static final int MAP_TYPE_HASH = 1;
     public static final int MAP_TYPE_ARRAY = 2;
     /** Longest-prefix match: keys are {u32 prefix length, address bytes in network order}. */
     public static final int MAP_TYPE_LPM_TRIE = 11;

@@ -13,10 +13,10 @@ import io.netbypass.linux.bpf.BpfAssembler;
 public final class DriverDrop implements AutoCloseable {
     private final XdpAttachment attachment;
     private final int countsFd;
-    /** The sources dropped, or null: every packet of the queue. */
-    private final PrefixMap sources;
+    /** Frees the list's maps (null: no list, every packet of the queue is dropped). */
+    private final Runnable sources;
 
-    private DriverDrop(XdpAttachment attachment, int countsFd, PrefixMap sources) {
+    private DriverDrop(XdpAttachment attachment, int countsFd, Runnable sources) {
         this.attachment = attachment;
         this.countsFd = countsFd;
         this.sources = sources;
@@ -42,7 +42,7 @@ public final class DriverDrop implements AutoCloseable {
         int counts = Bpf.mapCreate(Bpf.MAP_TYPE_PERCPU_ARRAY, 4, 8, 1, "nb_drops");
         try {
             BpfAssembler program = XdpPrograms.sourceListDrop(sources.ipv4(), sources.ipv6(), counts);
-            return new DriverDrop(XdpAttachment.attach(ifName, "nb_list_drop", program, mode), counts, sources);
+            return new DriverDrop(XdpAttachment.attach(ifName, "nb_list_drop", program, mode), counts, sources::close);
         } catch (LinuxException | RuntimeException e) {
             Native.close(counts);
             throw e;
@@ -64,9 +64,30 @@ public final class DriverDrop implements AutoCloseable {
      * BPF_PROG_TEST_RUN measures it over {@code runs} runs (a program loaded apart, with its own counter).
      */
     public static long listCostNanos(PrefixMap sources, byte[] frame, int runs) throws LinuxException {
+        return costNanos(counts -> XdpPrograms.sourceListDrop(sources.ipv4(), sources.ipv6(), counts), frame, runs);
+    }
+
+    /** The same for the list as hash maps ({@link XdpPrograms#sourceHashDrop}). */
+    public static long hashCostNanos(PrefixHash sources, byte[] frame, int runs) throws LinuxException {
+        return costNanos(counts -> XdpPrograms.sourceHashDrop(sources, counts), frame, runs);
+    }
+
+    /** Drops the sources of a {@link PrefixHash} on {@code ifName}, as {@link #attachSourceList} does for tries. */
+    public static DriverDrop attachSourceHash(String ifName, PrefixHash sources, XdpAttachment.Mode mode) throws LinuxException {
+        int counts = Bpf.mapCreate(Bpf.MAP_TYPE_PERCPU_ARRAY, 4, 8, 1, "nb_drops");
+        try {
+            return new DriverDrop(XdpAttachment.attach(ifName, "nb_hash_drop", XdpPrograms.sourceHashDrop(sources, counts), mode),
+                    counts, sources::close);
+        } catch (LinuxException | RuntimeException e) {
+            Native.close(counts);
+            throw e;
+        }
+    }
+
+    private static long costNanos(java.util.function.IntFunction<BpfAssembler> program, byte[] frame, int runs) throws LinuxException {
         int counts = Bpf.mapCreate(Bpf.MAP_TYPE_PERCPU_ARRAY, 4, 8, 1, "nb_cost_drops");
         try {
-            int prog = Bpf.loadXdp("nb_list_cost", XdpPrograms.sourceListDrop(sources.ipv4(), sources.ipv6(), counts));
+            int prog = Bpf.loadXdp("nb_list_cost", program.apply(counts));
             try {
                 return Bpf.testRun(prog, frame, runs).nanosPerRun();
             } finally {
@@ -92,7 +113,7 @@ public final class DriverDrop implements AutoCloseable {
         attachment.close();
         Native.close(countsFd);
         if (sources != null) {
-            sources.close();
+            sources.run();
         }
     }
 }

@@ -11,21 +11,22 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
- * One rule set loaded as an XDP program ({@link DriverVerdicts}) with its maps: the prefix lists'
- * LPM tries and the per-CPU counters of each rule. The verifier bounds a program; when it refuses
- * one as too large or too complex, fewer rules go into the driver (half, then half again) and the
- * rest run in user space, as the plan says.
+ * One rule set loaded as an XDP program ({@link DriverVerdicts}) with its maps: the prefix lists
+ * (tries or hash maps, whichever looks each list up faster: {@link ListLookup}) and the per-CPU
+ * counters of each rule. The verifier bounds a program; when it refuses one as too large or too
+ * complex, fewer rules go into the driver (half, then half again) and the rest run in user space,
+ * as the plan says.
  */
 final class DriverProgram implements AutoCloseable {
     private final RuleSet rules;
     private final DriverVerdicts.Plan plan;
     private final int programFd;
     private final int counters;
-    private final Map<PrefixList, PrefixMap> lists;
+    private final Map<PrefixList, ListLookup> lists;
 
     private final boolean checksBlocklist;
 
-    private DriverProgram(RuleSet rules, DriverVerdicts.Plan plan, int programFd, int counters, Map<PrefixList, PrefixMap> lists,
+    private DriverProgram(RuleSet rules, DriverVerdicts.Plan plan, int programFd, int counters, Map<PrefixList, ListLookup> lists,
                           boolean checksBlocklist) {
         this.checksBlocklist = checksBlocklist;
         this.rules = rules;
@@ -40,17 +41,17 @@ final class DriverProgram implements AutoCloseable {
      * blocklistFd} first ({@code < 0}: no blocklist; its count is the slot after the default's).
      */
     static DriverProgram load(RuleSet rules, int xskMapFd, int blocklistFd) throws LinuxException {
-        Map<PrefixList, PrefixMap> lists = new IdentityHashMap<>();
+        Map<PrefixList, ListLookup> lists = new IdentityHashMap<>();
         int counters = -1;
         try {
             for (PrefixList l : DriverVerdicts.prefixLists(rules)) {
-                lists.put(l, PrefixMap.load(l));
+                lists.put(l, ListLookup.load(l));
             }
             counters = Bpf.mapCreate(Bpf.MAP_TYPE_PERCPU_ARRAY, 4, DriverVerdicts.COUNTER_SIZE, rules.size() + 2, "nb_rule_counts");
             int limit = rules.size();
             while (true) {
                 DriverVerdicts.Compiled c = DriverVerdicts.compile(rules, limit, xskMapFd, counters, blocklistFd,
-                        l -> lists.get(l).ipv4(), l -> lists.get(l).ipv6());
+                        lists::get);
                 try {
                     return new DriverProgram(rules, c.plan(), Bpf.loadXdp("nb_verdicts", c.program()), counters, lists,
                             blocklistFd >= 0);
@@ -69,7 +70,7 @@ final class DriverProgram implements AutoCloseable {
             if (counters >= 0) {
                 Native.close(counters);
             }
-            lists.values().forEach(PrefixMap::close);
+            lists.values().forEach(ListLookup::close);
             throw e;
         }
     }
@@ -100,6 +101,6 @@ final class DriverProgram implements AutoCloseable {
     public void close() {
         Native.close(programFd);
         Native.close(counters);
-        lists.values().forEach(PrefixMap::close);
+        lists.values().forEach(ListLookup::close);
     }
 }

@@ -22,7 +22,7 @@ import io.netbypass.packet.UdpDescriptor;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
-import java.util.function.ToIntFunction;
+import java.util.function.Function;
 
 import static io.netbypass.linux.bpf.BpfAssembler.*;
 
@@ -148,23 +148,21 @@ public final class DriverVerdicts {
     private final int countersFd;
     private final int blocklistFd;
     private final boolean test;
-    private final ToIntFunction<PrefixList> v4Maps;
-    private final ToIntFunction<PrefixList> v6Maps;
+    private final Function<PrefixList, ListLookup> lists;
     private int labels;
 
     /** The fields this program reads; and those it must parse (null: all of them). */
     private final BitSet loaded = new BitSet();
     private final BitSet wanted;
 
-    private DriverVerdicts(int xskMapFd, int countersFd, int blocklistFd, ToIntFunction<PrefixList> v4Maps,
-                           ToIntFunction<PrefixList> v6Maps, BitSet wanted) {
+    private DriverVerdicts(int xskMapFd, int countersFd, int blocklistFd, Function<PrefixList, ListLookup> lists,
+                           BitSet wanted) {
         this.wanted = wanted;
         this.xskMapFd = xskMapFd;
         this.countersFd = countersFd;
         this.blocklistFd = blocklistFd;
         this.test = xskMapFd < 0;
-        this.v4Maps = v4Maps;
-        this.v6Maps = v6Maps;
+        this.lists = lists;
     }
 
     private static int slot(int i) {
@@ -177,12 +175,12 @@ public final class DriverVerdicts {
      * there (the others pass untouched) and hands undecided packets to that socket. {@code
      * xskMapFd < 0} builds the test form: no queue check, no counters, and the return value says
      * what happened ({@link #TEST_USER}, {@link #TEST_RULE}). {@code countersFd}: the per-CPU
-     * counters ({@code < 0}: none). {@code v4Maps}/{@code v6Maps} give a prefix list's LPM tries
-     * ({@link PrefixMap}).
+     * counters ({@code < 0}: none). {@code lists} gives a prefix list's maps in the kernel
+     * ({@link ListLookup}: tries or hash maps).
      */
     public static Compiled compile(RuleSet rules, int ruleLimit, int xskMapFd, int countersFd,
-                                   ToIntFunction<PrefixList> v4Maps, ToIntFunction<PrefixList> v6Maps) {
-        return compile(rules, ruleLimit, xskMapFd, countersFd, -1, v4Maps, v6Maps);
+                                   Function<PrefixList, ListLookup> lists) {
+        return compile(rules, ruleLimit, xskMapFd, countersFd, -1, lists);
     }
 
     /**
@@ -191,11 +189,11 @@ public final class DriverVerdicts {
      * the rules, counted at slot {@code rules.size() + 1}.
      */
     public static Compiled compile(RuleSet rules, int ruleLimit, int xskMapFd, int countersFd, int blocklistFd,
-                                   ToIntFunction<PrefixList> v4Maps, ToIntFunction<PrefixList> v6Maps) {
+                                   Function<PrefixList, ListLookup> lists) {
         // Twice: the first time to learn which fields the rules read, the second parses only those.
-        DriverVerdicts all = new DriverVerdicts(xskMapFd, countersFd, blocklistFd, v4Maps, v6Maps, null);
+        DriverVerdicts all = new DriverVerdicts(xskMapFd, countersFd, blocklistFd, lists, null);
         all.emit(rules, ruleLimit);
-        DriverVerdicts d = new DriverVerdicts(xskMapFd, countersFd, blocklistFd, v4Maps, v6Maps, all.loaded);
+        DriverVerdicts d = new DriverVerdicts(xskMapFd, countersFd, blocklistFd, lists, all.loaded);
         Plan plan = d.emit(rules, ruleLimit);
         return new Compiled(d.a, plan);
     }
@@ -940,18 +938,34 @@ public final class DriverVerdicts {
         a.jumpAlways(no);
     }
 
-    /** A prefix-list lookup: the address (network order) after the key's length in the trie of its version. */
+    /**
+     * A prefix-list lookup of the address in the list's structure for its version: a trie lookup
+     * (the address, network order, after the key's length) or a hash probe per prefix length.
+     */
     private void list(Match.Side side, PrefixList list, Label yes, Label no) {
+        ListLookup maps = lists.apply(list);
         Label ipv6 = label("list6");
-        Label lookup = label("lookup");
+        int high = slot(side == Match.Side.SRC ? SRC_HI : DST_HI);
+        int low = slot(side == Match.Side.SRC ? SRC_LO : DST_LO);
+        loaded.set(side == Match.Side.SRC ? SRC_HI : DST_HI);
+        loaded.set(side == Match.Side.SRC ? SRC_LO : DST_LO);
         load(R0, IPV);
         a.jump(JEQ, R0, 6, ipv6);
         a.jump(JNE, R0, 4, no);
+        if (maps instanceof PrefixHash h) {
+            PrefixHash.probe4(a, h.ipv4(), h.ipv4Lengths(), low, KEY, yes);
+            a.jumpAlways(no);
+            a.bind(ipv6);
+            PrefixHash.probe6(a, h.ipv6(), h.ipv6Lengths(), high, low, KEY, yes);
+            a.jumpAlways(no);
+            return;
+        }
+        Label lookup = label("lookup");
         a.storeImm(W, R10, KEY, 32);
         load(R0, side == Match.Side.SRC ? SRC_LO : DST_LO);
         a.toBigEndian(R0, 32);
         a.store(W, R10, KEY + 4, R0);
-        a.loadMap(R1, v4Maps.applyAsInt(list));
+        a.loadMap(R1, maps.ipv4());
         a.jumpAlways(lookup);
         a.bind(ipv6);
         a.storeImm(W, R10, KEY, 128);
@@ -960,7 +974,7 @@ public final class DriverVerdicts {
         } else {
             sourceKey6(DST_HI, DST_LO);
         }
-        a.loadMap(R1, v6Maps.applyAsInt(list));
+        a.loadMap(R1, maps.ipv6());
         a.bind(lookup);
         a.movReg(R2, R10).alu(ADD, R2, KEY);
         a.call(Bpf.HELPER_MAP_LOOKUP_ELEM);

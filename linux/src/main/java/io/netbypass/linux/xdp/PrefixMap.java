@@ -17,7 +17,7 @@ import java.nio.ByteOrder;
  * list). The kernel's trie answers the longest match, as {@link PrefixList#longestLinear} does.
  * Built entry by entry ({@link #loadNanos} says how long that took); freed on close.
  */
-public final class PrefixMap implements AutoCloseable {
+public final class PrefixMap implements ListLookup {
     /** Key of an IPv4 entry: prefix length, 4 address bytes. */
     static final int KEY4 = 8;
     /** Key of an IPv6 entry: prefix length, 16 address bytes. */
@@ -53,25 +53,7 @@ public final class PrefixMap implements AutoCloseable {
         int v6 = -1;
         try {
             v6 = Bpf.mapCreate(Bpf.MAP_TYPE_LPM_TRIE, KEY6, 4, Math.max(1, n6), Bpf.MAP_F_NO_PREALLOC, "nb_list6");
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment key4 = a.allocate(KEY4, 8);
-                MemorySegment key6 = a.allocate(KEY6, 8);
-                MemorySegment value = a.allocate(ValueLayout.JAVA_INT);
-                for (int i = 0; i < list.size(); i++) {
-                    Prefix p = list.prefix(i);
-                    value.set(ValueLayout.JAVA_INT, 0, i);
-                    if (p.version() == 4) {
-                        key4.set(ValueLayout.JAVA_INT, 0, p.length());
-                        key4.set(BIG_INT, 4, (int) p.low());
-                        Bpf.mapUpdate(v4, key4, value, "nb_list4 " + p);
-                    } else {
-                        key6.set(ValueLayout.JAVA_INT, 0, p.length());
-                        key6.set(BIG_LONG, 4, p.high());
-                        key6.set(BIG_LONG, 12, p.low());
-                        Bpf.mapUpdate(v6, key6, value, "nb_list6 " + p);
-                    }
-                }
-            }
+            fill(list, v4, v6, "nb_list");
             return new PrefixMap(v4, v6, n4, n6, System.nanoTime() - start);
         } catch (LinuxException | RuntimeException e) {
             Native.close(v4);
@@ -79,6 +61,33 @@ public final class PrefixMap implements AutoCloseable {
                 Native.close(v6);
             }
             throw e;
+        }
+    }
+
+    /**
+     * Puts every prefix of {@code list} into {@code v4} or {@code v6} with its index as the value,
+     * keyed by its length and its address in network order: the key of an LPM trie, and of
+     * {@link PrefixHash}'s maps (whose addresses are the prefixes', host bits zero).
+     */
+    static void fill(PrefixList list, int v4, int v6, String what) throws LinuxException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment key4 = a.allocate(KEY4, 8);
+            MemorySegment key6 = a.allocate(KEY6, 8);
+            MemorySegment value = a.allocate(ValueLayout.JAVA_INT);
+            for (int i = 0; i < list.size(); i++) {
+                Prefix p = list.prefix(i);
+                value.set(ValueLayout.JAVA_INT, 0, i);
+                if (p.version() == 4) {
+                    key4.set(ValueLayout.JAVA_INT, 0, p.length());
+                    key4.set(BIG_INT, 4, (int) p.low());
+                    Bpf.mapUpdate(v4, key4, value, what + "4 " + p);
+                } else {
+                    key6.set(ValueLayout.JAVA_INT, 0, p.length());
+                    key6.set(BIG_LONG, 4, p.high());
+                    key6.set(BIG_LONG, 12, p.low());
+                    Bpf.mapUpdate(v6, key6, value, what + "6 " + p);
+                }
+            }
         }
     }
 

@@ -59,16 +59,7 @@ public final class XdpPrograms {
         BpfAssembler.Label ipv6 = a.label("ipv6");
         BpfAssembler.Label lookup = a.label("lookup");
         BpfAssembler.Label drop = a.label("drop");
-        a.load(W, R7, R1, Bpf.XDP_MD_DATA);
-        a.load(W, R8, R1, Bpf.XDP_MD_DATA_END);
-        a.movReg(R2, R7);
-        a.alu(ADD, R2, 14);
-        a.jumpReg(JGT, R2, R8, pass);
-        a.load(H, R3, R7, 12); // the EtherType as stored: 0x0008 is IPv4 read little-endian, 0xdd86 IPv6
-        a.jump(JNE, R3, 0x0008, ipv6);
-        a.movReg(R2, R7);
-        a.alu(ADD, R2, 34);
-        a.jumpReg(JGT, R2, R8, pass);
+        ipv4Header(a, pass, ipv6);
         a.storeImm(W, R10, -8, 32); // key: /32, then the source address as it is in the packet
         a.load(W, R3, R7, 26);
         a.store(W, R10, -4, R3);
@@ -76,11 +67,7 @@ public final class XdpPrograms {
         a.movReg(R2, R10);
         a.alu(ADD, R2, -8);
         a.jumpAlways(lookup);
-        a.bind(ipv6);
-        a.jump(JNE, R3, 0xdd86, pass);
-        a.movReg(R2, R7);
-        a.alu(ADD, R2, 54);
-        a.jumpReg(JGT, R2, R8, pass);
+        ipv6Header(a, ipv6, pass);
         a.storeImm(W, R10, -24, 128); // key: /128, then the 16 source bytes
         for (int i = 0; i < 4; i++) {
             a.load(W, R3, R7, 22 + 4 * i);
@@ -96,6 +83,66 @@ public final class XdpPrograms {
         a.bind(pass);
         a.ret(Bpf.XDP_PASS);
         return a;
+    }
+
+    /**
+     * As {@link #sourceListDrop}, with the list in a {@link PrefixHash}: one probe per prefix
+     * length the list holds instead of a trie lookup.
+     */
+    public static BpfAssembler sourceHashDrop(PrefixHash list, int countsMapFd) {
+        BpfAssembler a = new BpfAssembler();
+        BpfAssembler.Label pass = a.label("pass");
+        BpfAssembler.Label ipv6 = a.label("ipv6");
+        BpfAssembler.Label drop = a.label("drop");
+        final int high = -8;
+        final int low = -16;
+        final int key = -40;
+        ipv4Header(a, pass, ipv6);
+        a.load(W, R3, R7, 26);
+        a.toBigEndian(R3, 32);
+        a.store(DW, R10, low, R3);
+        PrefixHash.probe4(a, list.ipv4(), list.ipv4Lengths(), low, key, drop);
+        a.jumpAlways(pass);
+        ipv6Header(a, ipv6, pass);
+        a.load(DW, R3, R7, 22);
+        a.toBigEndian(R3, 64);
+        a.store(DW, R10, high, R3);
+        a.load(DW, R3, R7, 30);
+        a.toBigEndian(R3, 64);
+        a.store(DW, R10, low, R3);
+        PrefixHash.probe6(a, list.ipv6(), list.ipv6Lengths(), high, low, key, drop);
+        a.bind(pass);
+        a.ret(Bpf.XDP_PASS);
+        a.bind(drop);
+        countAndDrop(a, countsMapFd, -44, a.label("counted"));
+        return a;
+    }
+
+    /**
+     * The source-list programs' start: R7/R8 = the frame's start and end; an IPv4 header right after
+     * the Ethernet header falls through with its first 34 bytes in the frame, IPv6 goes to {@code
+     * ipv6} (R3 = the EtherType as stored), anything shorter to {@code pass}.
+     */
+    private static void ipv4Header(BpfAssembler a, BpfAssembler.Label pass, BpfAssembler.Label ipv6) {
+        a.load(W, R7, R1, Bpf.XDP_MD_DATA);
+        a.load(W, R8, R1, Bpf.XDP_MD_DATA_END);
+        a.movReg(R2, R7);
+        a.alu(ADD, R2, 14);
+        a.jumpReg(JGT, R2, R8, pass);
+        a.load(H, R3, R7, 12); // the EtherType as stored: 0x0008 is IPv4 read little-endian, 0xdd86 IPv6
+        a.jump(JNE, R3, 0x0008, ipv6);
+        a.movReg(R2, R7);
+        a.alu(ADD, R2, 34);
+        a.jumpReg(JGT, R2, R8, pass);
+    }
+
+    /** Binds {@code ipv6}: an IPv6 header whose source is in the frame falls through; anything else goes to {@code pass}. */
+    private static void ipv6Header(BpfAssembler a, BpfAssembler.Label ipv6, BpfAssembler.Label pass) {
+        a.bind(ipv6);
+        a.jump(JNE, R3, 0xdd86, pass);
+        a.movReg(R2, R7);
+        a.alu(ADD, R2, 54);
+        a.jumpReg(JGT, R2, R8, pass);
     }
 
     /**

@@ -78,14 +78,13 @@ class DriverVerdictsPrivilegedTest {
             }
             sets++;
             ReferenceClassifier reference = new ReferenceClassifier(rules);
-            Map<PrefixList, PrefixMap> maps = new IdentityHashMap<>();
+            Map<PrefixList, ListLookup> maps = new IdentityHashMap<>();
             int prog = -1;
             try {
                 for (PrefixList l : DriverVerdicts.prefixLists(rules)) {
-                    maps.put(l, PrefixMap.load(l));
+                    maps.put(l, sets % 2 == 0 ? PrefixMap.load(l) : PrefixHash.load(l)); // both structures, in turn
                 }
-                DriverVerdicts.Compiled c = DriverVerdicts.compile(rules, Integer.MAX_VALUE, -1, -1,
-                        l -> maps.get(l).ipv4(), l -> maps.get(l).ipv6());
+                DriverVerdicts.Compiled c = DriverVerdicts.compile(rules, Integer.MAX_VALUE, -1, -1, maps::get);
                 try {
                     prog = Bpf.loadXdp("nb_verdict_test", c.program());
                 } catch (LinuxException e) {
@@ -115,7 +114,7 @@ class DriverVerdictsPrivilegedTest {
                 if (prog >= 0) {
                     Native.close(prog);
                 }
-                maps.values().forEach(PrefixMap::close);
+                maps.values().forEach(ListLookup::close);
             }
         }
         System.out.printf("[driver verdicts] %d rule sets, %d frames: %d decided in XDP (%d by a rule, %d by the default),"
@@ -138,7 +137,10 @@ class DriverVerdictsPrivilegedTest {
                 tx icmp
                 default drop
                 """, dir);
-        DriverVerdicts.Compiled c = DriverVerdicts.compile(rules, 5, -1, -1, l -> 0, l -> 0);
+        DriverVerdicts.Compiled c;
+        try (PrefixMap tries = PrefixMap.load(DriverVerdicts.prefixLists(rules).getFirst())) {
+            c = DriverVerdicts.compile(rules, 5, -1, -1, l -> tries);
+        }
         List<String> got = new ArrayList<>();
         for (DriverVerdicts.RulePlan plan : c.plan().rules()) {
             got.add(plan.placement() + (plan.why() == null ? "" : " (" + plan.why() + ")"));

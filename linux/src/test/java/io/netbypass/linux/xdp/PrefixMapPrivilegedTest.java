@@ -15,15 +15,16 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * A prefix list as the kernel's LPM tries, looked up by an XDP program run with
- * BPF_PROG_TEST_RUN: it drops exactly the frames whose source {@link PrefixList#longestLinear}
+ * A prefix list as the kernel's LPM tries, and as hash maps probed per prefix length, looked up by
+ * an XDP program run with BPF_PROG_TEST_RUN: it drops exactly the frames whose source {@link PrefixList#longestLinear}
  * finds (IPv4 and IPv6, nested prefixes, /0 to /32 and /128), and passes the rest (other
  * sources, frames that are not IP, frames cut short).
  */
@@ -67,8 +68,9 @@ class PrefixMapPrivilegedTest {
                 .payload(10).build();
     }
 
-    @Test
-    void theKernelsTriesFindWhatOurListFinds() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"tries", "hash maps"})
+    void theKernelsMapsFindWhatOurListFinds(String structure) throws Exception {
         SplittableRandom r = new SplittableRandom(20261207);
         List<Prefix> prefixes = new ArrayList<>();
         for (int i = 0; i < 3000; i++) {
@@ -82,8 +84,9 @@ class PrefixMapPrivilegedTest {
         prefixes.add(Prefix.parse("198.19.128.0/28"));
         PrefixList list = PrefixList.of("random", prefixes);
         int counts = Bpf.mapCreate(Bpf.MAP_TYPE_PERCPU_ARRAY, 4, 8, 1, "nb_test_drops");
-        try (PrefixMap map = PrefixMap.load(list)) {
-            int prog = Bpf.loadXdp("nb_list_test", XdpPrograms.sourceListDrop(map.ipv4(), map.ipv6(), counts));
+        try (ListLookup map = structure.equals("tries") ? PrefixMap.load(list) : PrefixHash.load(list)) {
+            int prog = Bpf.loadXdp("nb_list_test", map instanceof PrefixHash h ? XdpPrograms.sourceHashDrop(h, counts)
+                    : XdpPrograms.sourceListDrop(map.ipv4(), map.ipv6(), counts));
             try {
                 int[] outcomes = new int[5];
                 for (int i = 0; i < 40_000; i++) {
