@@ -48,23 +48,39 @@ final class DriverProgram implements AutoCloseable {
                 lists.put(l, ListLookup.load(l));
             }
             counters = Bpf.mapCreate(Bpf.MAP_TYPE_PERCPU_ARRAY, 4, DriverVerdicts.COUNTER_SIZE, rules.size() + 2, "nb_rule_counts");
+            // All the rules; when the program is too large, half as many, then between the most that fit and the fewest that
+            // did not, until the two are within an eighth (a few loads at most: each costs the verifier well under a second).
             int limit = rules.size();
-            while (true) {
-                DriverVerdicts.Compiled c = DriverVerdicts.compile(rules, limit, xskMapFd, counters, blocklistFd,
-                        lists::get);
+            int fits = -1;
+            int tooMany = Integer.MAX_VALUE;
+            int fd = -1;
+            DriverVerdicts.Plan plan = null;
+            for (int attempt = 0; ; attempt++) {
+                int loaded;
+                DriverVerdicts.Compiled c;
                 try {
-                    return new DriverProgram(rules, c.plan(), Bpf.loadXdp("nb_verdicts", c.program()), counters, lists,
-                            blocklistFd >= 0);
-                } catch (LinuxException e) {
-                    if (limit == 0 || e.errno() != Errno.E2BIG && e.errno() != Errno.ENOSPC) {
-                        throw e;
+                    c = DriverVerdicts.compile(rules, limit, xskMapFd, counters, blocklistFd, lists::get);
+                    loaded = load(c, limit);
+                } catch (LinuxException | RuntimeException e) {
+                    if (fd >= 0) {
+                        Native.close(fd);
                     }
-                } catch (IllegalStateException e) {
-                    if (limit == 0) {
-                        throw e; // a jump too far for 16 bits: the program is too long
-                    }
+                    throw e;
                 }
-                limit /= 2;
+                if (loaded >= 0) {
+                    if (fd >= 0) {
+                        Native.close(fd);
+                    }
+                    fd = loaded;
+                    plan = c.plan();
+                    fits = limit;
+                } else {
+                    tooMany = limit;
+                }
+                if (fits == rules.size() || fits >= 0 && (tooMany - fits <= Math.max(1, fits / 8) || attempt >= 8)) {
+                    return new DriverProgram(rules, plan, fd, counters, lists, blocklistFd >= 0);
+                }
+                limit = fits < 0 ? limit / 2 : fits + (tooMany - fits) / 2;
             }
         } catch (LinuxException | RuntimeException e) {
             if (counters >= 0) {
@@ -72,6 +88,25 @@ final class DriverProgram implements AutoCloseable {
             }
             lists.values().forEach(ListLookup::close);
             throw e;
+        }
+    }
+
+    /** Loads a compiled program: its fd, or -1 when it is too large (the verifier's limits, or a jump past 16 bits). */
+    private static int load(DriverVerdicts.Compiled c, int limit) throws LinuxException {
+        try {
+            return Bpf.loadXdp("nb_verdicts", c.program());
+        } catch (LinuxException e) {
+            // E2BIG: too many instructions or states; ENOMEM: also what the verifier says when its own rewriting (map
+            // lookups, helpers) pushes a jump past 16 bits ("cannot be patched due to 16-bit range").
+            if (limit == 0 || e.errno() != Errno.E2BIG && e.errno() != Errno.ENOSPC && e.errno() != Errno.ENOMEM) {
+                throw e;
+            }
+            return -1;
+        } catch (IllegalStateException e) {
+            if (limit == 0) {
+                throw e;
+            }
+            return -1;
         }
     }
 

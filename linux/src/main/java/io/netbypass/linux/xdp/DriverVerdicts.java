@@ -143,6 +143,10 @@ public final class DriverVerdicts {
 
     private final BpfAssembler a = new BpfAssembler();
     private final Label user = a.label("user");
+    private final Label countThenDrop = a.label("countdrop");
+    private final Label countThenPass = a.label("countpass");
+    /** Whether a rule counts then drops, counts then passes. */
+    private final boolean[] counts = new boolean[2];
     private final Label rules = a.label("rules");
     private final int xskMapFd;
     private final int countersFd;
@@ -203,6 +207,7 @@ public final class DriverVerdicts {
         parse();
         Plan plan = rules(rules, ruleLimit);
         handOver();
+        counted();
         return plan;
     }
 
@@ -322,15 +327,38 @@ public final class DriverVerdicts {
         a.exit();
     }
 
-    /** Counts the packet against slot {@code index} and returns {@code action} (test runs: the index). */
+    /**
+     * Counts the packet against slot {@code index} and returns {@code action} (test runs: the
+     * index): the slot goes on the stack and the code that counts is shared, two instructions a
+     * rule, so that more rules fit in one program.
+     */
     private void decide(int index, int action) {
         if (test) {
             a.ret(TEST_RULE + index);
             return;
         }
-        if (countersFd >= 0) {
+        if (countersFd < 0) {
+            a.ret(action);
+            return;
+        }
+        a.storeImm(W, R10, KEY, index);
+        a.jumpAlways(action == Bpf.XDP_DROP ? countThenDrop : countThenPass);
+        counts[action == Bpf.XDP_DROP ? 0 : 1] = true;
+    }
+
+    /** The shared ends of {@link #decide}: count at the slot on the stack, then the verdict. */
+    private void counted() {
+        if (test || countersFd < 0) {
+            return;
+        }
+        Label[] ends = {countThenDrop, countThenPass};
+        int[] verdicts = {Bpf.XDP_DROP, Bpf.XDP_PASS};
+        for (int i = 0; i < 2; i++) {
+            if (!counts[i]) {
+                continue; // no rule ends so: the verifier refuses code nothing reaches
+            }
             Label done = label("counted");
-            a.storeImm(W, R10, KEY, index);
+            a.bind(ends[i]);
             a.loadMap(R1, countersFd);
             a.movReg(R2, R10).alu(ADD, R2, KEY);
             a.call(Bpf.HELPER_MAP_LOOKUP_ELEM);
@@ -342,8 +370,8 @@ public final class DriverVerdicts {
             a.aluReg(ADD, R1, R_LEN);
             a.store(DW, R0, 8, R1);
             a.bind(done);
+            a.ret(verdicts[i]);
         }
-        a.ret(action);
     }
 
     // ---------------------------------------------------------------- parsing

@@ -151,6 +151,36 @@ class DriverVerdictsPrivilegedTest {
         assertEquals(3, c.plan().decidedInDriver());
     }
 
+    /**
+     * A rule set larger than one program can hold (16-bit jumps, the verifier's limits): the most
+     * rules that fit go into the driver, the plan says the rest run in user space, and the program
+     * loads with the queue check and counters of the real thing.
+     */
+    @Test
+    void aRuleSetTooLargeForOneProgramLeavesItsTailToUserSpace() throws Exception {
+        StringBuilder b = new StringBuilder();
+        Random r = new Random(4);
+        for (int i = 0; i < 4000; i++) {
+            b.append("drop udp src 10.").append(r.nextInt(256)).append('.').append(r.nextInt(256)).append(".0/24 dst port ")
+                    .append(1 + r.nextInt(60000)).append('\n');
+        }
+        RuleSet rules = RuleParser.parse("big.rules", b + "default pass\n", dir);
+        int xsk = Bpf.mapCreate(Bpf.MAP_TYPE_XSKMAP, 4, 4, 4, "nb_test_xsks");
+        try (DriverProgram p = DriverProgram.load(rules, xsk, -1)) {
+            int inDriver = p.plan().decidedInDriver();
+            assertTrue(inDriver >= 1000 && inDriver < 4000, inDriver + " rules in the driver");
+            for (int i = 0; i < 4000; i++) {
+                assertEquals(i < inDriver ? DriverVerdicts.Placement.DRIVER : DriverVerdicts.Placement.USER,
+                        p.plan().rule(i).placement(), "rule " + (i + 1));
+            }
+            assertEquals("rules " + (inDriver + 1) + "-4000 and the default (pass) in user space: past the " + inDriver
+                    + " rules the driver holds", p.plan().describe(rules).getLast());
+            System.out.println("[driver verdicts] 4,000 rules: " + inDriver + " in the driver, the rest in user space");
+        } finally {
+            Native.close(xsk);
+        }
+    }
+
     private static List<byte[]> concat(List<byte[]> a, List<byte[]> b) {
         List<byte[]> out = new ArrayList<>(a);
         out.addAll(b);
