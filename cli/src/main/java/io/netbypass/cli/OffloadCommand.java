@@ -532,12 +532,22 @@ final class OffloadCommand implements Callable<Integer> {
         }
         for (DriverRules d : drivers) {
             try {
-                for (String line : d.install(program.rules())) {
+                // Without a host path user space drops what passes: so must the driver (it leaves passes to user space).
+                for (String line : d.install(program.rules(), !noHostPath)) {
                     out.printf(Locale.ROOT, "[+] %s: %s%n", d.where(), line);
                 }
             } catch (Exception e) {
-                out.printf(Locale.ROOT, "[!] %s: the rules stay in user space (%s)%s%n", d.where(), Errors.oneLine(e),
-                        d.installed() == null ? "" : "; the driver keeps the rules it had");
+                // The old rules must not go on deciding in the driver while user space runs the new ones.
+                String old = "";
+                if (d.installed() != null) {
+                    try {
+                        d.uninstall();
+                        old = "; the driver's old rules taken out: every packet comes up until a reload succeeds";
+                    } catch (Exception again) {
+                        old = "; the driver's old rules could not be taken out (" + Errors.oneLine(again) + ")";
+                    }
+                }
+                out.printf(Locale.ROOT, "[!] %s: the rules stay in user space (%s)%s%n", d.where(), Errors.oneLine(e), old);
             }
         }
         out.flush();
@@ -658,8 +668,14 @@ final class OffloadCommand implements Callable<Integer> {
                     ProcessHandle.current().pid(), p.rules().source(), p.rules().size(), p.rules().defaultAction(),
                     engine.workers(), engine.workers() == 1 ? "" : "s"));
             lines.add(String.format(Locale.ROOT, "total: rx %d, dropped %d, passed %d, rate-limited %d, tx %d, malformed %d,"
-                    + " reloads %d, errors %d", t.received(), t.dropped(), t.passed(), t.limited(), t.transmitted(), t.malformed(),
-                    t.reloads(), t.errors()));
+                    + " reloads %d, errors %d%s", t.received(), t.dropped(), t.passed(), t.limited(), t.transmitted(), t.malformed(),
+                    t.reloads(), t.errors(), t.blocked() > 0 ? ", blocked " + t.blocked() : ""));
+            for (DriverRules d : engine.drivers()) {
+                if (d.installed() != null) {
+                    lines.add(String.format(Locale.ROOT, "%s: dropped %d (blocked sources %d), passed %d", d.where(), d.dropped(),
+                            d.blocked(), d.passed()));
+                }
+            }
             for (int i = 0; i < engine.workers(); i++) {
                 FilterWorker w = engine.worker(i);
                 FilterCounters c = w.counters();

@@ -131,10 +131,9 @@ class XdpVerdictsPrivilegedTest {
         }
     }
 
-    /** {@code offload xdp:IF/R --rules RULES --no-host-path} in B, once its plan is printed and its queues are open. */
+    /** {@code offload xdp:IF/R --rules RULES} in B, once its plan is printed and its queues are open. */
     private static Started offload(TestNetwork net, Path rules) throws Exception {
-        Process p = net.start(net.nsB, java("offload", "xdp:" + net.ifB + "/R", "--rules", rules.toString(), "--duration", "120",
-                "--no-host-path"));
+        Process p = net.start(net.nsB, java("offload", "xdp:" + net.ifB + "/R", "--rules", rules.toString(), "--duration", "120"));
         StringBuilder out = new StringBuilder();
         CountDownLatch ready = new CountDownLatch(1);
         Thread reader = reader(p, out, ready, "[+] counters:");

@@ -14,9 +14,10 @@ public interface DriverRules {
      * Puts {@code rules} in the driver, replacing the ones there in one step (a packet sees the
      * old set or the new one, never neither). Returns the plan, one line per group of rules:
      * which are decided in the driver, which go on to user space and why. On failure (the
-     * verifier, a map) the old rules stay and the exception says why.
+     * verifier, a map) the old rules stay and the exception says why. Without {@code passes} a
+     * pass verdict is left to user space (a run whose passed packets are dropped there).
      */
-    List<String> install(RuleSet rules) throws Exception;
+    List<String> install(RuleSet rules, boolean passes) throws Exception;
 
     /** The rules the driver holds now, or null. */
     RuleSet installed();

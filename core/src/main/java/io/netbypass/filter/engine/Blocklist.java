@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -62,8 +63,27 @@ public final class Blocklist {
     private long taken;
     private final AtomicLong lostOffers = new AtomicLong();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
-    /** Guarded by this: the entries and their expiry. */
+    /** Guarded by this: the entries and their expiry, and the same ordered by expiry (the next to end first). */
     private final Map<Key, Long> entries = new HashMap<>();
+    private final TreeSet<Expiry> byExpiry = new TreeSet<>();
+
+    private record Expiry(long until, int version, long high, long low) implements Comparable<Expiry> {
+        Key key() {
+            return new Key(version, high, low);
+        }
+
+        @Override
+        public int compareTo(Expiry o) {
+            int c = Long.compare(until, o.until);
+            if (c == 0) {
+                c = Integer.compare(version, o.version);
+            }
+            if (c == 0) {
+                c = Long.compare(high, o.high);
+            }
+            return c != 0 ? c : Long.compare(low, o.low);
+        }
+    }
     /** What workers read: slots of (version, high, low, until); version 0 is empty; length a power of two times 4. */
     private volatile long[] table = EMPTY;
     private volatile long origin;
@@ -166,7 +186,8 @@ public final class Blocklist {
      */
     public synchronized int refresh(long nowNanos) {
         int changed = 0;
-        while (true) {
+        // At most one ring's worth: workers refill what is taken, and a refresh must end (the control thread has more to do).
+        for (int n = 0; n < RING; n++) {
             int i = (int) (taken & (RING - 1));
             if (turn.getAcquire(i) != taken + 1) {
                 break; // empty, or the next offer not written yet
@@ -177,15 +198,12 @@ public final class Blocklist {
             taken++;
             changed += put(k, until, nowNanos) ? 1 : 0;
         }
-        var it = entries.entrySet().iterator();
-        while (it.hasNext()) {
-            var e = it.next();
-            if (e.getValue() <= nowNanos) {
-                it.remove();
-                changed++;
-                for (Listener l : listeners) {
-                    l.unblocked(e.getKey().version(), e.getKey().high(), e.getKey().low());
-                }
+        while (!byExpiry.isEmpty() && byExpiry.first().until() <= nowNanos) {
+            Key k = byExpiry.pollFirst().key();
+            entries.remove(k);
+            changed++;
+            for (Listener l : listeners) {
+                l.unblocked(k.version(), k.high(), k.low());
             }
         }
         if (changed > 0) {
@@ -204,13 +222,17 @@ public final class Blocklist {
             return false;
         }
         if (had == null && entries.size() >= CAPACITY) {
-            Key soonest = entries.entrySet().stream().min(Map.Entry.comparingByValue()).orElseThrow().getKey();
+            Key soonest = byExpiry.pollFirst().key();
             entries.remove(soonest);
             for (Listener l : listeners) {
                 l.unblocked(soonest.version(), soonest.high(), soonest.low());
             }
         }
+        if (had != null) {
+            byExpiry.remove(new Expiry(had, k.version(), k.high(), k.low()));
+        }
         entries.put(k, until);
+        byExpiry.add(new Expiry(until, k.version(), k.high(), k.low()));
         long o = origin;
         for (Listener l : listeners) {
             l.blocked(k.version(), k.high(), k.low(), until + o);
@@ -248,9 +270,11 @@ public final class Blocklist {
     /** Unblocks {@code address}; false when it was not blocked. */
     public synchronized boolean remove(String address) {
         Key k = key(address);
-        if (entries.remove(k) == null) {
+        Long had = entries.remove(k);
+        if (had == null) {
             return false;
         }
+        byExpiry.remove(new Expiry(had, k.version(), k.high(), k.low()));
         for (Listener l : listeners) {
             l.unblocked(k.version(), k.high(), k.low());
         }

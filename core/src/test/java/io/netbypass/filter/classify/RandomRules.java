@@ -11,7 +11,7 @@ import java.util.Random;
 public final class RandomRules {
     public static final String[] TESTS = {"udp", "tcp", "icmp", "icmp6", "ip", "ip6", "arp", "proto gre", "sctp",
             "src 198.18.0.0/15", "dst net 198.18.0.53", "src host 198.19.1.1", "host 2001:db8::1", "net 2001:db8::/32",
-            "dst 2001:db8:1::/48", "src port 53", "dst port 1000-1100", "port 53,80", "dst port >1023", "src port <100",
+            "dst 2001:db8:1::/48", "dst net 0.0.0.0/0", "src net ::/0", "src port 53", "dst port 1000-1100", "port 53,80", "dst port >1023", "src port <100",
             "flags S/SA", "flags A", "flags 0x12/0x12", "len <100", "len 60-80", "ttl <5", "hoplimit 64", "ttl 255",
             "frag", "frag first", "frag later", "vlan", "vlan 100,200-210", "icmp type 8", "icmp type 8 code 0",
             "icmp6 type 128-129", "payload 0 0x12", "payload 2 0x0100 mask 0x8100", "payload 0 0x0035", "dns",

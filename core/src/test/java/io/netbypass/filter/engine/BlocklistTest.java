@@ -123,4 +123,44 @@ class BlocklistTest {
         assertTrue(verdicts[Verdict.BLOCKED] > 900_000, "the sources were blocked: " + java.util.Arrays.toString(verdicts));
         assertEquals(64, program.blocklist().size());
     }
+
+    @Test
+    void pastItsCapacityTheBlockEndingFirstMakesRoomAndARefreshTakesOneRingAtMost() {
+        Blocklist b = new Blocklist();
+        int[] gone = {0};
+        b.addListener(new Blocklist.Listener() {
+            @Override
+            public void blocked(int version, long high, long low, long until) {
+            }
+
+            @Override
+            public void unblocked(int version, long high, long low) {
+                gone[0]++;
+            }
+        });
+        byte[] f = ethernet(EtherTypes.IPV4, ipv4("10.0.0.0", "198.18.0.53", IpProtocols.UDP, udp(1000, 9, new byte[8])));
+        MemorySegment s = MemorySegment.ofArray(f);
+        ParsedPacket p = new ParsedPacket();
+        int sources = Blocklist.CAPACITY + 100;
+        int refreshes = 0;
+        for (int i = 0; i < sources; i++) {
+            f[14 + 12 + 2] = (byte) (i >>> 8); // 10.0.x.y: the source, through the frame
+            f[14 + 12 + 3] = (byte) i;
+            f[14 + 12 + 1] = (byte) (i >>> 16);
+            PacketParser.parse(s, 0, f.length, LinkType.ETHERNET, p);
+            while (!b.offer(p, 1_000_000L + i)) { // the later, the longer
+                b.refresh(0);
+                refreshes++;
+            }
+        }
+        while (b.refresh(0) > 0) {
+            refreshes++;
+        }
+        assertEquals(Blocklist.CAPACITY, b.size());
+        assertEquals(100, gone[0], "the 100 that end first made room");
+        assertEquals(1_000_100L, b.list(0).getFirst().untilNanos());
+        assertTrue(refreshes >= sources / 4096, refreshes + " refreshes: one ring's worth each at most");
+        assertEquals(Blocklist.CAPACITY, b.refresh(1_000_000L + sources), "all expire");
+        assertEquals(0, b.size());
+    }
 }

@@ -52,7 +52,8 @@ public final class Bpf {
     /** XDP return codes. */
     public static final int XDP_ABORTED = 0, XDP_DROP = 1, XDP_PASS = 2, XDP_TX = 3, XDP_REDIRECT = 4;
     /** Helper ids. */
-    public static final int HELPER_MAP_LOOKUP_ELEM = 1, HELPER_KTIME_GET_NS = 5, HELPER_REDIRECT_MAP = 51;
+    public static final int HELPER_MAP_LOOKUP_ELEM = 1, HELPER_KTIME_GET_NS = 5, HELPER_REDIRECT_MAP = 51,
+            HELPER_XDP_GET_BUFF_LEN = 188;
     /** struct xdp_md offsets. */
     public static final int XDP_MD_DATA = 0, XDP_MD_DATA_END = 4, XDP_MD_RX_QUEUE_INDEX = 16;
 

@@ -38,9 +38,10 @@ final class DriverProgram implements AutoCloseable {
 
     /**
      * Loads {@code rules} for the queues in {@code xskMapFd}, dropping the sources in {@code
-     * blocklistFd} first ({@code < 0}: no blocklist; its count is the slot after the default's).
+     * blocklistFd} first ({@code < 0}: no blocklist; its count is the slot after the default's); pass
+     * verdicts go to the kernel only with {@code passes}.
      */
-    static DriverProgram load(RuleSet rules, int xskMapFd, int blocklistFd) throws LinuxException {
+    static DriverProgram load(RuleSet rules, int xskMapFd, int blocklistFd, boolean passes) throws LinuxException {
         Map<PrefixList, ListLookup> lists = new IdentityHashMap<>();
         int counters = -1;
         try {
@@ -59,7 +60,7 @@ final class DriverProgram implements AutoCloseable {
                 int loaded;
                 DriverVerdicts.Compiled c;
                 try {
-                    c = DriverVerdicts.compile(rules, limit, xskMapFd, counters, blocklistFd, lists::get);
+                    c = DriverVerdicts.compile(rules, limit, xskMapFd, counters, blocklistFd, passes, lists::get);
                     loaded = load(c, limit);
                 } catch (LinuxException | RuntimeException e) {
                     if (fd >= 0) {

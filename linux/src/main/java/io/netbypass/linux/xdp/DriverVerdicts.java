@@ -151,6 +151,9 @@ public final class DriverVerdicts {
     private final int xskMapFd;
     private final int countersFd;
     private final int blocklistFd;
+    /** Whether a pass verdict may go to the kernel from the driver (not where user space drops what passes). */
+    private final boolean passes;
+    private static final String NO_KERNEL = "pass (no host path: user space drops and counts what passes)";
     private final boolean test;
     private final Function<PrefixList, ListLookup> lists;
     private int labels;
@@ -159,8 +162,9 @@ public final class DriverVerdicts {
     private final BitSet loaded = new BitSet();
     private final BitSet wanted;
 
-    private DriverVerdicts(int xskMapFd, int countersFd, int blocklistFd, Function<PrefixList, ListLookup> lists,
+    private DriverVerdicts(int xskMapFd, int countersFd, int blocklistFd, boolean passes, Function<PrefixList, ListLookup> lists,
                            BitSet wanted) {
+        this.passes = passes;
         this.wanted = wanted;
         this.xskMapFd = xskMapFd;
         this.countersFd = countersFd;
@@ -184,20 +188,21 @@ public final class DriverVerdicts {
      */
     public static Compiled compile(RuleSet rules, int ruleLimit, int xskMapFd, int countersFd,
                                    Function<PrefixList, ListLookup> lists) {
-        return compile(rules, ruleLimit, xskMapFd, countersFd, -1, lists);
+        return compile(rules, ruleLimit, xskMapFd, countersFd, -1, true, lists);
     }
 
     /**
      * As above, and with {@code blocklistFd >= 0} (an LRU hash: {@link #BLOCK_KEY_SIZE}-byte keys, a
      * u64 CLOCK_MONOTONIC expiry) a packet whose source is there and not expired is dropped before
-     * the rules, counted at slot {@code rules.size() + 1}.
+     * the rules, counted at slot {@code rules.size() + 1}. Without {@code passes} a pass verdict
+     * is left to user space (a run that drops what passes: no host path).
      */
-    public static Compiled compile(RuleSet rules, int ruleLimit, int xskMapFd, int countersFd, int blocklistFd,
+    public static Compiled compile(RuleSet rules, int ruleLimit, int xskMapFd, int countersFd, int blocklistFd, boolean passes,
                                    Function<PrefixList, ListLookup> lists) {
         // Twice: the first time to learn which fields the rules read, the second parses only those.
-        DriverVerdicts all = new DriverVerdicts(xskMapFd, countersFd, blocklistFd, lists, null);
+        DriverVerdicts all = new DriverVerdicts(xskMapFd, countersFd, blocklistFd, passes, lists, null);
         all.emit(rules, ruleLimit);
-        DriverVerdicts d = new DriverVerdicts(xskMapFd, countersFd, blocklistFd, lists, all.loaded);
+        DriverVerdicts d = new DriverVerdicts(xskMapFd, countersFd, blocklistFd, passes, lists, all.loaded);
         Plan plan = d.emit(rules, ruleLimit);
         return new Compiled(d.a, plan);
     }
@@ -237,7 +242,7 @@ public final class DriverVerdicts {
     }
 
     /** Why packets {@code rule} matches go to user space, or null when the driver decides them. */
-    static String handedOver(Rule rule) {
+    static String handedOver(Rule rule, boolean passes) {
         for (Match m : rule.matches()) {
             String why = unevaluable(m);
             if (why != null) {
@@ -245,7 +250,8 @@ public final class DriverVerdicts {
             }
         }
         return switch (rule.action().kind()) {
-            case DROP, PASS -> null;
+            case DROP -> null;
+            case PASS -> passes ? null : NO_KERNEL;
             case TX -> "tx";
             case RATELIMIT -> "ratelimit";
         };
@@ -380,6 +386,11 @@ public final class DriverVerdicts {
         a.load(W, PacketReads.DATA, R_CTX, Bpf.XDP_MD_DATA);
         a.load(W, PacketReads.END, R_CTX, Bpf.XDP_MD_DATA_END);
         a.movReg(R_LEN, PacketReads.END).aluReg(SUB, R_LEN, PacketReads.DATA);
+        // A multi-buffer frame (jumbo, with the program loaded fragment-aware): data_end is the first buffer's end,
+        // not the frame's, so its length and what lies past the first buffer are user space's to judge.
+        a.movReg(R1, R_CTX);
+        a.call(Bpf.HELPER_XDP_GET_BUFF_LEN);
+        a.jumpReg(JNE, R0, R_LEN, user);
         for (int i = 0; i < SLOTS; i++) {
             if (needs(i)) {
                 storeImm(i, 0); // the verifier refuses a read of a slot no path wrote
@@ -669,7 +680,7 @@ public final class DriverVerdicts {
                 plan.add(new RulePlan(Placement.USER, unreached));
                 continue;
             }
-            String why = handedOver(rule);
+            String why = handedOver(rule, passes);
             List<Match> dynamic = new ArrayList<>();
             boolean never = false;
             List<Match.Dns> headerChecks = new ArrayList<>();
@@ -717,11 +728,11 @@ public final class DriverVerdicts {
             plan.add(new RulePlan(Placement.USER, unreached));
         } else {
             Action.Kind d = set.defaultAction().kind();
-            if (d == Action.Kind.DROP || d == Action.Kind.PASS) {
+            if (d == Action.Kind.DROP || d == Action.Kind.PASS && passes) {
                 plan.add(new RulePlan(Placement.DRIVER, null));
                 decide(set.size(), d == Action.Kind.DROP ? Bpf.XDP_DROP : Bpf.XDP_PASS);
             } else {
-                plan.add(new RulePlan(Placement.DRIVER_THEN_USER, d.name().toLowerCase()));
+                plan.add(new RulePlan(Placement.DRIVER_THEN_USER, NO_KERNEL));
                 a.jumpAlways(user);
             }
         }
@@ -936,20 +947,20 @@ public final class DriverVerdicts {
         load(R0, IPV);
         a.jump(JNE, R0, prefix.version(), no);
         int length = prefix.length();
+        if (length == 0) {
+            a.jumpAlways(yes); // /0: every address of the version
+            return;
+        }
         if (prefix.version() == 4) {
             load(R0, side == Match.Side.SRC ? SRC_LO : DST_LO);
-            if (length > 0) {
-                and(R0, (0xffff_ffffL << (32 - length)) & 0xffff_ffffL);
-            }
+            and(R0, (0xffff_ffffL << (32 - length)) & 0xffff_ffffL);
             jumpEquals(R0, prefix.low(), yes);
             a.jumpAlways(no);
             return;
         }
         load(R0, side == Match.Side.SRC ? SRC_HI : DST_HI);
         if (length <= 64) {
-            if (length > 0) {
-                and(R0, -1L << (64 - length));
-            }
+            and(R0, -1L << (64 - length));
             jumpEquals(R0, prefix.high(), yes);
             a.jumpAlways(no);
             return;

@@ -1,5 +1,6 @@
 package io.netbypass.linux.xdp;
 
+import io.netbypass.filter.engine.Blocklist;
 import io.netbypass.filter.rules.Action;
 import io.netbypass.filter.rules.RuleSet;
 import io.netbypass.linux.LinuxException;
@@ -52,8 +53,15 @@ public final class XdpInterface implements DriverRules {
     private long blockedBefore;
     /** The sources dropped before the rules (an LRU hash made at the first need), or -1; guarded by this. */
     private int blocklist = -1;
-    /** Whether the program must check the blocklist (a rule blocks, or an entry was added by hand). */
+    /** Whether the program checks the blocklist (once it does, every program after it does). */
     private boolean blocklistInUse;
+    /** Every source the filter blocks (until, CLOCK_MONOTONIC), told or not yet told to the map. */
+    private final Map<BlockedSource, Long> blockedSources = new HashMap<>();
+    /** The last install's: whether pass verdicts go to the kernel from the driver. */
+    private boolean passes = true;
+
+    private record BlockedSource(int version, long high, long low) {
+    }
     private long blockFailures;
 
     private XdpInterface(String key, String ifName, int map, int counters, XdpAttachment attachment, List<RxFlowSpec> steering,
@@ -167,23 +175,34 @@ public final class XdpInterface implements DriverRules {
     }
 
     @Override
-    public synchronized List<String> install(RuleSet rules) throws LinuxException {
+    public synchronized List<String> install(RuleSet rules, boolean passes) throws LinuxException {
         if (!steering.isEmpty()) {
             throw new UserException("XDP verdicts take queue mode: with --steer the program on " + ifName
                     + " already selects flows (use --xdp-verdicts off)");
         }
-        blocklistInUse |= rules.rules().stream().anyMatch(r -> r.action().blockNanos() > 0);
-        if (blocklistInUse && blocklist < 0) {
-            blocklist = Bpf.mapCreate(Bpf.MAP_TYPE_LRU_HASH, DriverVerdicts.BLOCK_KEY_SIZE, 8,
-                    io.netbypass.filter.engine.Blocklist.CAPACITY, "nb_blocklist");
+        // Checked while a rule may block, or while any source is blocked (by hand, or by rules a reload took away).
+        boolean checkBlocklist = blocklistInUse || !blockedSources.isEmpty()
+                || rules.rules().stream().anyMatch(r -> r.action().blockNanos() > 0);
+        if (checkBlocklist && blocklist < 0) {
+            // A plain hash, not an LRU one (which may evict before it is full, in its own order): user space removes
+            // what expires, and holds no more than the map does.
+            blocklist = Bpf.mapCreate(Bpf.MAP_TYPE_HASH, DriverVerdicts.BLOCK_KEY_SIZE, 8, Blocklist.CAPACITY,
+                    Bpf.MAP_F_NO_PREALLOC, "nb_blocklist");
         }
-        DriverProgram next = DriverProgram.load(rules, map, blocklistInUse ? blocklist : -1);
+        if (checkBlocklist && !blocklistInUse) {
+            for (var e : blockedSources.entrySet()) { // what was blocked before the driver looked: all of it now
+                writeBlock(e.getKey(), e.getValue());
+            }
+        }
+        DriverProgram next = DriverProgram.load(rules, map, checkBlocklist ? blocklist : -1, passes);
         try {
             attachment.run(next.programFd());
         } catch (LinuxException | RuntimeException e) {
             next.close();
             throw e;
         }
+        blocklistInUse = checkBlocklist;
+        this.passes = passes;
         DriverProgram old = verdicts;
         long[][] kept = new long[2][rules.size() + 1];
         if (old != null) {
@@ -245,21 +264,28 @@ public final class XdpInterface implements DriverRules {
 
     @Override
     public synchronized boolean block(int version, long high, long low, long untilMonotonicNanos) {
-        try {
-            if (!blocklistInUse) {
-                blocklistInUse = true; // an entry by hand: the program must look from now on
-                if (verdicts != null) {
-                    install(verdicts.rules());
-                }
+        BlockedSource source = new BlockedSource(version, high, low);
+        blockedSources.put(source, untilMonotonicNanos);
+        if (!blocklistInUse) {
+            if (verdicts == null) {
+                return false; // no rules in the driver yet: the install that puts them there brings these along
             }
-            if (blocklist < 0) {
-                return false; // no rules in the driver yet: user space drops the source meanwhile
+            try { // the program must look from now on (install writes every entry)
+                install(verdicts.rules(), passes);
+                return true;
+            } catch (LinuxException | RuntimeException e) {
+                blockFailures++;
+                return false;
             }
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment value = a.allocate(ValueLayout.JAVA_LONG);
-                value.set(ValueLayout.JAVA_LONG, 0, untilMonotonicNanos);
-                Bpf.mapUpdate(blocklist, blockKey(a, version, high, low), value, "nb_blocklist");
-            }
+        }
+        return writeBlock(source, untilMonotonicNanos);
+    }
+
+    private boolean writeBlock(BlockedSource s, long untilMonotonicNanos) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment value = a.allocate(ValueLayout.JAVA_LONG);
+            value.set(ValueLayout.JAVA_LONG, 0, untilMonotonicNanos);
+            Bpf.mapUpdate(blocklist, blockKey(a, s.version(), s.high(), s.low()), value, "nb_blocklist");
             return true;
         } catch (LinuxException | RuntimeException e) {
             blockFailures++;
@@ -269,6 +295,7 @@ public final class XdpInterface implements DriverRules {
 
     @Override
     public synchronized void unblock(int version, long high, long low) {
+        blockedSources.remove(new BlockedSource(version, high, low));
         if (blocklist < 0) {
             return;
         }
