@@ -7,16 +7,19 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 import static io.netbypass.cli.Cli.*;
 
@@ -150,12 +153,12 @@ class XdpVerdictsPrivilegedTest {
      * blocklist}; after 3 s it is gone from the list and its packets within the rate pass again. An
      * address blocked by hand is listed and unblocked by hand.
      */
-    @org.junit.jupiter.api.Test
+    @Test
     void aSourceOverItsRateIsBlockedInTheDriverAndThenExpires() throws Exception {
         try (TestNetwork net = TestNetwork.create(4)) {
             net.staticNeighbours();
             Path rules = dir.resolve("block.rules");
-            java.nio.file.Files.writeString(rules, "ratelimit 100/s burst 10 per src block 3s udp dst port 9 name noisy\n"
+            Files.writeString(rules, "ratelimit 100/s burst 10 per src block 3s udp dst port 9 name noisy\n"
                     + "default pass\n");
             Started started = offload(net, rules);
             Process offload = started.process();
@@ -226,12 +229,12 @@ class XdpVerdictsPrivilegedTest {
      * there once, by the old rules or the new (dropped, then passed), none lost or counted twice,
      * and the rule keeps its count over the reload (same name).
      */
-    @org.junit.jupiter.api.Test
+    @Test
     void aReloadSwapsTheRulesInTheDriverWithNothingLostOrCountedTwice() throws Exception {
         try (TestNetwork net = TestNetwork.create(4)) {
             net.staticNeighbours();
             Path rules = dir.resolve("swap.rules");
-            java.nio.file.Files.writeString(rules, "drop udp dst port 9 name flood\ndefault pass\n");
+            Files.writeString(rules, "drop udp dst port 9 name flood\ndefault pass\n");
             Started started = offload(net, rules);
             Process offload = started.process();
             StringBuilder out = started.out();
@@ -245,8 +248,8 @@ class XdpVerdictsPrivilegedTest {
                     Thread.sleep(50);
                 }
                 Path next = dir.resolve("swap.rules.new");
-                java.nio.file.Files.writeString(next, "pass udp dst port 9 name flood\ndefault pass\n");
-                java.nio.file.Files.move(next, rules, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                Files.writeString(next, "pass udp dst port 9 name flood\ndefault pass\n");
+                Files.move(next, rules, StandardCopyOption.ATOMIC_MOVE);
                 var reload = net.exec(net.nsB, 60, java("ctl", Long.toString(offload.pid()), "reload"));
                 assertEquals(0, reload.exitCode(), reload.stdout() + reload.stderr());
                 assertTrue(sender.waitFor(60, TimeUnit.SECONDS));

@@ -10,6 +10,7 @@ import io.netbypass.util.UserException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -120,7 +121,7 @@ class BlocklistTest {
                 assertTrue(allocated < 4096, "allocated " + allocated + " bytes over a million decisions");
             }
         }
-        assertTrue(verdicts[Verdict.BLOCKED] > 900_000, "the sources were blocked: " + java.util.Arrays.toString(verdicts));
+        assertTrue(verdicts[Verdict.BLOCKED] > 900_000, "the sources were blocked: " + Arrays.toString(verdicts));
         assertEquals(64, program.blocklist().size());
     }
 

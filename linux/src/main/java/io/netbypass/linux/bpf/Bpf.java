@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -38,7 +39,6 @@ public final class Bpf {
     public static final int MAP_TYPE_ARRAY = 2;
     /** Longest-prefix match: keys are {u32 prefix length, address bytes in network order}. */
     public static final int MAP_TYPE_LPM_TRIE = 11;
-    public static final int MAP_TYPE_LRU_HASH = 9;
     /** map_flags: allocate entries as they are added (an LPM trie requires it). */
     public static final int MAP_F_NO_PREALLOC = 1;
     public static final int MAP_TYPE_PERCPU_ARRAY = 6;
@@ -184,7 +184,7 @@ public final class Bpf {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment values = a.allocate(8L * width * cpus, 8);
             mapLookup(mapFd, key, values, what);
-            java.util.Arrays.fill(out, 0);
+            Arrays.fill(out, 0);
             for (int c = 0; c < cpus; c++) {
                 for (int i = 0; i < width; i++) {
                     out[i] += values.get(ValueLayout.JAVA_LONG, 8L * (c * width + i));

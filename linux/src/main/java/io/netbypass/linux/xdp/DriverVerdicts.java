@@ -192,7 +192,7 @@ public final class DriverVerdicts {
     }
 
     /**
-     * As above, and with {@code blocklistFd >= 0} (an LRU hash: {@link #BLOCK_KEY_SIZE}-byte keys, a
+     * As above, and with {@code blocklistFd >= 0} (a hash: {@link #BLOCK_KEY_SIZE}-byte keys, a
      * u64 CLOCK_MONOTONIC expiry) a packet whose source is there and not expired is dropped before
      * the rules, counted at slot {@code rules.size() + 1}. Without {@code passes} a pass verdict
      * is left to user space (a run that drops what passes: no host path).

@@ -18,6 +18,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +52,7 @@ public final class XdpInterface implements DriverRules {
     private long droppedBefore;
     private long passedBefore;
     private long blockedBefore;
-    /** The sources dropped before the rules (an LRU hash made at the first need), or -1; guarded by this. */
+    /** The sources dropped before the rules (a hash made at the first need), or -1; guarded by this. */
     private int blocklist = -1;
     /** Whether the program checks the blocklist (once it does, every program after it does). */
     private boolean blocklistInUse;
@@ -221,7 +222,7 @@ public final class XdpInterface implements DriverRules {
         }
         carried = kept;
         verdicts = next;
-        List<String> plan = new java.util.ArrayList<>(next.plan().describe(rules));
+        List<String> plan = new ArrayList<>(next.plan().describe(rules));
         if (next.checksBlocklist()) {
             plan.addFirst("blocked sources (netbypass blocklist) dropped before the rules");
         }

@@ -4,6 +4,7 @@ import io.netbypass.filter.classify.RandomPackets;
 import io.netbypass.filter.classify.RandomRules;
 import io.netbypass.filter.classify.ReferenceClassifier;
 import io.netbypass.filter.classify.RuleClassifier;
+import io.netbypass.filter.rules.Action;
 import io.netbypass.filter.rules.PrefixList;
 import io.netbypass.filter.rules.RuleParser;
 import io.netbypass.filter.rules.RuleSet;
@@ -104,7 +105,7 @@ class DriverVerdictsPrivilegedTest {
                     int rule = got - DriverVerdicts.TEST_RULE;
                     int want = expected == RuleClassifier.DEFAULT ? rules.size() : expected;
                     boolean passed = (rule == rules.size() ? rules.defaultAction() : rules.rule(rule).action()).kind()
-                            == io.netbypass.filter.rules.Action.Kind.PASS;
+                            == Action.Kind.PASS;
                     if (rule != want || c.plan().rule(rule).placement() != DriverVerdicts.Placement.DRIVER || passed && !passes) {
                         fail("rules:\n" + RandomRules.describe(rules) + "frame " + HexFormat.of().formatHex(frame)
                                 + "\nreference: rule " + want + ", XDP returned " + got + " (rule " + rule + ", placed "
