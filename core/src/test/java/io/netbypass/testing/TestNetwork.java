@@ -1,6 +1,9 @@
 package io.netbypass.testing;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -129,11 +132,25 @@ public final class TestNetwork implements AutoCloseable {
         return Commands.run(10, "ip", "netns", "list").stdout().lines().anyMatch(l -> l.split("\\s+")[0].equals(name));
     }
 
+    /** Where commands run with the default journal keep their interface locks (files they never remove, by design). */
+    private static final Path LOCKS = Path.of("/run/netbypass/lock");
+
     @Override
     public void close() throws IOException, InterruptedException {
         for (String ns : new String[] {nsA, nsB}) {
             if (namespaceExists(ns)) {
                 Commands.run(20, "ip", "netns", "delete", ns);
+            }
+        }
+        // The lock files of our interfaces (names unique to this run, gone with the namespaces): nothing left behind.
+        if (Files.isDirectory(LOCKS, LinkOption.NOFOLLOW_LINKS)) {
+            try (var files = Files.list(LOCKS)) {
+                for (Path f : files.toList()) {
+                    String name = f.getFileName().toString();
+                    if (name.endsWith("-" + ifA + ".lock") || name.endsWith("-" + ifB + ".lock")) {
+                        Files.deleteIfExists(f);
+                    }
+                }
             }
         }
     }
