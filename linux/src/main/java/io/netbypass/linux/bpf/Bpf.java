@@ -162,16 +162,9 @@ public final class Bpf {
      * without atomics). Control plane: allocates its buffer per call.
      */
     public static long perCpuSum(int mapFd, int key, String what) throws LinuxException {
-        int cpus = possibleCpus();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment values = a.allocate(8L * cpus, 8);
-            mapLookup(mapFd, key, values, what);
-            long sum = 0;
-            for (int c = 0; c < cpus; c++) {
-                sum += values.get(ValueLayout.JAVA_LONG, 8L * c);
-            }
-            return sum;
-        }
+        long[] sum = new long[1];
+        perCpuSums(mapFd, key, sum, what);
+        return sum[0];
     }
 
     /**
